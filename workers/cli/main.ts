@@ -1,0 +1,22 @@
+import { Command } from 'commander';
+import { registerCrdsCommand } from './commands/crds.js';
+import { registerDevServerCommand } from './commands/dev-server.js';
+import { registerSimCommand } from './commands/sim.js';
+
+const program = new Command()
+  .name('kubeskippy')
+  .description('Self-healing Kubernetes operator on Temporal durable workflows')
+  .showHelpAfterError('(run with --help for usage)');
+
+registerCrdsCommand(program);
+registerDevServerCommand(program);
+registerSimCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  // Commands throw CliError (or anything else) for bad input; say what is wrong without a stack.
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`kubeskippy: ${message}\n`);
+  process.exitCode = typeof (err as { exitCode?: unknown }).exitCode === 'number' ? (err as { exitCode: number }).exitCode : 1;
+}
