@@ -1,0 +1,138 @@
+// HealingAction: one remediation, created by its healing-action workflow before anything is done
+// and kept current at every step, so `kubectl get healingactions` is the audit trail.
+import { z } from 'zod';
+import { API_VERSION, Condition, ObjectMeta } from './common.js';
+import { HealingActionTemplate, PolicyMode } from './healing-policy.js';
+
+export const ActionPhase = z.enum([
+  'Pending',
+  'AwaitingApproval',
+  'Executing',
+  'Verifying',
+  'Succeeded',
+  'Failed',
+  'Rejected',
+  'Skipped',
+  'DryRun',
+]);
+export type ActionPhase = z.infer<typeof ActionPhase>;
+export const TERMINAL_PHASES: readonly ActionPhase[] = [
+  'Succeeded',
+  'Failed',
+  'Rejected',
+  'Skipped',
+  'DryRun',
+];
+
+export const PolicyRef = z.object({
+  name: z.string().describe('Name of the HealingPolicy.'),
+  namespace: z.string().describe('Namespace of the HealingPolicy.'),
+  uid: z.string().optional().describe('UID of the HealingPolicy when the action started.'),
+});
+
+export const TargetResource = z.object({
+  apiVersion: z.string().describe('API version of the target, e.g. v1 or apps/v1.'),
+  kind: z.string().describe('Kind of the target, e.g. Pod or Deployment.'),
+  namespace: z.string().optional().describe('Namespace of the target.'),
+  name: z.string().describe('Name of the target.'),
+  uid: z.string().optional().describe('UID seen when the trigger fired; a different UID means a new object.'),
+});
+export type TargetResource = z.infer<typeof TargetResource>;
+
+export const FiredTrigger = z.object({
+  name: z.string().describe('Name of the trigger that fired.'),
+  type: z.enum(['metric', 'event', 'condition']).describe('Trigger type.'),
+  observedValue: z.string().optional().describe('The value that crossed the threshold, e.g. "87.1".'),
+  threshold: z.string().optional().describe('The threshold it was compared with.'),
+  reason: z.string().optional().describe('Why the trigger fired, in words.'),
+  firstTrueTime: z.string().optional().describe('When the condition first held (start of the `for` window).'),
+  firedAt: z.string().optional().describe('When the trigger fired (RFC 3339).'),
+});
+export type FiredTrigger = z.infer<typeof FiredTrigger>;
+
+export const HealingActionSpec = z.object({
+  policyRef: PolicyRef.describe('The policy that planned this action.'),
+  targetResource: TargetResource.describe('The object acted on.'),
+  trigger: FiredTrigger.optional().describe('The trigger that fired, with its observed value.'),
+  action: HealingActionTemplate.describe("A copy of the policy's action template."),
+  mode: PolicyMode.optional().describe('The policy mode in effect when the action was planned.'),
+  dryRun: z.boolean().default(false).describe('Record what would change; change nothing.'),
+  approvalRequired: z.boolean().default(false).describe('Wait for a person to approve before acting.'),
+});
+export type HealingActionSpec = z.infer<typeof HealingActionSpec>;
+
+export const ResourceChange = z.object({
+  resourceRef: z.string().describe('Kind/namespace/name of the changed object.'),
+  changeType: z.enum(['create', 'update', 'delete', 'patch', 'scale', 'evict']).describe('What was done.'),
+  field: z.string().optional().describe('The field changed, e.g. spec.replicas.'),
+  oldValue: z.string().optional().describe('Value before.'),
+  newValue: z.string().optional().describe('Value after.'),
+  timestamp: z.string().optional().describe('When (RFC 3339).'),
+});
+export type ResourceChange = z.infer<typeof ResourceChange>;
+
+export const ActionResult = z.object({
+  success: z.boolean().describe('True only when the action ran and verification proved the target healed.'),
+  message: z.string().optional().describe('What happened, in words.'),
+  error: z.string().optional().describe('The error, if any.'),
+  changes: z
+    .array(ResourceChange)
+    .optional()
+    .describe('Changes made (or, in a dry run, that would be made).'),
+  before: z.record(z.string(), z.string()).optional().describe('Measurements before acting.'),
+  after: z.record(z.string(), z.string()).optional().describe('Measurements after verification.'),
+  inversePatch: z.string().optional().describe('For patches: the patch that reverts the change.'),
+});
+export type ActionResult = z.infer<typeof ActionResult>;
+
+export const ApprovalRecord = z.object({
+  required: z.boolean().describe('Whether approval was needed.'),
+  decision: z.enum(['approve', 'reject']).optional().describe('The decision, once made.'),
+  approved: z.boolean().optional().describe('True when approved.'),
+  by: z.string().optional().describe('Who decided.'),
+  at: z.string().optional().describe('When (RFC 3339).'),
+  comment: z.string().optional().describe('Why, in their words.'),
+  expiresAt: z.string().optional().describe('When an undecided request is rejected (ApprovalExpired).'),
+});
+export type ApprovalRecord = z.infer<typeof ApprovalRecord>;
+
+export const AiAnalysisRecord = z.object({
+  model: z.string().optional().describe('Model that answered.'),
+  confidence: z.number().optional().describe('Its confidence, 0 to 1.'),
+  rootCause: z.string().optional().describe('Root cause it gave.'),
+  analysis: z.string().optional().describe('Its analysis.'),
+  recommendation: z.string().optional().describe('The action it recommended, or none.'),
+  followed: z.boolean().optional().describe('Whether the recommendation was followed.'),
+  reason: z.string().optional().describe('Why it was or was not followed.'),
+});
+
+export const HealingActionStatus = z.object({
+  phase: ActionPhase.optional().describe('Where the action is in its life.'),
+  reason: z
+    .string()
+    .optional()
+    .describe('One CamelCase word for the phase, e.g. Protected, ApprovalExpired.'),
+  message: z.string().optional().describe('Details, in words.'),
+  startTime: z.string().optional().describe('When the workflow started (RFC 3339).'),
+  executionTime: z.string().optional().describe('When the change was made.'),
+  completionTime: z.string().optional().describe('When the action reached a final phase.'),
+  attempts: z.number().int().optional().describe('Execution attempts.'),
+  result: ActionResult.optional().describe('Outcome.'),
+  approval: ApprovalRecord.optional().describe('Approval request and decision.'),
+  aiAnalysis: AiAnalysisRecord.optional().describe('Language-model analysis, when the policy asks for one.'),
+  conditions: z.array(Condition).optional().describe('Standard conditions.'),
+  workflowId: z.string().optional().describe('Temporal workflow id.'),
+  runId: z.string().optional().describe('Temporal run id.'),
+  workflowUrl: z.string().optional().describe('Link to the workflow in the Temporal Web UI.'),
+  observedGeneration: z.number().int().optional().describe('The generation the status reflects.'),
+});
+export type HealingActionStatus = z.infer<typeof HealingActionStatus>;
+
+export const HealingAction = z.object({
+  apiVersion: z.literal(API_VERSION),
+  kind: z.literal('HealingAction'),
+  metadata: ObjectMeta,
+  spec: HealingActionSpec,
+  status: HealingActionStatus.optional(),
+});
+export type HealingAction = z.infer<typeof HealingAction>;
