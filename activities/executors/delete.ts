@@ -1,0 +1,70 @@
+// Delete with a uid precondition, so a retried delete never removes a replacement that took the
+// name. `force` strips finalizers first — only for objects stuck terminating.
+import type { Kube } from '../kube/clients.js';
+import { classify, ErrorType, kubeCall, toFailure } from '../kube/errors.js';
+import { deletePod } from './restart.js';
+import { refString } from './workloads.js';
+import type { ExecuteActionInput, ExecuteActionResult, ExecutorAction } from './types.js';
+
+type DeleteSpec = Extract<ExecutorAction, { type: 'delete' }>;
+
+export async function deleteObject(
+  kube: Kube,
+  input: ExecuteActionInput,
+  spec: DeleteSpec,
+): Promise<ExecuteActionResult> {
+  const { target } = input;
+  if (target.kind === 'Pod' && !spec.force && spec.propagationPolicy === 'Background') {
+    return deletePod(kube, input, spec.gracePeriodSeconds);
+  }
+  const header = {
+    apiVersion: target.apiVersion,
+    kind: target.kind,
+    metadata: { name: target.name, namespace: target.namespace },
+  };
+  const dryRun = input.dryRun ? 'All' : undefined;
+  try {
+    if (spec.force && !input.dryRun) {
+      await kubeCall(`remove finalizers of ${refString(target)}`, () =>
+        kube.objects.patch(
+          { ...header, metadata: { ...header.metadata, finalizers: null } } as never,
+          undefined,
+          undefined,
+          undefined,
+          undefined,
+          'application/merge-patch+json',
+        ),
+      );
+    }
+    await kube.objects.delete(
+      header,
+      undefined,
+      dryRun,
+      spec.gracePeriodSeconds,
+      undefined,
+      spec.propagationPolicy,
+      {
+        gracePeriodSeconds: spec.gracePeriodSeconds,
+        propagationPolicy: spec.propagationPolicy,
+        ...(target.uid ? { preconditions: { uid: target.uid } } : {}),
+      },
+    );
+  } catch (err) {
+    const { type } = classify(err);
+    if (type === ErrorType.NotFound || type === ErrorType.PreconditionFailed) {
+      return {
+        outcome: 'target-gone',
+        message: `${refString(target)} is already gone or was replaced; nothing was done`,
+        changes: [],
+      };
+    }
+    throw toFailure(err, `delete ${refString(target)}`);
+  }
+  return {
+    outcome: input.dryRun ? 'dry-run' : 'applied',
+    message: `${input.dryRun ? 'would delete' : 'deleted'} ${refString(target)} (${spec.propagationPolicy})`,
+    changes: [
+      { resourceRef: refString(target), changeType: 'delete', field: 'metadata.uid', oldValue: target.uid },
+    ],
+  };
+}

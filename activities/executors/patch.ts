@@ -1,0 +1,146 @@
+// Patch with the declared semantics, limited to allow-listed paths, remembering the inverse.
+// The allow-list is enforced on the *effect*, not the document: the patch is first applied as a
+// server-side dry run, the dry-run result is diffed against the live object, and every changed
+// path must sit under an allowed prefix. That holds for strategic, merge and JSON patches alike.
+import { ApplicationFailure } from '@temporalio/common';
+import jsonpatch, { type Operation } from 'fast-json-patch';
+import { parse as parseYaml } from 'yaml';
+import type { ResourceChange } from '../../crds/healing-action.js';
+import type { Kube } from '../kube/clients.js';
+import { isNotFound, kubeCall, toFailure } from '../kube/errors.js';
+import { kindApi, refString, type AnyObject } from './workloads.js';
+import {
+  LAST_ACTION_ANNOTATION,
+  type ExecuteActionInput,
+  type ExecuteActionResult,
+  type ExecutorAction,
+} from './types.js';
+
+type PatchSpec = Extract<ExecutorAction, { type: 'patch' }>;
+
+/** Paths the API server manages itself; they change on every write and are not the patch's doing. */
+const SERVER_MANAGED = [
+  '/metadata/resourceVersion',
+  '/metadata/generation',
+  '/metadata/managedFields',
+  '/status',
+];
+const OWN_MARK = `/metadata/annotations/${LAST_ACTION_ANNOTATION.replace('/', '~1')}`;
+
+const under = (path: string, prefix: string): boolean =>
+  path === prefix || path.startsWith(prefix.replace(/\/$/, '') + '/');
+
+export function effectiveChanges(before: AnyObject, after: AnyObject): Operation[] {
+  return jsonpatch
+    .compare(before, after)
+    .filter((op) => !SERVER_MANAGED.some((p) => under(op.path, p)) && !under(op.path, OWN_MARK));
+}
+
+export function disallowedPaths(ops: Operation[], allowed: string[]): string[] {
+  return ops.map((op) => op.path).filter((path) => !allowed.some((prefix) => under(path, prefix)));
+}
+
+/** The patch body with our idempotency mark folded in, so the change and the mark land atomically. */
+function markedBody(spec: PatchSpec, before: AnyObject, actionId: string): unknown {
+  if (spec.patchType === 'json') {
+    const ops = JSON.parse(spec.document) as Operation[];
+    const mark: Operation = before.metadata?.annotations
+      ? { op: 'add', path: OWN_MARK, value: actionId }
+      : { op: 'add', path: '/metadata/annotations', value: { [LAST_ACTION_ANNOTATION]: actionId } };
+    return [...ops, mark];
+  }
+  const doc = parseYaml(spec.document) as AnyObject;
+  return {
+    ...doc,
+    metadata: {
+      ...doc.metadata,
+      annotations: { ...doc.metadata?.annotations, [LAST_ACTION_ANNOTATION]: actionId },
+    },
+  };
+}
+
+function describeChanges(ref: string, ops: Operation[], before: AnyObject): ResourceChange[] {
+  return ops.map((op) => ({
+    resourceRef: ref,
+    changeType: 'patch' as const,
+    field: op.path,
+    oldValue: op.op === 'add' ? undefined : JSON.stringify(jsonpatch.getValueByPointer(before, op.path)),
+    newValue: 'value' in op ? JSON.stringify(op.value) : undefined,
+  }));
+}
+
+export async function patchObject(
+  kube: Kube,
+  input: ExecuteActionInput,
+  spec: PatchSpec,
+): Promise<ExecuteActionResult> {
+  const { name, namespace, kind } = input.target;
+  const ref = refString(input.target);
+  const api = kindApi(kube, kind);
+  let before: AnyObject;
+  try {
+    before = await api.read(name, namespace);
+  } catch (err) {
+    if (isNotFound(err))
+      return { outcome: 'target-gone', message: `${ref} no longer exists; nothing was done`, changes: [] };
+    throw toFailure(err, `read ${ref}`);
+  }
+  if (before.metadata?.annotations?.[LAST_ACTION_ANNOTATION] === input.actionId) {
+    return { outcome: 'already-applied', message: `${ref} was already patched by this action`, changes: [] };
+  }
+  const body = markedBody(spec, before, input.actionId);
+  const preview = await kubeCall(`dry-run patch ${ref}`, () =>
+    api.patch({ name, namespace, body, dryRun: 'All' }, spec.patchType),
+  );
+  const ops = effectiveChanges(before, preview);
+  const refused = disallowedPaths(ops, spec.allowedPaths);
+  if (refused.length) {
+    throw ApplicationFailure.nonRetryable(
+      `patch of ${ref} would change ${refused.join(', ')}, outside the allowed paths ${spec.allowedPaths.join(', ')}`,
+      'PatchPathNotAllowed',
+    );
+  }
+  const changes = describeChanges(ref, ops, before);
+  if (input.dryRun) {
+    return { outcome: 'dry-run', message: `would patch ${ref}: ${ops.length} field(s)`, changes };
+  }
+  const after = await kubeCall(`patch ${ref}`, () => api.patch({ name, namespace, body }, spec.patchType));
+  // The inverse restores exactly the fields the patch changed (diffed on the real result).
+  const inverse = jsonpatch
+    .compare(after, before)
+    .filter((op) => ops.some((o) => under(op.path, o.path) || under(o.path, op.path)));
+  return {
+    outcome: 'applied',
+    message: `patched ${ref}: ${ops.length} field(s) (${spec.patchType})`,
+    changes,
+    inversePatch: JSON.stringify(inverse),
+  };
+}
+
+/** Applies a recorded inverse patch (a failed patch is reverted). Idempotent: reverting twice is a no-op diff. */
+export async function revertPatch(
+  kube: Kube,
+  target: ExecuteActionInput['target'],
+  inversePatch: string,
+): Promise<ResourceChange[]> {
+  const ops = JSON.parse(inversePatch) as Operation[];
+  if (!ops.length) return [];
+  const api = kindApi(kube, target.kind);
+  const current = await kubeCall(`read ${refString(target)}`, () => api.read(target.name, target.namespace));
+  // Only revert fields that still differ; a JSON patch `remove` of an already-removed path would fail.
+  const pending = ops.filter((op) => {
+    const want = op.op === 'remove' ? undefined : (op as { value?: unknown }).value;
+    let have: unknown;
+    try {
+      have = jsonpatch.getValueByPointer(current, op.path);
+    } catch {
+      have = undefined;
+    }
+    return JSON.stringify(have) !== JSON.stringify(want);
+  });
+  if (!pending.length) return [];
+  await kubeCall(`revert patch on ${refString(target)}`, () =>
+    api.patch({ name: target.name, namespace: target.namespace, body: pending }, 'json'),
+  );
+  return describeChanges(refString(target), pending, current).map((c) => ({ ...c, field: c.field }));
+}

@@ -1,0 +1,132 @@
+// Restart, three ways. Each is idempotent: eviction and delete carry a uid precondition, so a
+// retried call can never hit the replacement pod; a rollout restart writes a restartedAt derived
+// from the decision time, so writing it twice is one rollout.
+import { ApplicationFailure } from '@temporalio/common';
+import { classify, ErrorType, kubeCall, toFailure } from '../kube/errors.js';
+import type { Kube } from '../kube/clients.js';
+import { kindApi, refString } from './workloads.js';
+import {
+  LAST_ACTION_ANNOTATION,
+  RESTARTED_AT_ANNOTATION,
+  type ExecuteActionInput,
+  type ExecuteActionResult,
+} from './types.js';
+
+const gone = (input: ExecuteActionInput, why: string): ExecuteActionResult => ({
+  outcome: 'target-gone',
+  message: `${refString(input.target)} ${why}; nothing was done`,
+  changes: [],
+});
+
+function isGone(err: unknown): boolean {
+  const { type } = classify(err);
+  return type === ErrorType.NotFound || type === ErrorType.PreconditionFailed;
+}
+
+export async function evictPod(
+  kube: Kube,
+  input: ExecuteActionInput,
+  gracePeriodSeconds: number,
+): Promise<ExecuteActionResult> {
+  const { name, namespace, uid } = input.target;
+  try {
+    await kube.core.createNamespacedPodEviction({
+      name,
+      namespace,
+      dryRun: input.dryRun ? 'All' : undefined,
+      body: {
+        apiVersion: 'policy/v1',
+        kind: 'Eviction',
+        metadata: { name, namespace },
+        deleteOptions: { gracePeriodSeconds, ...(uid ? { preconditions: { uid } } : {}) },
+      },
+    });
+  } catch (err) {
+    if (isGone(err)) return gone(input, 'is already gone or was replaced');
+    const failure = toFailure(err, `evict ${refString(input.target)}`);
+    // A PodDisruptionBudget at zero: retry later rather than force it; the activity's retry policy
+    // and schedule-to-close timeout bound how long we wait for the budget to allow one.
+    if (failure.type === ErrorType.DisruptionBudget) {
+      throw ApplicationFailure.create({ message: failure.message, type: failure.type, nextRetryDelay: '5s' });
+    }
+    throw failure;
+  }
+  return {
+    outcome: input.dryRun ? 'dry-run' : 'applied',
+    message: `${input.dryRun ? 'would evict' : 'evicted'} ${refString(input.target)} (grace ${gracePeriodSeconds}s)`,
+    changes: [
+      { resourceRef: refString(input.target), changeType: 'evict', field: 'metadata.uid', oldValue: uid },
+    ],
+  };
+}
+
+export async function deletePod(
+  kube: Kube,
+  input: ExecuteActionInput,
+  gracePeriodSeconds: number,
+): Promise<ExecuteActionResult> {
+  const { name, namespace, uid } = input.target;
+  try {
+    await kube.core.deleteNamespacedPod({
+      name,
+      namespace,
+      gracePeriodSeconds,
+      dryRun: input.dryRun ? 'All' : undefined,
+      body: { gracePeriodSeconds, ...(uid ? { preconditions: { uid } } : {}) },
+    });
+  } catch (err) {
+    if (isGone(err)) return gone(input, 'is already gone or was replaced');
+    throw toFailure(err, `delete ${refString(input.target)}`);
+  }
+  return {
+    outcome: input.dryRun ? 'dry-run' : 'applied',
+    message: `${input.dryRun ? 'would delete' : 'deleted'} ${refString(input.target)} (grace ${gracePeriodSeconds}s)`,
+    changes: [
+      { resourceRef: refString(input.target), changeType: 'delete', field: 'metadata.uid', oldValue: uid },
+    ],
+  };
+}
+
+/** `kubectl rollout restart`: bump the pod template's restartedAt annotation. */
+export async function rolloutRestart(kube: Kube, input: ExecuteActionInput): Promise<ExecuteActionResult> {
+  const { name, namespace } = input.target;
+  const api = kindApi(kube, input.target.kind);
+  const before = await kubeCall(`read ${refString(input.target)}`, () => api.read(name, namespace)).catch(
+    (err) => {
+      if (err instanceof ApplicationFailure && err.type === ErrorType.NotFound) return undefined;
+      throw err;
+    },
+  );
+  if (!before) return gone(input, 'no longer exists');
+  if (input.target.uid && before.metadata?.uid !== input.target.uid) return gone(input, 'was replaced');
+  const restartedAt = new Date(input.decidedAtMs).toISOString();
+  const previous = before.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] as
+    string | undefined;
+  if (before.metadata?.annotations?.[LAST_ACTION_ANNOTATION] === input.actionId && previous === restartedAt) {
+    return {
+      outcome: 'already-applied',
+      message: `rollout restart of ${refString(input.target)} already done`,
+      changes: [],
+    };
+  }
+  const body = {
+    metadata: { annotations: { [LAST_ACTION_ANNOTATION]: input.actionId } },
+    spec: { template: { metadata: { annotations: { [RESTARTED_AT_ANNOTATION]: restartedAt } } } },
+  };
+  await kubeCall(`rollout restart ${refString(input.target)}`, () =>
+    api.patch({ name, namespace, body, dryRun: input.dryRun ? 'All' : undefined }, 'merge'),
+  );
+  return {
+    outcome: input.dryRun ? 'dry-run' : 'applied',
+    message: `${input.dryRun ? 'would roll' : 'rolling'} out ${refString(input.target)} (restartedAt ${restartedAt})`,
+    changes: [
+      {
+        resourceRef: refString(input.target),
+        changeType: 'patch',
+        field: `spec.template.metadata.annotations[${RESTARTED_AT_ANNOTATION}]`,
+        oldValue: previous,
+        newValue: restartedAt,
+      },
+    ],
+  };
+}

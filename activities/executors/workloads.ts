@@ -1,0 +1,67 @@
+// Kind-generic read and patch through the typed client-node APIs, so every executor can treat a
+// Pod, Deployment, StatefulSet, ReplicaSet or DaemonSet the same way.
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApplicationFailure } from '@temporalio/common';
+import { FIELD_MANAGER, type Kube } from '../kube/clients.js';
+import type { ObjectRef } from './types.js';
+
+export type PatchType = 'strategic' | 'merge' | 'json';
+
+const CONTENT_TYPE: Record<PatchType, string> = {
+  strategic: PatchStrategy.StrategicMergePatch,
+  merge: PatchStrategy.MergePatch,
+  json: PatchStrategy.JsonPatch,
+};
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyObject = Record<string, any>;
+
+interface KindApi {
+  read(name: string, namespace: string): Promise<AnyObject>;
+  patch(
+    p: { name: string; namespace: string; body: unknown; dryRun?: string },
+    type: PatchType,
+  ): Promise<AnyObject>;
+}
+
+export function kindApi(kube: Kube, kind: string): KindApi {
+  const opts = (type: PatchType): ReturnType<typeof setHeaderOptions> =>
+    setHeaderOptions('Content-Type', CONTENT_TYPE[type]);
+  const withManager = <T extends object>(p: T): T & { fieldManager: string } => ({
+    ...p,
+    fieldManager: FIELD_MANAGER,
+  });
+  switch (kind) {
+    case 'Pod':
+      return {
+        read: (name, namespace) => kube.core.readNamespacedPod({ name, namespace }),
+        patch: (p, type) => kube.core.patchNamespacedPod(withManager(p), opts(type)),
+      };
+    case 'Deployment':
+      return {
+        read: (name, namespace) => kube.apps.readNamespacedDeployment({ name, namespace }),
+        patch: (p, type) => kube.apps.patchNamespacedDeployment(withManager(p), opts(type)),
+      };
+    case 'StatefulSet':
+      return {
+        read: (name, namespace) => kube.apps.readNamespacedStatefulSet({ name, namespace }),
+        patch: (p, type) => kube.apps.patchNamespacedStatefulSet(withManager(p), opts(type)),
+      };
+    case 'ReplicaSet':
+      return {
+        read: (name, namespace) => kube.apps.readNamespacedReplicaSet({ name, namespace }),
+        patch: (p, type) => kube.apps.patchNamespacedReplicaSet(withManager(p), opts(type)),
+      };
+    case 'DaemonSet':
+      return {
+        read: (name, namespace) => kube.apps.readNamespacedDaemonSet({ name, namespace }),
+        patch: (p, type) => kube.apps.patchNamespacedDaemonSet(withManager(p), opts(type)),
+      };
+    default:
+      throw ApplicationFailure.nonRetryable(`KubeSkippy cannot act on kind ${kind}`, 'UnsupportedKind');
+  }
+}
+
+export function refString(ref: ObjectRef): string {
+  return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}

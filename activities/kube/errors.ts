@@ -1,0 +1,104 @@
+// Every Kubernetes API error is classified here, once (STYLE 7). The workflow's activity retry
+// policies key on these types: errors that cannot succeed on a retry become non-retryable
+// ApplicationFailures; conflicts, throttling, server errors and network trouble retry.
+import { ApplicationFailure } from '@temporalio/common';
+
+export const ErrorType = {
+  NotFound: 'KubeNotFound',
+  Forbidden: 'KubeForbidden',
+  Invalid: 'KubeInvalid',
+  BadRequest: 'KubeBadRequest',
+  /** A uid/resourceVersion precondition failed: the object was replaced; acting would hit the wrong one. */
+  PreconditionFailed: 'KubePreconditionFailed',
+  Conflict: 'KubeConflict',
+  /** Eviction refused by a PodDisruptionBudget (429): retried until the budget allows one. */
+  DisruptionBudget: 'KubeDisruptionBudget',
+  TooManyRequests: 'KubeTooManyRequests',
+  ServerError: 'KubeServerError',
+  Network: 'KubeNetwork',
+} as const;
+export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
+
+export const NON_RETRYABLE_KUBE_ERRORS: string[] = [
+  ErrorType.NotFound,
+  ErrorType.Forbidden,
+  ErrorType.Invalid,
+  ErrorType.BadRequest,
+  ErrorType.PreconditionFailed,
+];
+
+interface StatusBody {
+  message?: string;
+  reason?: string;
+  code?: number;
+}
+
+/** The HTTP status of a client-node error, if it is one (ApiException has `code` and `body`). */
+export function httpStatus(err: unknown): number | undefined {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'number' && code >= 100 && code < 600 ? code : undefined;
+}
+
+export function statusBody(err: unknown): StatusBody {
+  const body = (err as { body?: unknown } | null)?.body;
+  if (typeof body === 'string') {
+    try {
+      return JSON.parse(body) as StatusBody;
+    } catch {
+      return { message: body };
+    }
+  }
+  return body && typeof body === 'object' ? (body as StatusBody) : {};
+}
+
+export function isNotFound(err: unknown): boolean {
+  return httpStatus(err) === 404;
+}
+
+export function classify(err: unknown): { type: ErrorType; retryable: boolean; message: string } {
+  const code = httpStatus(err);
+  const body = statusBody(err);
+  const message = body.message ?? (err instanceof Error ? err.message.split('\n')[0]! : String(err));
+  const type = ((): ErrorType => {
+    switch (code) {
+      case undefined:
+        return ErrorType.Network;
+      case 400:
+        return ErrorType.BadRequest;
+      case 403:
+        return ErrorType.Forbidden;
+      case 404:
+        return ErrorType.NotFound;
+      case 409:
+        return /precondition/i.test(message) ? ErrorType.PreconditionFailed : ErrorType.Conflict;
+      case 422:
+        return ErrorType.Invalid;
+      case 429:
+        return /disruption budget/i.test(message) ? ErrorType.DisruptionBudget : ErrorType.TooManyRequests;
+      default:
+        return code >= 500 ? ErrorType.ServerError : ErrorType.BadRequest;
+    }
+  })();
+  return { type, retryable: !NON_RETRYABLE_KUBE_ERRORS.includes(type), message };
+}
+
+/** Wraps any error from the Kubernetes client in an ApplicationFailure the retry policy understands. */
+export function toFailure(err: unknown, what: string): ApplicationFailure {
+  if (err instanceof ApplicationFailure) return err;
+  const { type, retryable, message } = classify(err);
+  return ApplicationFailure.create({
+    message: `${what}: ${message}`,
+    type,
+    nonRetryable: !retryable,
+    details: [{ httpStatus: httpStatus(err) ?? null }],
+  });
+}
+
+/** Runs a Kubernetes call and classifies whatever it throws. */
+export async function kubeCall<T>(what: string, call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (err) {
+    throw toFailure(err, what);
+  }
+}
