@@ -1,0 +1,94 @@
+// The scheduler: binds each pending pod to the ready node with the fewest pods (honouring
+// spec.nodeSelector and spec.unschedulable), and records PodScheduled plus a `Scheduled` event.
+import type { KObject } from '../contract.js';
+import type { ControllerContext } from './context.js';
+import { NODES, PODS, ignoreNotFound, isActivePod, splitKey } from './kube.js';
+
+function schedulable(node: KObject, pod: KObject): boolean {
+  if (node.spec?.unschedulable) return false;
+  const ready = (node.status?.conditions as { type: string; status: string }[] | undefined)?.find(
+    (c) => c.type === 'Ready',
+  );
+  if (ready?.status !== 'True') return false;
+  const wanted = (pod.spec?.nodeSelector ?? {}) as Record<string, string>;
+  return Object.entries(wanted).every(([k, v]) => node.metadata.labels?.[k] === v);
+}
+
+export function createScheduler(ctx: ControllerContext): (key: string) => number | undefined {
+  const { store } = ctx;
+  return (key) => {
+    const { namespace, name } = splitKey(key);
+    const pod = store.get(PODS, namespace, name);
+    if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp) return undefined;
+    const load = new Map<string, number>();
+    for (const p of store.list(PODS)) {
+      if (p.spec?.nodeName && isActivePod(p)) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
+    }
+    const candidates = store
+      .list(NODES)
+      .filter((n) => schedulable(n, pod))
+      .map((n) => n.metadata.name ?? '')
+      .sort((a, b) => (load.get(a) ?? 0) - (load.get(b) ?? 0) || a.localeCompare(b));
+    const nodeName = candidates[0];
+    const nowIso = new Date(store.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    if (!nodeName) {
+      ignoreNotFound(() =>
+        store.mutate(
+          PODS,
+          namespace,
+          name,
+          (p) => {
+            p.status = {
+              ...p.status,
+              phase: 'Pending',
+              conditions: [
+                {
+                  type: 'PodScheduled',
+                  status: 'False',
+                  reason: 'Unschedulable',
+                  message: '0/0 nodes are available: no node matches the pod.',
+                  lastTransitionTime: nowIso,
+                },
+              ],
+            };
+          },
+          { subresource: 'status' },
+        ),
+      );
+      return ctx.ms(5); // nodes may appear or change; try again later, as the real scheduler does
+    }
+    // Binding: the real scheduler posts pods/binding; in-process the effect is spec.nodeName.
+    const bound = ignoreNotFound(() =>
+      store.mutate(PODS, namespace, name, (p) => {
+        if (!p.spec.nodeName) p.spec.nodeName = nodeName;
+      }),
+    );
+    if (!bound || bound.spec?.nodeName !== nodeName) return undefined;
+    ignoreNotFound(() =>
+      store.mutate(
+        PODS,
+        namespace,
+        name,
+        (p) => {
+          const others = ((p.status?.conditions ?? []) as { type: string }[]).filter(
+            (c) => c.type !== 'PodScheduled',
+          );
+          p.status = {
+            ...p.status,
+            phase: p.status?.phase ?? 'Pending',
+            conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: nowIso }, ...others],
+          };
+        },
+        { subresource: 'status' },
+      ),
+    );
+    ctx.events.record({
+      object: bound,
+      type: 'Normal',
+      reason: 'Scheduled',
+      message: `Successfully assigned ${namespace}/${name} to ${nodeName}`,
+      component: 'default-scheduler',
+    });
+    return undefined;
+  };
+}
