@@ -2,30 +2,9 @@
 // policies key on these types: errors that cannot succeed on a retry become non-retryable
 // ApplicationFailures; conflicts, throttling, server errors and network trouble retry.
 import { ApplicationFailure } from '@temporalio/common';
+import { KubeErrorType as ErrorType, NON_RETRYABLE_KUBE_ERRORS } from '../../domain/error-types.js';
 
-export const ErrorType = {
-  NotFound: 'KubeNotFound',
-  Forbidden: 'KubeForbidden',
-  Invalid: 'KubeInvalid',
-  BadRequest: 'KubeBadRequest',
-  /** A uid/resourceVersion precondition failed: the object was replaced; acting would hit the wrong one. */
-  PreconditionFailed: 'KubePreconditionFailed',
-  Conflict: 'KubeConflict',
-  /** Eviction refused by a PodDisruptionBudget (429): retried until the budget allows one. */
-  DisruptionBudget: 'KubeDisruptionBudget',
-  TooManyRequests: 'KubeTooManyRequests',
-  ServerError: 'KubeServerError',
-  Network: 'KubeNetwork',
-} as const;
-export type ErrorType = (typeof ErrorType)[keyof typeof ErrorType];
-
-export const NON_RETRYABLE_KUBE_ERRORS: string[] = [
-  ErrorType.NotFound,
-  ErrorType.Forbidden,
-  ErrorType.Invalid,
-  ErrorType.BadRequest,
-  ErrorType.PreconditionFailed,
-];
+export { KubeErrorType as ErrorType, NON_RETRYABLE_KUBE_ERRORS } from '../../domain/error-types.js';
 
 interface StatusBody {
   message?: string;

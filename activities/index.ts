@@ -1,0 +1,96 @@
+// The activity factory (STYLE 5): built once in workers/ with its dependencies; workflows see only
+// `Activities`, as a type. Activities are the only place KubeSkippy does I/O.
+import { Context } from '@temporalio/activity';
+import type { ResourceChange } from '../crds/healing-action.js';
+import type { ClusterSnapshot } from '../domain/snapshot.js';
+import type { SnapshotRequest } from '../domain/targets.js';
+import {
+  executeAction,
+  revertPatch,
+  type ExecuteActionInput,
+  type ExecuteActionResult,
+  type ObjectRef,
+} from './executors/index.js';
+import type { Kube } from './kube/clients.js';
+import {
+  emitEvent,
+  ensureActionRecord,
+  labelActionRecord,
+  patchActionStatus,
+  type EmitEventInput,
+  type EnsureActionRecordInput,
+} from './records.js';
+import { collectSnapshot } from './snapshot/collect.js';
+import type { HealingActionStatus } from '../crds/healing-action.js';
+
+export interface ActivityDeps {
+  kube: Kube;
+  /** Base URL of the Temporal Web UI, for links on HealingActions. */
+  temporalUiUrl: string;
+  temporalNamespace: string;
+  prometheusUrl?: string;
+  /** Observes each finished action / refusal for Prometheus metrics (workers/metrics.ts). */
+  onActionPhase?: (labels: { policy: string; action: string; phase: string }) => void;
+}
+
+export function workflowUrl(
+  deps: Pick<ActivityDeps, 'temporalUiUrl' | 'temporalNamespace'>,
+  workflowId: string,
+  runId?: string,
+): string {
+  const base = deps.temporalUiUrl.replace(/\/$/, '');
+  const ns = encodeURIComponent(deps.temporalNamespace);
+  return `${base}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${encodeURIComponent(runId)}` : ''}`;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  const { kube } = deps;
+  return {
+    async collectSnapshot(req: SnapshotRequest): Promise<ClusterSnapshot> {
+      return collectSnapshot(kube, req, deps.prometheusUrl ? { prometheusUrl: deps.prometheusUrl } : {});
+    },
+
+    /** Creates (or finds) the HealingAction and writes its first status, with the workflow link. */
+    async recordAction(input: EnsureActionRecordInput): Promise<{ uid: string; created: boolean }> {
+      const { workflowId = '', runId = '' } = Context.current().info.workflowExecution ?? {};
+      const status: HealingActionStatus = {
+        ...input.status,
+        workflowId,
+        runId,
+        workflowUrl: workflowUrl(deps, workflowId, runId),
+      };
+      return ensureActionRecord(kube, { ...input, status });
+    },
+
+    async updateActionStatus(input: {
+      name: string;
+      namespace: string;
+      status: HealingActionStatus;
+      labels?: Record<string, string>;
+    }): Promise<void> {
+      await patchActionStatus(kube, input);
+      if (input.labels)
+        await labelActionRecord(kube, { name: input.name, namespace: input.namespace, labels: input.labels });
+      if (input.status.phase)
+        deps.onActionPhase?.({
+          policy: input.labels?.['kubeskippy.io/policy'] ?? '',
+          action: input.labels?.['kubeskippy.io/action-type'] ?? '',
+          phase: input.status.phase,
+        });
+    },
+
+    async emitEvents(events: EmitEventInput[]): Promise<void> {
+      for (const e of events) await emitEvent(kube, e);
+    },
+
+    async executeAction(input: ExecuteActionInput): Promise<ExecuteActionResult> {
+      return executeAction(kube, input);
+    },
+
+    async revertPatch(input: { target: ObjectRef; inversePatch: string }): Promise<ResourceChange[]> {
+      return revertPatch(kube, input.target, input.inversePatch);
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,84 @@
+// The only reader of process.env (STYLE 12). Every setting has a flag and an environment variable;
+// flags win. The README's configuration table is this file in words.
+export interface OperatorConfig {
+  /** Kubeconfig path; empty = in-cluster service account, else $KUBECONFIG/~/.kube/config. */
+  kubeconfig?: string;
+  temporalAddress: string;
+  temporalNamespace: string;
+  taskQueue: string;
+  /** Temporal Cloud / TLS: API key (optional). */
+  temporalApiKey?: string;
+  temporalTls: boolean;
+  /** Base URL of the Temporal Web UI, for links on HealingActions. */
+  temporalUiUrl: string;
+  /** Prometheus metrics and health endpoints; 0 disables. */
+  metricsPort: number;
+  logLevel: string;
+  /** Prometheus server for PromQL triggers. */
+  prometheusUrl?: string;
+  ollamaHost?: string;
+  openaiApiKey?: string;
+  openaiBaseUrl?: string;
+}
+
+export type Env = Record<string, string | undefined>;
+
+export const DEFAULTS = {
+  temporalAddress: '127.0.0.1:7233',
+  temporalNamespace: 'default',
+  taskQueue: 'kubeskippy',
+  temporalUiUrl: 'http://127.0.0.1:8233',
+  metricsPort: 9464,
+  logLevel: 'info',
+} as const;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+function port(value: string | number | undefined, name: string, fallback: number): number {
+  if (value === undefined || value === '') return fallback;
+  const n = typeof value === 'number' ? value : Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) {
+    throw new ConfigError(`${name} must be a port number between 0 and 65535, got "${value}"`);
+  }
+  return n;
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
+
+/** Merges flags over environment over defaults, and checks every value. */
+export function loadConfig(flags: Partial<Record<keyof OperatorConfig, string | number | boolean>> = {}, env: Env = process.env): OperatorConfig {
+  const pick = (flag: keyof OperatorConfig, envName: string): string | undefined => {
+    const v = flags[flag];
+    return v !== undefined ? String(v) : env[envName] || undefined;
+  };
+  const logLevel = pick('logLevel', 'KUBESKIPPY_LOG_LEVEL') ?? DEFAULTS.logLevel;
+  if (!LEVELS.includes(logLevel)) throw new ConfigError(`log level must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
+  const config: OperatorConfig = {
+    temporalAddress: pick('temporalAddress', 'TEMPORAL_ADDRESS') ?? DEFAULTS.temporalAddress,
+    temporalNamespace: pick('temporalNamespace', 'TEMPORAL_NAMESPACE') ?? DEFAULTS.temporalNamespace,
+    taskQueue: pick('taskQueue', 'KUBESKIPPY_TASK_QUEUE') ?? DEFAULTS.taskQueue,
+    temporalTls: (pick('temporalTls', 'TEMPORAL_TLS') ?? 'false') === 'true',
+    temporalUiUrl: pick('temporalUiUrl', 'KUBESKIPPY_TEMPORAL_UI_URL') ?? DEFAULTS.temporalUiUrl,
+    metricsPort: port(pick('metricsPort', 'KUBESKIPPY_METRICS_PORT'), 'metrics port', DEFAULTS.metricsPort),
+    logLevel,
+  };
+  const optional: [keyof OperatorConfig, string][] = [
+    ['kubeconfig', 'KUBECONFIG'],
+    ['temporalApiKey', 'TEMPORAL_API_KEY'],
+    ['prometheusUrl', 'KUBESKIPPY_PROMETHEUS_URL'],
+    ['ollamaHost', 'OLLAMA_HOST'],
+    ['openaiApiKey', 'OPENAI_API_KEY'],
+    ['openaiBaseUrl', 'OPENAI_BASE_URL'],
+  ];
+  for (const [key, envName] of optional) {
+    const v = pick(key, envName);
+    if (v !== undefined) (config as unknown as Record<string, string>)[key] = v;
+  }
+  if (config.temporalApiKey) config.temporalTls = true;
+  if (!/^[^:\s]+:\d+$/.test(config.temporalAddress)) {
+    throw new ConfigError(`Temporal address must be HOST:PORT, got "${config.temporalAddress}"`);
+  }
+  return config;
+}

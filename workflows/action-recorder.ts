@@ -1,0 +1,129 @@
+// Keeps a healing action's record in step with the workflow: the HealingAction CR status, its
+// phase label, the KubeSkippyPhase search attribute, and Kubernetes Events on the target and the
+// policy. Event names derive from the HealingAction name, so a replayed or retried step never
+// writes a second Event for the same decision.
+import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type {
+  ActionPhase,
+  ApprovalRecord,
+  HealingActionSpec,
+  HealingActionStatus,
+} from '../crds/healing-action.js';
+import type { PlannedAction } from '../domain/plan-types.js';
+import { actionLabels, rfc3339 } from './action-helpers.js';
+import type { ActionStatusView, ApprovalInput } from './messages.js';
+import { recordWrites } from './proxies.js';
+import { KubeSkippyPhase } from './search-attributes.js';
+
+export class ActionRecorder {
+  status: HealingActionStatus;
+
+  constructor(private readonly planned: PlannedAction) {
+    this.status = {
+      phase: 'Pending',
+      reason: 'Planned',
+      message: planned.trigger.reason,
+      startTime: rfc3339(Date.now()),
+      attempts: 0,
+    };
+  }
+
+  private get ns(): string {
+    return this.planned.policyRef.namespace;
+  }
+
+  spec(): HealingActionSpec {
+    const p = this.planned;
+    return {
+      policyRef: p.policyRef,
+      targetResource: p.target,
+      trigger: {
+        name: p.trigger.name,
+        type: p.trigger.type,
+        ...(p.trigger.observedValue !== undefined ? { observedValue: p.trigger.observedValue } : {}),
+        ...(p.trigger.threshold !== undefined ? { threshold: p.trigger.threshold } : {}),
+        reason: p.trigger.reason,
+        firstTrueTime: rfc3339(p.trigger.firstTrueMs),
+        firedAt: rfc3339(p.trigger.firedAtMs),
+      },
+      action: p.action,
+      mode: p.mode,
+      dryRun: p.dryRun,
+      approvalRequired: p.requiresApproval,
+    };
+  }
+
+  async create(): Promise<void> {
+    upsertSearchAttributes([{ key: KubeSkippyPhase, value: 'Pending' }]);
+    await recordWrites.recordAction({
+      name: this.planned.healingActionName,
+      namespace: this.ns,
+      labels: actionLabels(this.planned, 'Pending'),
+      annotations: { 'kubeskippy.io/workflow-id': workflowInfo().workflowId },
+      spec: this.spec(),
+      status: this.status,
+    });
+  }
+
+  async transition(
+    phase: ActionPhase,
+    reason: string,
+    message: string,
+    extra: Partial<HealingActionStatus> = {},
+  ): Promise<void> {
+    this.status = { ...this.status, ...extra, phase, reason, message };
+    upsertSearchAttributes([{ key: KubeSkippyPhase, value: phase }]);
+    await recordWrites.updateActionStatus({
+      name: this.planned.healingActionName,
+      namespace: this.ns,
+      // The approval record is set by the update handler; write it with the next transition.
+      status: {
+        ...extra,
+        phase,
+        reason,
+        message,
+        ...(this.status.approval ? { approval: this.status.approval } : {}),
+      },
+      labels: actionLabels(this.planned, phase),
+    });
+  }
+
+  approvalDecided(approval: ApprovalInput, nowMs: number): ApprovalRecord {
+    this.status.approval = {
+      ...this.status.approval,
+      required: true,
+      decision: approval.decision,
+      approved: approval.decision === 'approve',
+      by: approval.by,
+      at: rfc3339(nowMs),
+      ...(approval.comment ? { comment: approval.comment } : {}),
+    };
+    return this.status.approval;
+  }
+
+  async event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
+    const p = this.planned;
+    const base = `${p.healingActionName}.${reason.toLowerCase()}`;
+    const text = `${p.policyRef.name}/${p.action.name}: ${message}`;
+    await recordWrites.emitEvents([
+      { name: base, involvedObject: { ...p.target }, type, reason, message: text, timeMs: Date.now() },
+      {
+        name: `${base}.policy`,
+        involvedObject: { apiVersion: 'kubeskippy.io/v1alpha1', kind: 'HealingPolicy', ...p.policyRef },
+        type,
+        reason,
+        message: `${p.targetKey}: ${message}`,
+        timeMs: Date.now(),
+      },
+    ]);
+  }
+
+  view(): ActionStatusView {
+    return {
+      workflowId: workflowInfo().workflowId,
+      healingActionName: this.planned.healingActionName,
+      namespace: this.ns,
+      status: this.status,
+    };
+  }
+}

@@ -1,0 +1,103 @@
+// Every message KubeSkippy workflows accept, declared once (STYLE 9). The names are what users
+// type with the temporal CLI, e.g.
+//   temporal workflow signal --workflow-id kubeskippy/policy/demo-apps/memory-leak-healing --name pause
+//   temporal workflow signal --workflow-id ... --name setMode --input '"dryrun"'
+//   temporal workflow update execute --workflow-id kubeskippy/action/... --name approveAction \
+//     --input '{"decision":"approve","by":"alice","comment":"looks right"}'
+//   temporal workflow query --workflow-id ... --type status
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { ActionPhase, ApprovalRecord, HealingActionStatus } from '../crds/healing-action.js';
+import type { HealingPolicySpec, PolicyMode } from '../crds/healing-policy.js';
+import type { Counters } from '../domain/state.js';
+
+// ── Policy workflow ────────────────────────────────────────────────────────────────────────────
+
+export interface PolicyRefInput {
+  namespace: string;
+  name: string;
+  uid?: string;
+  generation?: number;
+  /** Validated by the controller (crds/validate.ts) before it reaches a workflow. */
+  spec: HealingPolicySpec;
+}
+
+export interface PauseInput {
+  by?: string;
+  reason?: string;
+}
+
+/** Stop starting new actions (open ones finish). Evaluation continues to report, not act. */
+export const pauseSignal = defineSignal<[PauseInput?]>('pause');
+/** Start acting again, and drop any setMode override so the CR's mode applies. */
+export const resumeSignal = defineSignal<[]>('resume');
+/** Override the CR's mode (monitor | dryrun | automatic | manual) until the CR changes or resume. */
+export const setModeSignal = defineSignal<[PolicyMode]>('setMode');
+/** Evaluate now instead of waiting for the interval. */
+export const evaluateNowSignal = defineSignal<[]>('evaluateNow');
+
+/** Sent by each healing-action workflow when it ends, so the policy closes its open action. */
+export interface ActionFinished {
+  workflowId: string;
+  targetKey: string;
+  phase: ActionPhase;
+  reason?: string;
+  finishedMs: number;
+}
+export const actionFinishedSignal = defineSignal<[ActionFinished]>('actionFinished');
+
+export interface UpdatePolicyResult {
+  accepted: boolean;
+  generation?: number;
+  message: string;
+}
+/** A new generation of the CR (from the controller). Older or equal generations are no-ops. */
+export const updatePolicyUpdate = defineUpdate<UpdatePolicyResult, [PolicyRefInput]>('updatePolicy');
+
+/** Lift the hold on one subject (`<ns>/<kind>/<name>`), or on all when none is given. */
+export const clearHoldUpdate = defineUpdate<{ cleared: string[] }, [{ subjectKey?: string }?]>('clearHold');
+
+export interface PolicyStatusView {
+  policy: { namespace: string; name: string; generation?: number };
+  mode: PolicyMode;
+  specMode: PolicyMode;
+  paused: boolean;
+  lastEvaluatedMs?: number;
+  activeTriggers: string[];
+  lastActionMs?: number;
+  openActions: {
+    workflowId: string;
+    targetKey: string;
+    action: string;
+    trigger: string;
+    startedMs: number;
+  }[];
+  held: { subjectKey: string; holdUntilMs: number }[];
+  actionsInLastHour: number;
+  counters: Counters;
+  lastRefusals: { trigger: string; targetKey: string; reason: string; message: string }[];
+  snapshotErrors: string[];
+}
+export const policyStatusQuery = defineQuery<PolicyStatusView>('status');
+
+// ── Healing-action workflow ────────────────────────────────────────────────────────────────────
+
+export interface ApprovalInput {
+  decision: 'approve' | 'reject';
+  /** Who decided (a user name; the annotation relay passes the annotation's author or "annotation"). */
+  by: string;
+  comment?: string;
+}
+export interface ApprovalResult {
+  phase: ActionPhase;
+  approval: ApprovalRecord;
+}
+/** Approve or reject an action waiting in AwaitingApproval. Rejected before it is recorded otherwise. */
+export const approveActionUpdate = defineUpdate<ApprovalResult, [ApprovalInput]>('approveAction');
+
+export interface ActionStatusView {
+  workflowId: string;
+  healingActionName: string;
+  namespace: string;
+  status: HealingActionStatus;
+}
+export const actionStatusQuery = defineQuery<ActionStatusView>('status');

@@ -1,0 +1,49 @@
+// Activity proxies, one per group, each with the timeouts and retry policy that fit it (STYLE 5).
+import { proxyActivities } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { NON_RETRYABLE_EXECUTOR_ERRORS, NON_RETRYABLE_KUBE_ERRORS } from '../domain/error-types.js';
+import type { PlannedAction } from '../domain/plan-types.js';
+
+/** Reads of the cluster: short, retried a few times, then the caller decides (skip a tick, fail a check). */
+export const kubeReads = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '10s',
+    maximumAttempts: 5,
+    nonRetryableErrorTypes: NON_RETRYABLE_KUBE_ERRORS,
+  },
+});
+
+/**
+ * Writes of the audit trail (HealingAction status, Events). Retried for long: an action must not
+ * end with a stale record because the API server was briefly unavailable.
+ */
+export const recordWrites = proxyActivities<Activities>({
+  startToCloseTimeout: '20s',
+  retry: {
+    initialInterval: '1s',
+    maximumInterval: '30s',
+    maximumAttempts: 30,
+    nonRetryableErrorTypes: ['KubeForbidden', 'KubeInvalid', 'KubeBadRequest'],
+  },
+});
+
+/**
+ * The remediation itself. Retries cover conflicts, throttling and a PodDisruptionBudget at zero
+ * (evictions wait for the budget); the schedule-to-close bound is the verification timeout, so an
+ * action never waits for a budget longer than it would wait for healing.
+ */
+export function executeActivities(planned: PlannedAction): Activities {
+  const patience = Math.max(planned.verification.timeoutMs, 60_000);
+  return proxyActivities<Activities>({
+    startToCloseTimeout: '60s',
+    scheduleToCloseTimeout: patience,
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      nonRetryableErrorTypes: [...NON_RETRYABLE_KUBE_ERRORS, ...NON_RETRYABLE_EXECUTOR_ERRORS],
+    },
+  });
+}
