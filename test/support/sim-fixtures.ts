@@ -1,0 +1,98 @@
+// Builders and polling helpers for tests of the simulated cluster.
+import type { KObject } from '../../sim/contract.js';
+
+export interface WorkloadOptions {
+  namespace?: string;
+  replicas?: number;
+  /** sim.kubeskippy.io/* behaviour parameters, without the prefix. */
+  behaviour?: Record<string, string>;
+  limits?: Record<string, string>;
+  labels?: Record<string, string>;
+  strategy?: Record<string, unknown>;
+  restartPolicy?: 'Always' | 'OnFailure' | 'Never';
+}
+
+function template(name: string, o: WorkloadOptions): Record<string, unknown> {
+  const annotations = Object.fromEntries(
+    Object.entries(o.behaviour ?? {}).map(([k, v]) => [`sim.kubeskippy.io/${k}`, v]),
+  );
+  return {
+    metadata: { labels: { app: name, ...o.labels }, annotations },
+    spec: {
+      ...(o.restartPolicy ? { restartPolicy: o.restartPolicy } : {}),
+      containers: [
+        {
+          name: 'app',
+          image: 'busybox:1.36',
+          resources: { limits: o.limits ?? { memory: '256Mi', cpu: '500m' } },
+        },
+      ],
+    },
+  };
+}
+
+export function deployment(name: string, o: WorkloadOptions = {}): KObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name, namespace: o.namespace ?? 'default' },
+    spec: {
+      replicas: o.replicas ?? 1,
+      selector: { matchLabels: { app: name } },
+      ...(o.strategy ? { strategy: o.strategy } : {}),
+      template: template(name, o),
+    },
+  };
+}
+
+export function statefulSet(name: string, o: WorkloadOptions = {}): KObject {
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'StatefulSet',
+    metadata: { name, namespace: o.namespace ?? 'default' },
+    spec: {
+      replicas: o.replicas ?? 1,
+      serviceName: name,
+      selector: { matchLabels: { app: name } },
+      template: template(name, o),
+    },
+  };
+}
+
+export function pdb(
+  name: string,
+  selector: Record<string, string>,
+  spec: Record<string, unknown>,
+  namespace = 'default',
+): KObject {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name, namespace },
+    spec: { selector: { matchLabels: selector }, ...spec },
+  };
+}
+
+/** Polls `probe` until it returns something truthy; fails with the last value seen. */
+export async function waitFor<T>(
+  probe: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+  everyMs = 25,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    try {
+      last = await probe();
+      if (last) return last as NonNullable<T>;
+    } catch (err) {
+      if (Date.now() > deadline) throw err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)?.slice(0, 300)})`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
