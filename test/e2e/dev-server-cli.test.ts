@@ -31,7 +31,13 @@ describe('kubeskippy dev-server', () => {
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
     try {
-      await expect.poll(() => out, { timeout: 60_000, interval: 100 }).toMatch(/TEMPORAL_ADDRESS=\S+/);
+      // Ready, or fail at once with the CLI's output if it exits instead of waiting out the timeout.
+      await Promise.race([
+        expect.poll(() => out, { timeout: 60_000, interval: 100 }).toMatch(/TEMPORAL_ADDRESS=\S+/),
+        closed.then((code) => {
+          throw new Error(`kubeskippy dev-server exited (code ${code}) before it was ready:\n${out}`);
+        }),
+      ]);
       const address = /TEMPORAL_ADDRESS=(\S+)/.exec(out)![1]!;
       const serverPid = Number(/pid (\d+)/.exec(out)![1]);
 
