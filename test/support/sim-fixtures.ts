@@ -73,19 +73,21 @@ export function pdb(
   };
 }
 
+type Truthy<T> = Exclude<T, false | null | undefined | 0 | ''>;
+
 /** Polls `probe` until it returns something truthy; fails with the last value seen. */
 export async function waitFor<T>(
   probe: () => T | Promise<T>,
   what: string,
   timeoutMs = 10_000,
   everyMs = 25,
-): Promise<NonNullable<T>> {
+): Promise<Truthy<T>> {
   const deadline = Date.now() + timeoutMs;
   let last: T | undefined;
   for (;;) {
     try {
       last = await probe();
-      if (last) return last as NonNullable<T>;
+      if (last) return last as Truthy<T>;
     } catch (err) {
       if (Date.now() > deadline) throw err;
     }
