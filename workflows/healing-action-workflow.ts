@@ -11,13 +11,7 @@ import type { ActionPhase, HealingActionStatus, ResourceChange } from '../crds/h
 import { assessHealed } from '../domain/verify.js';
 import { checkLiveSafety } from '../domain/live-safety.js';
 import type { PlannedAction } from '../domain/plan-types.js';
-import {
-  podsOfInterest,
-  rfc3339,
-  snapshotRequestFor,
-  toExecutorAction,
-  usageOf,
-} from './action-helpers.js';
+import { podsOfInterest, rfc3339, snapshotRequestFor, toExecutorAction, usageOf } from './action-helpers.js';
 import { ActionRecorder } from './action-recorder.js';
 import {
   actionStatusQuery,

@@ -1,0 +1,3 @@
+// The workflow bundle's entry point: every workflow type the worker registers.
+export { policyWorkflow } from './policy-workflow.js';
+export { healingActionWorkflow } from './healing-action-workflow.js';
