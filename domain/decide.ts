@@ -1,0 +1,200 @@
+// The decision for one fire: which action, on which object, or which rule refuses it.
+// Reads state, never writes it (plan.ts commits a decision), so monitor mode can report what it
+// would have done with exactly the same logic.
+//
+// Order of checks, first refusal wins:
+//   Protected → OnHold → ladder (first applicable action) → ActionInProgress → Cooldown
+//   → ConcurrencyLimit → BudgetExhausted
+// Within the ladder, refusals that concern one action only (NoOwner, UnsupportedTarget, HpaManaged,
+// At*Replicas, MinReadyReplicas, DisruptionBudget) move on to the next action; the rest stop.
+
+import { triggerTargetKey } from './ids.js';
+import type { Refusal, RefusalReason } from './plan-types.js';
+import { ladderFor } from './policy.js';
+import type { NormalizedAction, NormalizedPolicy } from './policy-types.js';
+import { HOUR_MS } from './prune.js';
+import { checkDisruptionBudget, checkMinReady, checkProtection } from './safety.js';
+import { desiredReplicas } from './scale.js';
+import type { ClusterSnapshot, ObjectRef, PodSnapshot } from './snapshot.js';
+import { ladderKey, type OpenAction, type PolicyState } from './state.js';
+import { findWorkload, refKey, resolveTarget, subjectKeyOf } from './targets.js';
+import type { TriggerEvaluation } from './triggers.js';
+
+export interface Candidate {
+  action: NormalizedAction;
+  ladderIndex: number;
+  target: ObjectRef;
+  targetKey: string;
+  subjectKey: string;
+  onOwner: boolean;
+  scale?: { from: number; to: number };
+}
+
+export type Decision = { ok: true; candidate: Candidate } | { ok: false; refusal: Refusal };
+
+export interface DecideInput {
+  policy: NormalizedPolicy;
+  snapshot: ClusterSnapshot;
+  state: PolicyState;
+  nowMs: number;
+  evaluation: TriggerEvaluation;
+  pod: PodSnapshot;
+}
+
+type Step =
+  { ok: true; candidate: Candidate } | { ok: false; reason: RefusalReason; message: string; action: string };
+
+/** Escalate first (from the ladder position on); if nothing further applies, repeat the strongest
+ *  earlier step that does, rather than do nothing. */
+function candidateOrder(length: number, start: number): number[] {
+  const forward = Array.from({ length: length - start }, (_, i) => start + i);
+  const back = Array.from({ length: start }, (_, i) => start - 1 - i);
+  return [...forward, ...back];
+}
+
+function tryAction(input: DecideInput, action: NormalizedAction, ladderIndex: number): Step {
+  const { pod, snapshot, policy } = input;
+  const fail = (reason: RefusalReason, message: string): Step => ({
+    ok: false,
+    reason,
+    message,
+    action: action.name,
+  });
+  const resolved = resolveTarget(action, pod, snapshot);
+  if (!resolved.ok) return fail(resolved.reason, resolved.message);
+  let scale: { from: number; to: number } | undefined;
+  if (action.type === 'scale' && action.scaleAction && resolved.workload) {
+    if (resolved.workload.hpaManaged) {
+      return fail(
+        'HpaManaged',
+        `${resolved.ref.kind} ${resolved.ref.name} is scaled by a HorizontalPodAutoscaler`,
+      );
+    }
+    const verdict = desiredReplicas({ ...action.scaleAction, current: resolved.workload.replicas });
+    if (!verdict.ok) return fail(verdict.reason, verdict.message);
+    scale = { from: verdict.from, to: verdict.to };
+  }
+  // Pod-level actions already open on the same workload may be taking ready pods away right now;
+  // without counting them, two evictions planned one after the other could both pass the rule.
+  const subjectKey = subjectKeyOf(pod);
+  const inFlight = Object.values(input.state.open).filter(
+    (o) => o.subjectKey === subjectKey && !o.onOwner,
+  ).length;
+  const minReady = checkMinReady(policy.safety, {
+    action,
+    pod,
+    snapshot,
+    inFlight,
+    ...(scale ? { scale } : {}),
+  });
+  if (!minReady.ok) return fail(minReady.reason, minReady.message);
+  const pdb = checkDisruptionBudget({ action, pod, snapshot });
+  if (!pdb.ok) return fail(pdb.reason, pdb.message);
+  const candidate: Candidate = {
+    action,
+    ladderIndex,
+    target: resolved.ref,
+    targetKey: refKey(resolved.ref),
+    subjectKey,
+    onOwner: resolved.onOwner,
+    ...(scale ? { scale } : {}),
+  };
+  return { ok: true, candidate };
+}
+
+/** Two actions conflict on the same object, or when one changes the workload the other's pod belongs to. */
+export function conflicts(
+  candidate: Pick<Candidate, 'targetKey' | 'subjectKey' | 'onOwner'>,
+  open: OpenAction,
+): boolean {
+  if (open.targetKey === candidate.targetKey) return true;
+  return (candidate.onOwner || open.onOwner) && open.subjectKey === candidate.subjectKey;
+}
+
+export function decide(input: DecideInput): Decision {
+  const { policy, state, nowMs, evaluation, pod, snapshot } = input;
+  const refuse = (reason: RefusalReason, message: string, extra?: Partial<Refusal>): Decision => ({
+    ok: false,
+    refusal: {
+      trigger: evaluation.trigger,
+      targetKey: evaluation.targetKey,
+      target: evaluation.target,
+      reason,
+      message,
+      ...extra,
+    },
+  });
+  const owner = findWorkload(snapshot, pod.owner);
+  const protection = checkProtection(policy.safety, { pod, ...(owner ? { owner } : {}) });
+  if (!protection.ok) return refuse('Protected', protection.message);
+  const subjectKey = subjectKeyOf(pod);
+  const hold = state.subjects[subjectKey]?.holdUntilMs;
+  if (hold !== undefined && hold > nowMs) {
+    return refuse(
+      'OnHold',
+      `${subjectKey} is on hold for ${Math.ceil((hold - nowMs) / 1000)}s more after ` +
+        `${policy.safety.maxConsecutiveFailures} failed actions in a row`,
+    );
+  }
+  const ladder = ladderFor(policy, evaluation.trigger);
+  if (ladder.length === 0) return refuse('NoAction', `no action answers trigger ${evaluation.trigger}`);
+  const start = Math.min(
+    state.ladders[ladderKey(subjectKey, evaluation.trigger)]?.next ?? 0,
+    ladder.length - 1,
+  );
+  const misses: Extract<Step, { ok: false }>[] = [];
+  let candidate: Candidate | undefined;
+  for (const index of candidateOrder(ladder.length, start)) {
+    const step = tryAction(input, ladder[index] as NormalizedAction, index);
+    if (step.ok) {
+      candidate = step.candidate;
+      break;
+    }
+    misses.push(step);
+  }
+  if (!candidate) {
+    const first = misses[0] as Extract<Step, { ok: false }>;
+    const others = misses.slice(1).map((m) => `${m.action}: ${m.reason}`);
+    return refuse(
+      first.reason,
+      others.length ? `${first.message} (also refused: ${others.join(', ')})` : first.message,
+      {
+        action: first.action,
+      },
+    );
+  }
+  const about = { action: candidate.action.name, actionTargetKey: candidate.targetKey };
+  const busy = Object.values(state.open).find((o) => conflicts(candidate, o));
+  if (busy)
+    return refuse(
+      'ActionInProgress',
+      `action ${busy.action} (${busy.workflowId}) is still open on ${busy.targetKey}`,
+      about,
+    );
+  const cooldownUntil = state.cooldowns[triggerTargetKey(evaluation.trigger, candidate.targetKey)];
+  if (cooldownUntil !== undefined && cooldownUntil > nowMs) {
+    return refuse(
+      'Cooldown',
+      `trigger ${evaluation.trigger} on ${candidate.targetKey} is cooling down for ` +
+        `${Math.ceil((cooldownUntil - nowMs) / 1000)}s more`,
+      about,
+    );
+  }
+  const open = Object.keys(state.open).length;
+  if (open >= policy.safety.maxConcurrentActions) {
+    return refuse(
+      'ConcurrencyLimit',
+      `${open} actions are open (maxConcurrentActions ${policy.safety.maxConcurrentActions})`,
+      about,
+    );
+  }
+  const used = state.starts.filter((t) => t > nowMs - HOUR_MS).length;
+  if (used >= policy.safety.maxActionsPerHour) {
+    return refuse(
+      'BudgetExhausted',
+      `${used} actions started in the last hour (maxActionsPerHour ${policy.safety.maxActionsPerHour})`,
+      about,
+    );
+  }
+  return { ok: true, candidate };
+}

@@ -1,0 +1,136 @@
+// What one policy evaluation decides: the fires, the actions to start, and why the others did not
+// start. Every type is plain JSON; the policy workflow starts one child per PlannedAction and
+// reports fires and refusals in status, Events and metrics.
+
+import type { PolicyMode } from '../crds/healing-policy.js';
+import type { TargetResource } from '../crds/healing-action.js';
+import type {
+  NormalizedAction,
+  NormalizedPolicy,
+  NormalizedSafety,
+  NormalizedTrigger,
+  NormalizedVerification,
+} from './policy-types.js';
+import type { ClusterSnapshot, ObjectRef } from './snapshot.js';
+import type { PolicyState } from './state.js';
+import type { TriggerEvaluation } from './triggers.js';
+
+/** CamelCase reasons, used as Event and condition reasons and as counter labels. */
+export type RefusalReason =
+  | 'Paused'
+  | 'MonitorMode'
+  | 'NoAction'
+  | 'Protected'
+  | 'OnHold'
+  | 'NoOwner'
+  | 'UnsupportedTarget'
+  | 'HpaManaged'
+  | 'AtMaxReplicas'
+  | 'AtMinReplicas'
+  | 'AtDesiredReplicas'
+  | 'MinReadyReplicas'
+  | 'DisruptionBudget'
+  | 'ActionInProgress'
+  | 'Cooldown'
+  | 'ConcurrencyLimit'
+  | 'BudgetExhausted';
+
+/** A trigger that fired on a target. */
+export interface Fire {
+  trigger: string;
+  triggerType: NormalizedTrigger['type'];
+  /** The pod the trigger fired on. */
+  targetKey: string;
+  target: ObjectRef;
+  observedValue?: string;
+  threshold?: string;
+  reason: string;
+  firstTrueMs: number;
+  firedAtMs: number;
+}
+
+/** A fire that did not become an action, and why. */
+export interface Refusal {
+  trigger: string;
+  /** The pod the trigger fired on. */
+  targetKey: string;
+  target: ObjectRef;
+  /** The action that was considered, when one was. */
+  action?: string;
+  /** The object that action would have changed. */
+  actionTargetKey?: string;
+  reason: RefusalReason;
+  /** Words, naming the numbers: "3 of 3 actions this hour already started (maxActionsPerHour 3)". */
+  message: string;
+}
+
+/** The trigger information a HealingAction records (times in ms; the workflow formats RFC 3339). */
+export interface PlannedTrigger {
+  name: string;
+  type: NormalizedTrigger['type'];
+  observedValue?: string;
+  threshold?: string;
+  reason: string;
+  firstTrueMs: number;
+  firedAtMs: number;
+}
+
+/** Everything the healing-action workflow needs; it never has to read the policy again. */
+export interface PlannedAction {
+  workflowId: string;
+  /** HealingAction CR name, derived from workflowId. */
+  healingActionName: string;
+  seq: number;
+  policyRef: { namespace: string; name: string; uid?: string };
+  policyGeneration?: number;
+  mode: PolicyMode;
+  /** The object acted on, with the uid seen when the trigger fired (a precondition for executors). */
+  target: TargetResource & { namespace: string };
+  targetKey: string;
+  /** The application: the owning workload, or the target itself. Failures and holds count here. */
+  subjectKey: string;
+  /** True when the action changes the pod's owner (scale, rollout restart, patch of the template). */
+  onOwner: boolean;
+  /** The pod whose trigger fired (also set when it is the target). */
+  firingPod: ObjectRef;
+  /** The firing pod's owning workload: verification looks for replacement pods under it. */
+  firingPodOwner?: ObjectRef;
+  action: NormalizedAction;
+  /** Position of the action in the trigger's escalation ladder. */
+  ladderIndex: number;
+  trigger: PlannedTrigger;
+  /** The trigger's settings, so verification can check that it no longer holds. */
+  triggerSpec: NormalizedTrigger;
+  dryRun: boolean;
+  requiresApproval: boolean;
+  approvalTimeoutMs: number;
+  verification: NormalizedVerification;
+  /** The policy's safety rules, for the live safety check right before executing. */
+  safety: NormalizedSafety;
+  /** For scale actions: the replica count seen and the one to set. */
+  scale?: { from: number; to: number };
+  /** Restart total of the firing pod at planning, so verification counts only newer restarts. */
+  restartBaseline?: { podUid: string; restarts: number };
+  startedMs: number;
+}
+
+export interface EvaluatePolicyInput {
+  policy: NormalizedPolicy;
+  snapshot: ClusterSnapshot;
+  state: PolicyState;
+  nowMs: number;
+  /** The effective mode; default: state.modeOverride, else the spec's mode. */
+  mode?: PolicyMode;
+}
+
+export interface EvaluatePolicyResult {
+  /** The new state, already recording every planned start (open action, budget, cooldown, seq). */
+  state: PolicyState;
+  evaluations: TriggerEvaluation[];
+  fires: Fire[];
+  planned: PlannedAction[];
+  refusals: Refusal[];
+  /** Names of the triggers that held for at least one target (policy status.activeTriggers). */
+  activeTriggers: string[];
+  mode: PolicyMode;
+}

@@ -1,0 +1,170 @@
+// evaluatePolicy: one tick of the policy workflow — snapshot + state + now → fires, planned actions,
+// refusals and the next state. Pure and deterministic; the workflow only starts the children.
+//
+//   prune state ─▶ evaluate triggers per (trigger, pod) ─▶ for each fire, in trigger then pod order:
+//     paused → Paused | monitor → MonitorMode (with what would happen) | decide() → plan or refusal
+//   A plan is committed to state at once (open action, budget entry, cooldown, seq), so later fires
+//   in the same evaluation see it: one evaluation can never exceed a limit.
+
+import { actionWorkflowId, healingActionName, triggerTargetKey } from './ids.js';
+import { decide, type Candidate } from './decide.js';
+import type {
+  EvaluatePolicyInput,
+  EvaluatePolicyResult,
+  Fire,
+  PlannedAction,
+  Refusal,
+} from './plan-types.js';
+import type { NormalizedPolicy } from './policy-types.js';
+import { pruneState } from './prune.js';
+import { totalRestarts } from './restarts.js';
+import type { PodSnapshot } from './snapshot.js';
+import { cloneState, effectiveMode, type PolicyState } from './state.js';
+import { refKey } from './targets.js';
+import { evaluateTriggers, type TriggerEvaluation } from './triggers.js';
+
+export type * from './plan-types.js';
+
+function toFire(ev: TriggerEvaluation, nowMs: number): Fire {
+  return {
+    trigger: ev.trigger,
+    triggerType: ev.triggerType,
+    targetKey: ev.targetKey,
+    target: ev.target,
+    ...(ev.observedValue !== undefined ? { observedValue: ev.observedValue } : {}),
+    ...(ev.threshold !== undefined ? { threshold: ev.threshold } : {}),
+    reason: ev.reason,
+    firstTrueMs: ev.firstTrueMs ?? nowMs,
+    firedAtMs: nowMs,
+  };
+}
+
+interface CommitInput {
+  policy: NormalizedPolicy;
+  state: PolicyState;
+  fire: Fire;
+  pod: PodSnapshot;
+  candidate: Candidate;
+  mode: EvaluatePolicyResult['mode'];
+  nowMs: number;
+}
+
+/** Records the start in state and builds the child workflow's input. */
+function commit(input: CommitInput): PlannedAction {
+  const { policy, state, fire, pod, candidate, mode, nowMs } = input;
+  const seq = state.seq;
+  state.seq += 1;
+  const workflowId = actionWorkflowId({
+    namespace: policy.namespace,
+    policy: policy.name,
+    trigger: fire.trigger,
+    targetKind: candidate.target.kind,
+    targetName: candidate.target.name,
+    seq,
+  });
+  const triggerSpec = policy.triggers.find((t) => t.name === fire.trigger);
+  if (!triggerSpec) throw new Error(`internal: fire for unknown trigger ${fire.trigger}`);
+  state.open[candidate.targetKey] = {
+    workflowId,
+    trigger: fire.trigger,
+    action: candidate.action.name,
+    ladderIndex: candidate.ladderIndex,
+    targetKey: candidate.targetKey,
+    subjectKey: candidate.subjectKey,
+    onOwner: candidate.onOwner,
+    podKey: fire.targetKey,
+    startedMs: nowMs,
+  };
+  state.starts.push(nowMs);
+  state.cooldowns[triggerTargetKey(fire.trigger, candidate.targetKey)] = nowMs + triggerSpec.cooldownMs;
+  state.counters.actionsStarted += 1;
+  const { observedValue, threshold } = fire;
+  return {
+    workflowId,
+    healingActionName: healingActionName(workflowId, candidate.action.name),
+    seq,
+    policyRef: { namespace: policy.namespace, name: policy.name, ...(policy.uid ? { uid: policy.uid } : {}) },
+    ...(policy.generation !== undefined ? { policyGeneration: policy.generation } : {}),
+    mode,
+    target: { ...candidate.target },
+    targetKey: candidate.targetKey,
+    subjectKey: candidate.subjectKey,
+    onOwner: candidate.onOwner,
+    firingPod: pod.ref,
+    ...(pod.owner ? { firingPodOwner: pod.owner } : {}),
+    action: candidate.action,
+    ladderIndex: candidate.ladderIndex,
+    trigger: {
+      name: fire.trigger,
+      type: fire.triggerType,
+      ...(observedValue !== undefined ? { observedValue } : {}),
+      ...(threshold !== undefined ? { threshold } : {}),
+      reason: fire.reason,
+      firstTrueMs: fire.firstTrueMs,
+      firedAtMs: fire.firedAtMs,
+    },
+    triggerSpec,
+    // Modes: dryrun records the would-be change; manual makes every action wait for a person;
+    // automatic keeps the template's own requiresApproval.
+    dryRun: mode === 'dryrun',
+    requiresApproval: mode === 'manual' || candidate.action.requiresApproval,
+    approvalTimeoutMs: policy.safety.approvalTimeoutMs,
+    verification: policy.verification,
+    safety: policy.safety,
+    ...(candidate.scale ? { scale: candidate.scale } : {}),
+    ...(pod.ref.uid ? { restartBaseline: { podUid: pod.ref.uid, restarts: totalRestarts(pod) } } : {}),
+    startedMs: nowMs,
+  };
+}
+
+export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult {
+  const { policy, snapshot, nowMs } = input;
+  const state = cloneState(input.state);
+  const mode = input.mode ?? effectiveMode(policy, state);
+  pruneState(state, policy, nowMs);
+  const evaluations = evaluateTriggers({ policy, snapshot, state, nowMs });
+  const pods: Record<string, PodSnapshot> = {};
+  for (const pod of snapshot.pods) pods[refKey(pod.ref)] = pod;
+  const fires: Fire[] = [];
+  const planned: PlannedAction[] = [];
+  const refusals: Refusal[] = [];
+  const refuse = (r: Refusal): void => {
+    refusals.push(r);
+    state.counters.refusals[r.reason] = (state.counters.refusals[r.reason] ?? 0) + 1;
+  };
+  for (const ev of evaluations) {
+    if (!ev.fired) continue;
+    const pod = pods[ev.targetKey];
+    if (!pod) continue;
+    const fire = toFire(ev, nowMs);
+    fires.push(fire);
+    const base = { trigger: ev.trigger, targetKey: ev.targetKey, target: ev.target };
+    if (state.paused) {
+      refuse({
+        ...base,
+        reason: 'Paused',
+        message: 'the policy is paused; nothing is planned until it is resumed',
+      });
+      continue;
+    }
+    const decision = decide({ policy, snapshot, state, nowMs, evaluation: ev, pod });
+    if (mode === 'monitor') {
+      // Report what automatic mode would do, through the very same decision.
+      const would = decision.ok
+        ? `would run ${decision.candidate.action.name} on ${decision.candidate.targetKey}`
+        : `would be refused (${decision.refusal.reason}: ${decision.refusal.message})`;
+      refuse({ ...base, reason: 'MonitorMode', message: `monitor mode: ${fire.reason}; ${would}` });
+      continue;
+    }
+    if (!decision.ok) {
+      refuse(decision.refusal);
+      continue;
+    }
+    planned.push(commit({ policy, state, fire, pod, candidate: decision.candidate, mode, nowMs }));
+  }
+  state.counters.evaluations += 1;
+  state.counters.fires += fires.length;
+  state.lastEvaluatedMs = nowMs;
+  const activeTriggers = [...new Set(evaluations.filter((e) => e.holds).map((e) => e.trigger))];
+  return { state, evaluations, fires, planned, refusals, activeTriggers, mode };
+}

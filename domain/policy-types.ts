@@ -1,0 +1,126 @@
+// A HealingPolicy as the evaluation uses it: durations in ms, aliases and legacy names resolved,
+// defaults filled in, actions in the order they are tried. Plain JSON, so it can be a workflow
+// argument and be carried through continue-as-new unchanged.
+
+import type { LabelSelector } from '../crds/common.js';
+import type {
+  AiAnalysis,
+  DeleteAction,
+  HealingActionTemplate,
+  MetricOperator,
+  PolicyMode,
+  ProtectedResource,
+  ResourceFilter,
+  ScaleAction,
+} from '../crds/healing-policy.js';
+
+export interface PolicyMeta {
+  namespace: string;
+  name: string;
+  uid?: string;
+  generation?: number;
+}
+
+export interface NormalizedSelector {
+  /** Never empty: an empty list in the spec means the policy's own namespace. */
+  namespaces: string[];
+  labelSelector?: LabelSelector;
+  /** Never empty: an empty list in the spec means Pods. */
+  resources: ResourceFilter[];
+}
+
+interface TriggerBase {
+  name: string;
+  cooldownMs: number;
+  /** How long the comparison must hold before the trigger fires; 0 = at the first snapshot. */
+  forMs: number;
+}
+
+export interface MetricTriggerSpec extends TriggerBase {
+  type: 'metric';
+  query: string;
+  operator: MetricOperator;
+  threshold: number;
+  /** Look-back of restart_count. */
+  windowMs: number;
+}
+
+export interface EventTriggerSpec extends TriggerBase {
+  type: 'event';
+  reason?: string;
+  reasonPattern?: string;
+  eventType?: 'Normal' | 'Warning';
+  count: number;
+  windowMs: number;
+}
+
+export interface ConditionTriggerSpec extends TriggerBase {
+  type: 'condition';
+  conditionType: string;
+  status: 'True' | 'False' | 'Unknown';
+}
+
+export type NormalizedTrigger = MetricTriggerSpec | EventTriggerSpec | ConditionTriggerSpec;
+
+export type RestartStrategy = 'evict' | 'delete' | 'rollout';
+
+export interface NormalizedPatch {
+  type: 'strategic' | 'merge' | 'json';
+  /** The patch document as written (JSON or YAML); legacy `patches` become a JSON merge patch. */
+  patch: string;
+  allowedPaths: string[];
+  target: 'owner' | 'self';
+}
+
+/**
+ * An action template with every block its type needs filled in. It is structurally a valid
+ * crds `HealingActionTemplate`, so it can be copied into a HealingAction's spec.action as is.
+ */
+export interface NormalizedAction extends HealingActionTemplate {
+  priority: number;
+  requiresApproval: boolean;
+  /** Trigger names this action answers, resolved (never empty). */
+  triggers: string[];
+  restartAction?: { strategy: RestartStrategy; gracePeriodSeconds: number };
+  scaleAction?: ScaleAction;
+  patchAction?: NormalizedPatch;
+  deleteAction?: DeleteAction;
+}
+
+export interface NormalizedVerification {
+  enabled: boolean;
+  delayMs: number;
+  timeoutMs: number;
+  intervalMs: number;
+  requireReady: boolean;
+  requireTriggerCleared: boolean;
+  rollbackOnFailure: boolean;
+}
+
+export interface NormalizedSafety {
+  maxActionsPerHour: number;
+  maxConcurrentActions: number;
+  protectedResources: ProtectedResource[];
+  protectedNamespaces: string[];
+  /** A count, or a percentage string such as "50%" of the workload's desired replicas. */
+  minReadyReplicas: number | string;
+  approvalTimeoutMs: number;
+  maxConsecutiveFailures: number;
+  holdDurationMs: number;
+}
+
+export interface NormalizedPolicy extends PolicyMeta {
+  mode: PolicyMode;
+  evaluationIntervalMs: number;
+  selector: NormalizedSelector;
+  triggers: NormalizedTrigger[];
+  /** Sorted by priority, higher first; equal priorities keep their order in the spec. */
+  actions: NormalizedAction[];
+  /** Trigger name → names of the actions that answer it, in the order they are tried (the ladder). */
+  ladders: Record<string, string[]>;
+  verification: NormalizedVerification;
+  safety: NormalizedSafety;
+  aiAnalysis?: AiAnalysis;
+  /** Things that were accepted but are probably not what the author meant. */
+  warnings: string[];
+}

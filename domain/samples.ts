@@ -1,0 +1,220 @@
+// The instantaneous reading of one trigger on one pod: does the comparison hold right now?
+// `undefined` means "no sample" (no usage, no limit, no PromQL value, condition not reported):
+// a missing sample neither starts nor resets a `for` window.
+
+import type { MetricOperator } from '../crds/healing-policy.js';
+import type {
+  ConditionTriggerSpec,
+  EventTriggerSpec,
+  MetricTriggerSpec,
+  NormalizedTrigger,
+} from './policy-types.js';
+import type { ClusterSnapshot, ContainerSnapshot, PodSnapshot } from './snapshot.js';
+
+export interface Sample {
+  holds: boolean;
+  /** The measured value as text, e.g. "87.1" or "CrashLoopBackOff (container app)". */
+  observed: string;
+  /** What it was compared with, e.g. "> 85" or "Ready=False". */
+  threshold: string;
+  /** The numeric value for metric and event triggers. */
+  value?: number;
+  /** One sentence for people. */
+  reason: string;
+}
+
+/** Everything a sample may depend on besides the pod. */
+export interface SampleContext {
+  snapshot: ClusterSnapshot;
+  /** The snapshot's observation time: event windows are measured in the cluster's clock. */
+  nowMs: number;
+  /** restart_count of this pod for this trigger's window, computed from state by the caller. */
+  restarts?: number;
+  /** Only events at or after this time count (verification counts events since the action). */
+  eventsSinceMs?: number;
+}
+
+export function compare(value: number, operator: MetricOperator, threshold: number): boolean {
+  switch (operator) {
+    case '>':
+      return value > threshold;
+    case '>=':
+      return value >= threshold;
+    case '<':
+      return value < threshold;
+    case '<=':
+      return value <= threshold;
+    case '==':
+      return value === threshold;
+    case '!=':
+      return value !== threshold;
+  }
+}
+
+/** Rounds for display: 87.123456 → "87.12"; integers stay integers. */
+export function formatNumber(value: number): string {
+  return Number.isInteger(value) ? String(value) : String(Math.round(value * 100) / 100);
+}
+
+type Usage = 'memory' | 'cpu';
+
+function percentOf(c: ContainerSnapshot, kind: Usage): number | undefined {
+  const used = kind === 'memory' ? c.usage?.memoryBytes : c.usage?.cpuMillicores;
+  // Over the limit when there is one, else over the request: that is what "87% of its memory" means
+  // to a person reading the pod spec. No limit and no request → no sample, never a made-up base.
+  const base =
+    kind === 'memory'
+      ? (c.memoryLimitBytes ?? c.memoryRequestBytes)
+      : (c.cpuLimitMillicores ?? c.cpuRequestMillicores);
+  if (used === undefined || !base || base <= 0) return undefined;
+  return (used / base) * 100;
+}
+
+/** Per pod: percentages are the max over containers (one container near its limit is the risk);
+ *  absolute usage is the pod's sum, as `kubectl top pod` shows it. */
+export function metricValue(
+  trigger: MetricTriggerSpec,
+  pod: PodSnapshot,
+  ctx: SampleContext,
+): number | undefined {
+  const values = (f: (c: ContainerSnapshot) => number | undefined): number[] =>
+    pod.containers.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  switch (trigger.query) {
+    case 'memory_usage_percent':
+    case 'cpu_usage_percent': {
+      const kind: Usage = trigger.query === 'memory_usage_percent' ? 'memory' : 'cpu';
+      const all = values((c) => percentOf(c, kind));
+      return all.length ? Math.max(...all) : undefined;
+    }
+    case 'memory_usage_bytes':
+    case 'cpu_usage_millicores': {
+      const all = values((c) =>
+        trigger.query === 'memory_usage_bytes' ? c.usage?.memoryBytes : c.usage?.cpuMillicores,
+      );
+      return all.length ? all.reduce((a, b) => a + b, 0) : undefined;
+    }
+    case 'restart_count':
+      return ctx.restarts;
+    default: {
+      const v = pod.customMetrics?.[trigger.query];
+      return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+    }
+  }
+}
+
+function metricSample(trigger: MetricTriggerSpec, pod: PodSnapshot, ctx: SampleContext): Sample | undefined {
+  const value = metricValue(trigger, pod, ctx);
+  if (value === undefined) return undefined;
+  const holds = compare(value, trigger.operator, trigger.threshold);
+  const shown = formatNumber(value);
+  return {
+    holds,
+    value,
+    observed: shown,
+    threshold: `${trigger.operator} ${formatNumber(trigger.threshold)}`,
+    reason: `${trigger.query} is ${shown} (${holds ? '' : 'not '}${trigger.operator} ${formatNumber(trigger.threshold)})`,
+  };
+}
+
+/** An anchored whole-string match; an invalid pattern (validation rejects those) matches nothing. */
+export function reasonMatches(trigger: EventTriggerSpec, reason: string): boolean {
+  if (trigger.reason) return reason === trigger.reason;
+  if (!trigger.reasonPattern) return true;
+  try {
+    return new RegExp(`^(?:${trigger.reasonPattern})$`).test(reason);
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Events count only when their involvedObject is this pod (namespace + name, and uid when both
+ * sides know it, so a same-named replacement does not inherit its predecessor's events). Events on
+ * the owning workload are NOT attributed to its pods: that would make every pod of a Deployment
+ * fire for one workload event, the original's fan-out in disguise.
+ */
+function eventSample(trigger: EventTriggerSpec, pod: PodSnapshot, ctx: SampleContext): Sample {
+  // No upper bound: an event stamped slightly after the snapshot (clock skew) is still recent.
+  const inWindow = (t: number): boolean =>
+    t > ctx.nowMs - trigger.windowMs && (ctx.eventsSinceMs === undefined || t >= ctx.eventsSinceMs);
+  let sum = 0;
+  for (const e of ctx.snapshot.events) {
+    const o = e.involvedObject;
+    if (o.kind !== 'Pod' || o.namespace !== pod.ref.namespace || o.name !== pod.ref.name) continue;
+    if (o.uid && pod.ref.uid && o.uid !== pod.ref.uid) continue;
+    if (!inWindow(e.lastTimestampMs)) continue;
+    if (trigger.eventType && e.type !== trigger.eventType) continue;
+    if (!reasonMatches(trigger, e.reason)) continue;
+    sum += e.count > 0 ? e.count : 1;
+  }
+  const what = trigger.reason ?? trigger.reasonPattern ?? 'any reason';
+  const holds = sum >= trigger.count;
+  return {
+    holds,
+    value: sum,
+    observed: String(sum),
+    threshold: `>= ${trigger.count}`,
+    reason: `${sum} ${trigger.eventType ? `${trigger.eventType} ` : ''}event(s) matching ${what} on the pod (fires at ${trigger.count})`,
+  };
+}
+
+/** Container states a condition trigger can name, beside pod conditions. */
+export const CONTAINER_STATES = [
+  'CrashLoopBackOff',
+  'ImagePullBackOff',
+  'ErrImagePull',
+  'CreateContainerConfigError',
+  'CreateContainerError',
+  'InvalidImageName',
+  'OOMKilled',
+  'Error',
+];
+
+function containerIn(c: ContainerSnapshot, state: string): boolean {
+  // Waiting reasons and the current terminated reason describe now. OOMKilled and Error are also
+  // read from lastState: a container that was OOM-killed has usually been restarted already and is
+  // running again by the next snapshot. That reading stays true until the container terminates for
+  // another reason or the pod is replaced — which is what the remediations do.
+  if (c.stateReason === state && c.state !== 'running') return true;
+  return (state === 'OOMKilled' || state === 'Error') && c.lastTerminationReason === state;
+}
+
+function conditionSample(trigger: ConditionTriggerSpec, pod: PodSnapshot): Sample | undefined {
+  const want = `${trigger.conditionType}=${trigger.status}`;
+  if (CONTAINER_STATES.includes(trigger.conditionType)) {
+    const hit = pod.containers.find((c) => containerIn(c, trigger.conditionType));
+    // status True: some container is in the state; False: none is; Unknown is never a container state.
+    const present = hit !== undefined;
+    const holds = trigger.status === 'True' ? present : trigger.status === 'False' ? !present : false;
+    return {
+      holds,
+      observed: hit
+        ? `${trigger.conditionType} (container ${hit.name})`
+        : `no container in ${trigger.conditionType}`,
+      threshold: want,
+      reason: hit
+        ? `container ${hit.name} is in ${trigger.conditionType}`
+        : `no container is in ${trigger.conditionType}`,
+    };
+  }
+  const condition = pod.conditions.find((c) => c.type === trigger.conditionType);
+  if (!condition) return undefined; // not reported: no sample
+  const holds = condition.status === trigger.status;
+  return {
+    holds,
+    observed: `${condition.type}=${condition.status}`,
+    threshold: want,
+    reason: `pod condition ${condition.type} is ${condition.status}`,
+  };
+}
+
+/** The trigger's comparison on `pod` at this instant, or undefined when there is no sample. */
+export function sampleTrigger(
+  trigger: NormalizedTrigger,
+  pod: PodSnapshot,
+  ctx: SampleContext,
+): Sample | undefined {
+  if (trigger.type === 'metric') return metricSample(trigger, pod, ctx);
+  if (trigger.type === 'event') return eventSample(trigger, pod, ctx);
+  return conditionSample(trigger, pod);
+}

@@ -1,0 +1,138 @@
+// The contract between the `collectSnapshot` activity (gather) and the pure evaluation (decide).
+// One ClusterSnapshot is what one policy evaluation sees: plain JSON, times as epoch ms, quantities
+// already converted to numbers (bytes, millicores) so domain code never parses Kubernetes strings.
+//
+// What the activity should collect (see `snapshotRequest` in ./targets.ts):
+// - pods in the policy's namespaces that match its label selector, or whose owning workload does
+//   when the policy selects workload kinds; the domain re-applies the selector, so over-collecting
+//   is safe and under-collecting is not;
+// - the owning workloads of those pods (for scale, rollout restart and the minimum-ready rule);
+// - events whose involvedObject is one of those pods, newer than the longest event window;
+// - PodDisruptionBudgets in those namespaces;
+// - usage from metrics.k8s.io and PromQL values when the policy's triggers need them.
+// A part that could not be gathered goes into `errors` rather than failing the whole snapshot.
+
+import type { LabelSelector } from '../crds/common.js';
+
+/** Identity of one Kubernetes object. */
+export interface ObjectRef {
+  /** e.g. "v1" for pods, "apps/v1" for Deployments. */
+  apiVersion: string;
+  kind: string;
+  namespace: string;
+  name: string;
+  /** Distinguishes a replacement with the same name (StatefulSet pods) from the original. */
+  uid: string;
+}
+
+export interface ClusterSnapshot {
+  /** When the activity read the cluster (epoch ms); the evaluation uses it as "now" for samples. */
+  observedAtMs: number;
+  /** Pods selected by the policy (not yet filtered by phase; terminating pods included, flagged). */
+  pods: PodSnapshot[];
+  /** The owning workloads of those pods (Deployment, StatefulSet, DaemonSet, bare ReplicaSet). */
+  workloads: WorkloadSnapshot[];
+  /** Recent events on those pods. */
+  events: EventSnapshot[];
+  /** PodDisruptionBudgets in the selected namespaces; omitted when not collected. */
+  pdbs?: PdbSnapshot[];
+  /** Parts that could not be collected, in words ("metrics.k8s.io unavailable: 503"). */
+  errors?: string[];
+}
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
+export type ContainerStateName = 'running' | 'waiting' | 'terminated';
+
+export interface PodCondition {
+  /** Ready, ContainersReady, PodScheduled, Initialized, DisruptionTarget, or a readiness gate. */
+  type: string;
+  status: ConditionStatus;
+  lastTransitionTimeMs?: number;
+}
+
+export interface ContainerUsageSample {
+  /** From metrics.k8s.io, converted from "250m" / "1.2" cores. */
+  cpuMillicores: number;
+  /** From metrics.k8s.io, converted from "128Mi" etc. */
+  memoryBytes: number;
+}
+
+export interface ContainerSnapshot {
+  name: string;
+  ready: boolean;
+  /** The kubelet's restartCount: a lifetime total for this pod; the domain turns it into deltas. */
+  restartCount: number;
+  /** Which of status.containerStatuses[].state is set. */
+  state: ContainerStateName;
+  /** state.waiting.reason or state.terminated.reason: CrashLoopBackOff, ImagePullBackOff, Error, ... */
+  stateReason?: string;
+  /** lastState.terminated.reason: e.g. OOMKilled, Error, Completed. */
+  lastTerminationReason?: string;
+  /** Quantities from the container spec's resources, converted to numbers. */
+  memoryLimitBytes?: number;
+  memoryRequestBytes?: number;
+  cpuLimitMillicores?: number;
+  cpuRequestMillicores?: number;
+  /** Current usage; absent when metrics.k8s.io had no sample for this container. */
+  usage?: ContainerUsageSample;
+}
+
+export interface PodSnapshot {
+  /** kind "Pod", apiVersion "v1". */
+  ref: ObjectRef;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  phase: PodPhase;
+  /** The Ready condition is True. */
+  ready: boolean;
+  /** metadata.deletionTimestamp is set: the pod is going away and is never acted on. */
+  deleting: boolean;
+  /** metadata.creationTimestamp (epoch ms): lets restart counts of a new pod start from zero. */
+  createdAtMs?: number;
+  nodeName?: string;
+  conditions: PodCondition[];
+  containers: ContainerSnapshot[];
+  /**
+   * The workload that manages the pod, resolved through owner references: ReplicaSet → its
+   * Deployment; StatefulSet, DaemonSet or Job directly; the ReplicaSet itself when no Deployment
+   * owns it. Absent for bare pods.
+   */
+  owner?: ObjectRef;
+  /** Values of the policy's PromQL queries for this pod, keyed by the exact query string. */
+  customMetrics?: Record<string, number>;
+}
+
+export interface WorkloadSnapshot {
+  ref: ObjectRef;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  /** spec.replicas (desired). DaemonSets report desiredNumberScheduled. */
+  replicas: number;
+  /** status.readyReplicas (0 when absent). */
+  readyReplicas: number;
+  /** status.availableReplicas (0 when absent). */
+  availableReplicas: number;
+  /** A HorizontalPodAutoscaler targets this workload: scaling it by hand would fight the HPA. */
+  hpaManaged?: boolean;
+}
+
+export interface EventSnapshot {
+  involvedObject: { kind: string; namespace: string; name: string; uid?: string };
+  reason: string;
+  /** "Normal" or "Warning". */
+  type: string;
+  message: string;
+  /** How many times the event occurred (the API's deduplicated count; 1 when absent). */
+  count: number;
+  /** lastTimestamp, else eventTime / series.lastObservedTime, else firstTimestamp (epoch ms). */
+  lastTimestampMs: number;
+}
+
+export interface PdbSnapshot {
+  namespace: string;
+  name: string;
+  selector: LabelSelector;
+  /** status.disruptionsAllowed. */
+  disruptionsAllowed: number;
+}

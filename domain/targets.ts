@@ -1,0 +1,153 @@
+// Which pods a policy evaluates, and which object an action acts on.
+//
+//   trigger fires on a pod ──▶ action resolves its target:
+//     restart evict|delete, delete, patch target=self  → the pod itself
+//     restart rollout, scale, patch target=owner       → the pod's owning workload
+//
+// The "subject" is the application a target belongs to: the owning workload when the pod has one,
+// else the object itself. Escalation ladders, failure streaks and holds are kept per subject, because
+// a restarted pod is replaced by a new pod with a new name, and "restarting pods of this Deployment
+// does not heal it" is a fact about the Deployment.
+
+import type { LabelSelector } from '../crds/common.js';
+import { targetKey } from './ids.js';
+import type { NormalizedAction, NormalizedPolicy } from './policy-types.js';
+import { matchesLabelSelector, matchesResourceFilter } from './selector.js';
+import type { ClusterSnapshot, ObjectRef, PodSnapshot, WorkloadSnapshot } from './snapshot.js';
+
+export const BUILTIN_QUERIES = [
+  'memory_usage_percent',
+  'cpu_usage_percent',
+  'memory_usage_bytes',
+  'cpu_usage_millicores',
+  'restart_count',
+] as const;
+
+export function isBuiltinQuery(query: string): boolean {
+  return (BUILTIN_QUERIES as readonly string[]).includes(query);
+}
+
+export function refKey(ref: ObjectRef): string {
+  return targetKey(ref);
+}
+
+/** What the collectSnapshot activity needs to gather for one policy. */
+export interface SnapshotRequest {
+  namespaces: string[];
+  labelSelector?: LabelSelector;
+  /** Kinds the policy selects; workload kinds select pods through their owners. */
+  kinds: string[];
+  /** Read metrics.k8s.io (some trigger uses a usage built-in). */
+  needUsage: boolean;
+  /** PromQL queries to run, joined to pods by namespace/pod labels. */
+  promQueries: string[];
+  /** Events newer than observedAt minus this are enough (the longest event window). */
+  eventLookbackMs: number;
+}
+
+export function snapshotRequest(policy: NormalizedPolicy): SnapshotRequest {
+  const metrics = policy.triggers.flatMap((t) => (t.type === 'metric' ? [t.query] : []));
+  const eventWindows = policy.triggers.flatMap((t) => (t.type === 'event' ? [t.windowMs] : []));
+  return {
+    namespaces: [...policy.selector.namespaces],
+    ...(policy.selector.labelSelector ? { labelSelector: policy.selector.labelSelector } : {}),
+    kinds: [...new Set(policy.selector.resources.map((r) => r.kind))],
+    needUsage: metrics.some((q) => q !== 'restart_count' && isBuiltinQuery(q)),
+    promQueries: [...new Set(metrics.filter((q) => !isBuiltinQuery(q)))],
+    eventLookbackMs: Math.max(0, ...eventWindows),
+  };
+}
+
+export function findWorkload(
+  snapshot: ClusterSnapshot,
+  ref: ObjectRef | undefined,
+): WorkloadSnapshot | undefined {
+  if (!ref) return undefined;
+  const key = refKey(ref);
+  // The uid must agree when both sides know it: a recreated Deployment with the same name is new.
+  return snapshot.workloads.find(
+    (w) => refKey(w.ref) === key && (!w.ref.uid || !ref.uid || w.ref.uid === ref.uid),
+  );
+}
+
+/**
+ * The pods the policy evaluates: in a selected namespace, not terminating, and selected either as a
+ * Pod (pod labels match) or through a selected workload kind (the owner's labels match).
+ * Sorted by key so every evaluation walks them in the same order.
+ */
+export function selectTargets(policy: NormalizedPolicy, snapshot: ClusterSnapshot): PodSnapshot[] {
+  const { namespaces, labelSelector, resources } = policy.selector;
+  const selected = snapshot.pods.filter((pod) => {
+    if (pod.deleting || !namespaces.includes(pod.ref.namespace)) return false;
+    if (matchesResourceFilter(resources, pod.ref) && matchesLabelSelector(labelSelector, pod.labels))
+      return true;
+    const owner = findWorkload(snapshot, pod.owner);
+    return (
+      owner !== undefined &&
+      matchesResourceFilter(resources, owner.ref) &&
+      matchesLabelSelector(labelSelector, owner.labels)
+    );
+  });
+  return selected.sort((a, b) =>
+    refKey(a.ref) < refKey(b.ref) ? -1 : refKey(a.ref) > refKey(b.ref) ? 1 : 0,
+  );
+}
+
+/** The application a pod belongs to: its owner's key, else its own. */
+export function subjectKeyOf(pod: PodSnapshot): string {
+  return refKey(pod.owner ?? pod.ref);
+}
+
+export type ResolvedTarget =
+  | { ok: true; ref: ObjectRef; onOwner: boolean; workload?: WorkloadSnapshot }
+  | { ok: false; reason: 'NoOwner' | 'UnsupportedTarget'; message: string };
+
+const ROLLOUT_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'];
+const SCALE_KINDS = ['Deployment', 'StatefulSet', 'ReplicaSet'];
+
+function actsOnOwner(action: NormalizedAction): boolean {
+  if (action.type === 'scale') return true;
+  if (action.type === 'restart') return action.restartAction?.strategy === 'rollout';
+  if (action.type === 'patch') return (action.patchAction?.target ?? 'owner') === 'owner';
+  return false;
+}
+
+/** The object `action` changes when it answers a trigger that fired on `pod`. */
+export function resolveTarget(
+  action: NormalizedAction,
+  pod: PodSnapshot,
+  snapshot: ClusterSnapshot,
+): ResolvedTarget {
+  const podName = `pod ${pod.ref.namespace}/${pod.ref.name}`;
+  if (!actsOnOwner(action)) {
+    // Restarting a bare pod deletes it for good: nothing recreates it. An explicit `delete` action
+    // is the author's call and is allowed.
+    if (action.type === 'restart' && !pod.owner) {
+      return {
+        ok: false,
+        reason: 'NoOwner',
+        message: `${podName} has no owner, so a restart would not recreate it`,
+      };
+    }
+    return { ok: true, ref: pod.ref, onOwner: false };
+  }
+  if (!pod.owner)
+    return { ok: false, reason: 'NoOwner', message: `${podName} has no owning workload to ${action.type}` };
+  const workload = findWorkload(snapshot, pod.owner);
+  if (!workload) {
+    return {
+      ok: false,
+      reason: 'NoOwner',
+      message: `owner ${pod.owner.kind} ${pod.owner.name} of ${podName} is not in the snapshot`,
+    };
+  }
+  const kinds = action.type === 'scale' ? SCALE_KINDS : action.type === 'restart' ? ROLLOUT_KINDS : undefined;
+  if (kinds && !kinds.includes(workload.ref.kind)) {
+    return {
+      ok: false,
+      reason: 'UnsupportedTarget',
+      message: `${action.type} of a ${workload.ref.kind} is not supported (${kinds.join(', ')} are)`,
+    };
+  }
+  return { ok: true, ref: workload.ref, onOwner: true, workload };
+}

@@ -1,0 +1,127 @@
+// Trigger evaluation PER TARGET: every (trigger, pod) pair gets its own sample, its own `for`
+// window and its own verdict. A breach by one pod never makes another pod a target.
+//
+// `for` window of one (trigger, pod), carried in state.windows:
+//
+//   sample holds ──▶ window starts (if not started) ──▶ fired once now − start ≥ for
+//   sample clear ──▶ window deleted
+//   no sample    ──▶ window kept as is, not fired this time
+//
+// Windows and cooldowns run on the workflow's clock (nowMs); restart samples and event windows on
+// the cluster's clock (snapshot.observedAtMs), since those timestamps come from the cluster.
+
+import { triggerTargetKey } from './ids.js';
+import type { NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
+import { recordRestartSample, restartsInWindow } from './restarts.js';
+import { sampleTrigger } from './samples.js';
+import type { ClusterSnapshot, ObjectRef, PodSnapshot } from './snapshot.js';
+import type { PolicyState } from './state.js';
+import { refKey, selectTargets } from './targets.js';
+
+export interface TriggerEvaluation {
+  trigger: string;
+  triggerType: NormalizedTrigger['type'];
+  targetKey: string;
+  target: ObjectRef;
+  /** False when there was no sample (no usage, no limit, condition not reported). */
+  sampled: boolean;
+  /** The comparison holds in this snapshot. */
+  holds: boolean;
+  /** It has held for the whole `for` window: the trigger fires for this target. */
+  fired: boolean;
+  observedValue?: string;
+  threshold?: string;
+  reason: string;
+  /** Start of the current `for` window. */
+  firstTrueMs?: number;
+  forMs: number;
+}
+
+export function usesRestartCount(policy: NormalizedPolicy): boolean {
+  return policy.triggers.some((t) => t.type === 'metric' && t.query === 'restart_count');
+}
+
+/** Records this snapshot's restart totals for the selected pods (mutates `state`). */
+export function updateRestartHistories(state: PolicyState, pods: PodSnapshot[], observedAtMs: number): void {
+  for (const pod of pods) {
+    const uid = pod.ref.uid || refKey(pod.ref);
+    state.restarts[uid] = recordRestartSample(state.restarts[uid], pod, observedAtMs);
+  }
+}
+
+export interface EvaluateTriggersInput {
+  policy: NormalizedPolicy;
+  snapshot: ClusterSnapshot;
+  /** Mutated: windows and restart histories are updated in place (callers pass a clone). */
+  state: PolicyState;
+  nowMs: number;
+}
+
+function evaluateOne(
+  trigger: NormalizedTrigger,
+  pod: PodSnapshot,
+  input: EvaluateTriggersInput,
+): TriggerEvaluation {
+  const { snapshot, state, nowMs } = input;
+  const podKey = refKey(pod.ref);
+  const restarts =
+    trigger.type === 'metric' && trigger.query === 'restart_count'
+      ? restartsInWindow(state.restarts[pod.ref.uid || podKey], trigger.windowMs, snapshot.observedAtMs)
+      : undefined;
+  const sample = sampleTrigger(trigger, pod, {
+    snapshot,
+    nowMs: snapshot.observedAtMs,
+    ...(restarts !== undefined ? { restarts } : {}),
+  });
+  const key = triggerTargetKey(trigger.name, podKey);
+  let entry = state.windows[key];
+  if (entry && entry.uid && pod.ref.uid && entry.uid !== pod.ref.uid) {
+    delete state.windows[key]; // a replacement with the same name is a new target
+    entry = undefined;
+  }
+  const base = {
+    trigger: trigger.name,
+    triggerType: trigger.type,
+    targetKey: podKey,
+    target: pod.ref,
+    forMs: trigger.forMs,
+  };
+  if (!sample) {
+    if (entry) entry.seenMs = nowMs;
+    return {
+      ...base,
+      sampled: false,
+      holds: false,
+      fired: false,
+      reason: `no sample for ${trigger.name}`,
+      ...(entry ? { firstTrueMs: entry.sinceMs } : {}),
+    };
+  }
+  const shown = { observedValue: sample.observed, threshold: sample.threshold };
+  if (!sample.holds) {
+    delete state.windows[key];
+    return { ...base, ...shown, sampled: true, holds: false, fired: false, reason: sample.reason };
+  }
+  entry = entry ?? { sinceMs: nowMs, ...(pod.ref.uid ? { uid: pod.ref.uid } : {}), seenMs: nowMs };
+  entry.seenMs = nowMs;
+  state.windows[key] = entry;
+  const heldMs = nowMs - entry.sinceMs;
+  const fired = heldMs >= trigger.forMs;
+  const reason =
+    trigger.forMs > 0 ? `${sample.reason} for ${Math.max(0, Math.round(heldMs / 1000))}s` : sample.reason;
+  return { ...base, ...shown, sampled: true, holds: true, fired, reason, firstTrueMs: entry.sinceMs };
+}
+
+/**
+ * Evaluates every trigger on every selected pod, in trigger order then pod key order.
+ * Updates `state.windows` and `state.restarts` in place.
+ */
+export function evaluateTriggers(input: EvaluateTriggersInput): TriggerEvaluation[] {
+  const pods = selectTargets(input.policy, input.snapshot);
+  if (usesRestartCount(input.policy)) updateRestartHistories(input.state, pods, input.snapshot.observedAtMs);
+  const out: TriggerEvaluation[] = [];
+  for (const trigger of input.policy.triggers) {
+    for (const pod of pods) out.push(evaluateOne(trigger, pod, input));
+  }
+  return out;
+}
