@@ -6,7 +6,10 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 const ioLibraries = [
-  { name: '@kubernetes/client-node', message: 'I/O library: only activities/, workers/ and sim/ may use it.' },
+  {
+    name: '@kubernetes/client-node',
+    message: 'I/O library: only activities/, workers/ and sim/ may use it.',
+  },
   { name: 'zod', message: 'Parse at the edges (controller, activities); workflows trust typed input.' },
   { name: 'pino', message: 'Use `log` from @temporalio/workflow (replay-aware).' },
   { name: 'ollama', message: 'AI calls are activities.' },
@@ -17,8 +20,14 @@ const ioLibraries = [
   { name: '@temporalio/activity', message: 'Workflows use @temporalio/workflow only.' },
 ];
 const ioPatterns = [
-  { group: ['node:*', 'fs', 'fs/*', 'http', 'https', 'net', 'child_process', 'os', 'path'], message: 'No I/O in deterministic code.' },
-  { group: ['**/activities/*', '**/workers/*', '**/sim/*'], message: 'Only type imports from activities/; never workers/ or sim/.' },
+  {
+    group: ['node:*', 'fs', 'fs/*', 'http', 'https', 'net', 'child_process', 'os', 'path'],
+    message: 'No I/O in deterministic code.',
+  },
+  {
+    group: ['**/activities/*', '**/workers/*', '**/sim/*'],
+    message: 'Only type imports from activities/; never workers/ or sim/.',
+  },
 ];
 
 export default tseslint.config(
@@ -40,14 +49,27 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { paths: ioLibraries.map((p) => ({ ...p, allowTypeImports: true })), patterns: ioPatterns.map((p) => ({ ...p, allowTypeImports: true })) },
+        {
+          paths: ioLibraries.map((p) => ({ ...p, allowTypeImports: true })),
+          patterns: ioPatterns.map((p) => ({ ...p, allowTypeImports: true })),
+        },
       ],
     },
   },
   {
     files: ['domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { paths: [{ name: '@temporalio/workflow', message: 'domain/ is plain functions; workflows/ sequences them.' }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@temporalio/workflow',
+              message: 'domain/ is plain functions; workflows/ sequences them.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

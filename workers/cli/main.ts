@@ -18,5 +18,6 @@ try {
   // Commands throw CliError (or anything else) for bad input; say what is wrong without a stack.
   const message = err instanceof Error ? err.message : String(err);
   process.stderr.write(`kubeskippy: ${message}\n`);
-  process.exitCode = typeof (err as { exitCode?: unknown }).exitCode === 'number' ? (err as { exitCode: number }).exitCode : 1;
+  process.exitCode =
+    typeof (err as { exitCode?: unknown }).exitCode === 'number' ? (err as { exitCode: number }).exitCode : 1;
 }

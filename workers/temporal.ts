@@ -1,0 +1,27 @@
+// Connections to Temporal from configuration: the dev server, a self-hosted cluster or Temporal
+// Cloud differ only in address, namespace, TLS and API key.
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
+import type { OperatorConfig } from './config.js';
+
+type TemporalSettings = Pick<
+  OperatorConfig,
+  'temporalAddress' | 'temporalNamespace' | 'temporalTls' | 'temporalApiKey'
+>;
+
+function connectionOptions(cfg: TemporalSettings): { address: string; tls?: boolean; apiKey?: string } {
+  return {
+    address: cfg.temporalAddress,
+    ...(cfg.temporalTls ? { tls: true } : {}),
+    ...(cfg.temporalApiKey ? { apiKey: cfg.temporalApiKey } : {}),
+  };
+}
+
+export async function connectClient(cfg: TemporalSettings): Promise<Client> {
+  const connection = await Connection.connect(connectionOptions(cfg));
+  return new Client({ connection, namespace: cfg.temporalNamespace });
+}
+
+export function connectWorker(cfg: TemporalSettings): Promise<NativeConnection> {
+  return NativeConnection.connect(connectionOptions(cfg));
+}

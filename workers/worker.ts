@@ -1,0 +1,31 @@
+// The Temporal worker half of the operator: the workflow bundle plus activities built once from
+// their dependencies (STYLE 5).
+import { fileURLToPath } from 'node:url';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+
+export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
+
+export interface WorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  activities: ActivityDeps;
+  /** A prebuilt bundle (bundleWorkflowCode) saves the few seconds of bundling per worker. */
+  workflowBundle?: { code: string };
+  /** Grace for in-flight activities on shutdown. */
+  shutdownGraceTime?: string;
+  identity?: string;
+}
+
+export async function createWorker(opts: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
+    activities: createActivities(opts.activities),
+    shutdownGraceTime: (opts.shutdownGraceTime ?? '10s') as `${number}s`,
+    ...(opts.identity ? { identity: opts.identity } : {}),
+  });
+}
