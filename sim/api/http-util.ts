@@ -1,0 +1,60 @@
+// Request/response plumbing shared by the handlers.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, toApiError } from './errors.js';
+
+export async function readBody(req: IncomingMessage, limit = 8 * 1024 * 1024): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large');
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+export function sendJson(
+  res: ServerResponse,
+  code: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(code, {
+    'Content-Type': 'application/json',
+    'Content-Length': Buffer.byteLength(text),
+    ...headers,
+  });
+  res.end(text);
+}
+
+export function sendError(res: ServerResponse, err: unknown): void {
+  const e = toApiError(err);
+  const headers: Record<string, string> = {};
+  if (e.details?.retryAfterSeconds !== undefined)
+    headers['Retry-After'] = String(e.details.retryAfterSeconds);
+  sendJson(res, e.code, e.toStatus(), headers);
+}
+
+export function parseJsonBody(body: string): Record<string, unknown> {
+  if (!body.trim()) throw new ApiError(400, 'BadRequest', 'the request body is empty');
+  try {
+    const v = JSON.parse(body) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not an object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new ApiError(400, 'BadRequest', `error decoding request body: ${(e as Error).message}`);
+  }
+}
+
+/** `dryRun=All` is the only value the real server accepts. */
+export function dryRunOf(query: URLSearchParams): boolean {
+  const values = query.getAll('dryRun');
+  if (values.some((v) => v !== 'All'))
+    throw new ApiError(400, 'BadRequest', `Invalid dry run value: ${values.join(',')}`);
+  return values.length > 0;
+}

@@ -1,0 +1,74 @@
+// Entry point of the simulated Kubernetes API server.
+import type { AddressInfo } from 'node:net';
+import type { MetricsSource } from '../contract.js';
+import type { ServerContext } from './context.js';
+import { Faults, type FaultConfig } from './faults.js';
+import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
+import { createApiHttpServer } from './server.js';
+import { MemoryStore } from './store.js';
+
+export { MemoryStore, createStore, type StoreOptions } from './store.js';
+export type { FaultConfig } from './faults.js';
+export { SIM_CONTEXT } from './kubeconfig.js';
+
+export interface ApiServerOptions {
+  /** 0 (default) picks a free port. */
+  port?: number;
+  host?: string;
+  /** Share a store with in-process controllers; created when absent. */
+  store?: MemoryStore;
+  metrics?: MetricsSource;
+  faults?: FaultConfig;
+  /** How often watches with allowWatchBookmarks get a BOOKMARK. Default 10 s. */
+  bookmarkIntervalMs?: number;
+  /** Randomness for fault injection (tests pass a seeded function). */
+  random?: () => number;
+}
+
+export interface ApiServerHandle {
+  url: string;
+  port: number;
+  store: MemoryStore;
+  kubeconfigYaml(): string;
+  writeKubeconfig(path: string): Promise<void>;
+  setFaults(faults: FaultConfig): void;
+  setMetricsSource(metrics: MetricsSource | undefined): void;
+  stop(): Promise<void>;
+}
+
+export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiServerHandle> {
+  const store = opts.store ?? new MemoryStore();
+  const faults = new Faults(opts.faults, opts.random);
+  let metrics = opts.metrics;
+  const ctx: ServerContext = {
+    store,
+    faults,
+    metrics: () => metrics,
+    watches: new Set(),
+    bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
+  };
+  const host = opts.host ?? '127.0.0.1';
+  let port = 0;
+  const server = createApiHttpServer(ctx, () => `${host}:${port}`);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, host, () => resolve());
+  });
+  port = (server.address() as AddressInfo).port;
+  const url = `http://${host}:${port}`;
+  return {
+    url,
+    port,
+    store,
+    kubeconfigYaml: () => kubeconfigYaml(url),
+    writeKubeconfig: (path) => writeKubeconfig(path, url),
+    setFaults: (f) => faults.set(f),
+    setMetricsSource: (m) => void (metrics = m),
+    stop: async () => {
+      for (const res of ctx.watches) res.end();
+      ctx.watches.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

@@ -1,0 +1,86 @@
+// The HTTP front: discovery, OpenAPI, health, version, /sim/faults, then resource handlers.
+// Authentication is accepted blindly (any bearer token or none); there is no authorization.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { ApiRequest, ServerContext } from './context.js';
+import { apiGroup, apiGroupList, apiResourceList, apiVersions } from './discovery.js';
+import { notFoundPath } from './errors.js';
+import type { FaultConfig } from './faults.js';
+import { handleResource } from './handlers.js';
+import { parseJsonBody, readBody, sendError, sendJson } from './http-util.js';
+import { openApiDocument, openApiRoot } from './openapi.js';
+import { parsePath } from './router.js';
+
+export const VERSION_INFO = {
+  major: '1',
+  minor: '32',
+  gitVersion: 'v1.32.4-kubeskippy-sim',
+  gitCommit: '0000000000000000000000000000000000000000',
+  gitTreeState: 'clean',
+  buildDate: '2025-01-01T00:00:00Z',
+  goVersion: 'go1.23.8',
+  compiler: 'gc',
+  platform: 'linux/amd64',
+};
+
+function found<T>(v: T | undefined): T {
+  if (v === undefined) throw notFoundPath();
+  return v;
+}
+
+async function route(
+  ctx: ServerContext,
+  req: ApiRequest,
+  res: ServerResponse,
+  hostPort: string,
+): Promise<void> {
+  const { pathname } = req;
+  const registry = ctx.store.registry;
+  if (pathname === '/version') return sendJson(res, 200, VERSION_INFO);
+  if (/^\/(healthz|readyz|livez)(\/.*)?$/.test(pathname)) {
+    res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
+    res.end('ok');
+    return;
+  }
+  if (pathname === '/sim/faults') {
+    if (req.method === 'PUT') ctx.faults.set(parseJsonBody(req.body) as FaultConfig);
+    else if (req.method !== 'GET') throw notFoundPath();
+    return sendJson(res, 200, ctx.faults.get());
+  }
+  if (pathname === '/openapi/v3') return sendJson(res, 200, openApiRoot(registry));
+  const oa = /^\/openapi\/v3\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(pathname);
+  if (oa) return sendJson(res, 200, found(openApiDocument(registry, oa[2] ?? '', oa[1] ?? oa[3]!)));
+  const parsed = parsePath(pathname);
+  if (req.method === 'GET') {
+    // Legacy discovery; see discovery.ts for why aggregated discovery is not served.
+    if (parsed.kind === 'api-versions') return sendJson(res, 200, apiVersions(hostPort));
+    if (parsed.kind === 'group-list') return sendJson(res, 200, apiGroupList(registry));
+    if (parsed.kind === 'group') return sendJson(res, 200, found(apiGroup(registry, parsed.group)));
+    if (parsed.kind === 'resource-list')
+      return sendJson(res, 200, found(apiResourceList(registry, parsed.group, parsed.version)));
+  }
+  if (parsed.kind === 'resource') return handleResource(ctx, req, res, parsed.path);
+  throw notFoundPath();
+}
+
+export function createApiHttpServer(ctx: ServerContext, hostPort: () => string): Server {
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? '/', 'http://localhost');
+        const apiReq: ApiRequest = {
+          method: req.method ?? 'GET',
+          pathname: url.pathname.replace(/\/+$/, '') || '/',
+          query: url.searchParams,
+          accept: req.headers.accept ?? '',
+          contentType: req.headers['content-type'] ?? '',
+          body: await readBody(req),
+        };
+        await route(ctx, apiReq, res, hostPort());
+      } catch (err) {
+        sendError(res, err);
+      }
+    })();
+  });
+  server.keepAliveTimeout = 65_000;
+  return server;
+}
