@@ -48,13 +48,17 @@ function port(value: string | number | undefined, name: string, fallback: number
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Merges flags over environment over defaults, and checks every value. */
-export function loadConfig(flags: Partial<Record<keyof OperatorConfig, string | number | boolean>> = {}, env: Env = process.env): OperatorConfig {
+export function loadConfig(
+  flags: Partial<Record<keyof OperatorConfig, string | number | boolean>> = {},
+  env: Env = process.env,
+): OperatorConfig {
   const pick = (flag: keyof OperatorConfig, envName: string): string | undefined => {
     const v = flags[flag];
     return v !== undefined ? String(v) : env[envName] || undefined;
   };
   const logLevel = pick('logLevel', 'KUBESKIPPY_LOG_LEVEL') ?? DEFAULTS.logLevel;
-  if (!LEVELS.includes(logLevel)) throw new ConfigError(`log level must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
+  if (!LEVELS.includes(logLevel))
+    throw new ConfigError(`log level must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
   const config: OperatorConfig = {
     temporalAddress: pick('temporalAddress', 'TEMPORAL_ADDRESS') ?? DEFAULTS.temporalAddress,
     temporalNamespace: pick('temporalNamespace', 'TEMPORAL_NAMESPACE') ?? DEFAULTS.temporalNamespace,

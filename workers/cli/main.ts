@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { registerCrdsCommand } from './commands/crds.js';
 import { registerDevServerCommand } from './commands/dev-server.js';
+import { registerOperatorCommands } from './commands/operator.js';
 import { registerSimCommand } from './commands/sim.js';
 
 const program = new Command()
@@ -10,6 +11,7 @@ const program = new Command()
 
 registerCrdsCommand(program);
 registerDevServerCommand(program);
+registerOperatorCommands(program);
 registerSimCommand(program);
 
 try {

@@ -1,0 +1,101 @@
+// `kubeskippy operator | worker | controller`: the same flags for all three; flags win over the
+// environment (workers/config.ts), and bad values say which flag is wrong.
+import type { Command } from 'commander';
+import { ConfigError, DEFAULTS, loadConfig, type OperatorConfig } from '../../config.js';
+import { createLogger, installTemporalRuntime } from '../../logger.js';
+import { startOperator, type OperatorRole } from '../../operator.js';
+import { CliError } from '../errors.js';
+
+interface Flags {
+  kubeconfig?: string;
+  temporalAddress?: string;
+  temporalNamespace?: string;
+  taskQueue?: string;
+  metricsPort?: string;
+  logLevel?: string;
+  prometheusUrl?: string;
+  temporalUiUrl?: string;
+}
+
+const ROLES: { name: OperatorRole; command: string; description: string }[] = [
+  { name: 'all', command: 'operator', description: 'Run the controller and a Temporal worker together' },
+  {
+    name: 'worker',
+    command: 'worker',
+    description: 'Run only the Temporal worker (workflows and activities)',
+  },
+  {
+    name: 'controller',
+    command: 'controller',
+    description: 'Run only the controller (CRs ↔ workflows, status, approvals)',
+  },
+];
+
+async function run(role: OperatorRole, flags: Flags): Promise<void> {
+  let config: OperatorConfig;
+  try {
+    config = loadConfig({
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      ...(flags.temporalAddress ? { temporalAddress: flags.temporalAddress } : {}),
+      ...(flags.temporalNamespace ? { temporalNamespace: flags.temporalNamespace } : {}),
+      ...(flags.taskQueue ? { taskQueue: flags.taskQueue } : {}),
+      ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
+      ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
+      ...(flags.prometheusUrl ? { prometheusUrl: flags.prometheusUrl } : {}),
+      ...(flags.temporalUiUrl ? { temporalUiUrl: flags.temporalUiUrl } : {}),
+    });
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    throw err;
+  }
+  const logger = createLogger(config.logLevel, { role });
+  installTemporalRuntime(logger);
+  let operator;
+  try {
+    operator = await startOperator({ config, role, logger });
+  } catch (err) {
+    throw new CliError(
+      `could not start: ${(err as Error).message}\n` +
+        `Check that Temporal answers at ${config.temporalAddress} (kubeskippy dev-server) and that the kubeconfig works.`,
+      1,
+    );
+  }
+  logger.info({ metricsPort: operator.metricsPort }, 'health on /healthz and /readyz, metrics on /metrics');
+  const shutdown = (signal: string): void => {
+    logger.info({ signal }, 'shutting down');
+    void operator.stop().then(() => process.exit(0));
+  };
+  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  await operator.done;
+  if (role === 'controller') await new Promise<never>(() => undefined);
+}
+
+export function registerOperatorCommands(program: Command): void {
+  for (const role of ROLES) {
+    program
+      .command(role.command)
+      .description(role.description)
+      .option('--kubeconfig <path>', 'kubeconfig file (env KUBECONFIG; default in-cluster or ~/.kube/config)')
+      .option(
+        '--temporal-address <host:port>',
+        `Temporal frontend (env TEMPORAL_ADDRESS; default ${DEFAULTS.temporalAddress})`,
+      )
+      .option(
+        '--temporal-namespace <ns>',
+        `Temporal namespace (env TEMPORAL_NAMESPACE; default ${DEFAULTS.temporalNamespace})`,
+      )
+      .option('--task-queue <name>', `task queue (env KUBESKIPPY_TASK_QUEUE; default ${DEFAULTS.taskQueue})`)
+      .option(
+        '--metrics-port <port>',
+        `health and metrics port, 0 = any free port (env KUBESKIPPY_METRICS_PORT; default ${DEFAULTS.metricsPort})`,
+      )
+      .option('--log-level <level>', 'trace|debug|info|warn|error (env KUBESKIPPY_LOG_LEVEL; default info)')
+      .option('--prometheus-url <url>', 'Prometheus for PromQL triggers (env KUBESKIPPY_PROMETHEUS_URL)')
+      .option(
+        '--temporal-ui-url <url>',
+        `Web UI base for links (env KUBESKIPPY_TEMPORAL_UI_URL; default ${DEFAULTS.temporalUiUrl})`,
+      )
+      .action((flags: Flags) => run(role.name, flags));
+  }
+}

@@ -1,0 +1,248 @@
+// The controller half of the operator: HealingPolicy CRs → policy workflows, workflow state →
+// CR status, and approval annotations on HealingActions → approveAction updates.
+//
+//   informer(HealingPolicy) ── valid spec ──▶ updateWithStart(updatePolicy, USE_EXISTING)
+//          │                └─ invalid ────▶ status Ready=False (field named), no workflow
+//          └── deleted ───────────────────▶ cancel the workflow
+//   every statusInterval: query `status` ──▶ patch CR status (only when it changed)
+//   informer(HealingAction) ── kubeskippy.io/approve=true|reject ──▶ approveAction update
+import {
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  type Informer,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
+import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Kube } from '../../activities/kube/clients.js';
+import { GROUP, VERSION } from '../../crds/common.js';
+import type { HealingPolicyStatus } from '../../crds/healing-policy.js';
+import { formatErrors, parseHealingPolicySpec } from '../../crds/validate.js';
+import { policyWorkflowId } from '../../domain/ids.js';
+import type { PolicyRefInput, PolicyStatusView } from '../../workflows/messages.js';
+import { KubeSkippyMode, KubeSkippyNamespace, KubeSkippyPolicy } from '../../workflows/search-attributes.js';
+import type { Logger } from '../logger.js';
+import { relayApproval, type HealingActionObject } from './approval-relay.js';
+import { invalidStatus, mirroredStatus, notRunningStatus } from './policy-status.js';
+
+export interface ControllerOptions {
+  kube: Kube;
+  client: Client;
+  taskQueue: string;
+  logger: Logger;
+  /** How often workflow state is mirrored into CR status. */
+  statusIntervalMs?: number;
+  /** Restart delay for an informer whose watch failed. */
+  restartDelayMs?: number;
+}
+
+interface PolicyObject extends KubernetesObject {
+  spec?: unknown;
+  status?: HealingPolicyStatus;
+}
+
+interface Tracked {
+  namespace: string;
+  name: string;
+  generation?: number;
+  /** The generation the running workflow has; undefined when no valid spec was ever seen. */
+  runningGeneration?: number;
+  /** The last valid spec, to start the workflow again if it was terminated from outside. */
+  ref?: PolicyRefInput;
+  status?: HealingPolicyStatus;
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class Controller {
+  private readonly policies = new Map<string, Tracked>();
+  private informers: Informer<KubernetesObject>[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private stopped = false;
+  private readonly log: Logger;
+  /** Becomes true after both informers listed once: what /readyz reports. */
+  ready = false;
+
+  constructor(private readonly opts: ControllerOptions) {
+    this.log = opts.logger.child({ component: 'controller' });
+  }
+
+  async start(): Promise<void> {
+    const { kube } = this.opts;
+    const policies = makeInformer<PolicyObject>(
+      kube.config,
+      `/apis/${GROUP}/${VERSION}/healingpolicies`,
+      () =>
+        kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'healingpolicies' }),
+    );
+    policies.on('add', (o) => void this.onPolicy(o));
+    policies.on('update', (o) => void this.onPolicy(o));
+    policies.on('delete', (o) => void this.onPolicyDeleted(o));
+    const actions = makeInformer<HealingActionObject>(
+      kube.config,
+      `/apis/${GROUP}/${VERSION}/healingactions`,
+      () => kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'healingactions' }),
+    );
+    const relay = (o: HealingActionObject): void =>
+      void relayApproval(this.opts.client, o, this.log).catch((err) =>
+        this.log.warn({ err }, 'approval relay failed'),
+      );
+    actions.on('add', relay);
+    actions.on('update', relay);
+    this.informers = [policies, actions] as unknown as Informer<KubernetesObject>[];
+    for (const informer of this.informers) {
+      // A watch can end (timeouts, API server restarts, network): start it again after a pause.
+      informer.on('error', (err: unknown) => {
+        this.log.warn({ err: (err as Error)?.message }, 'watch failed; restarting');
+        setTimeout(
+          () => !this.stopped && void informer.start().catch(() => undefined),
+          this.opts.restartDelayMs ?? 2000,
+        );
+      });
+    }
+    await Promise.all(this.informers.map((i) => i.start()));
+    this.ready = true;
+    this.timer = setInterval(() => void this.mirrorAll(), this.opts.statusIntervalMs ?? 5000);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all(this.informers.map((i) => i.stop()));
+  }
+
+  private key(o: KubernetesObject): string {
+    return `${o.metadata?.namespace}/${o.metadata?.name}`;
+  }
+
+  private async onPolicy(obj: PolicyObject): Promise<void> {
+    const namespace = obj.metadata?.namespace ?? 'default';
+    const name = obj.metadata?.name ?? '';
+    const generation = obj.metadata?.generation;
+    const tracked = this.policies.get(this.key(obj)) ?? { namespace, name };
+    tracked.status = obj.status;
+    this.policies.set(this.key(obj), tracked);
+    if (generation !== undefined && tracked.generation === generation) return; // a status-only change
+    tracked.generation = generation;
+    const log = this.log.child({ policy: `${namespace}/${name}`, generation });
+    const parsed = parseHealingPolicySpec(obj.spec);
+    if (!parsed.ok) {
+      const message = formatErrors(parsed.errors);
+      log.warn({ errors: parsed.errors }, 'invalid HealingPolicy');
+      await this.patchStatus(
+        tracked,
+        invalidStatus({
+          generation,
+          message,
+          previous: obj.status,
+          runningGeneration: tracked.runningGeneration,
+          nowIso: new Date().toISOString(),
+        }),
+      );
+      return;
+    }
+    const ref: PolicyRefInput = {
+      namespace,
+      name,
+      ...(obj.metadata?.uid ? { uid: obj.metadata.uid } : {}),
+      ...(generation !== undefined ? { generation } : {}),
+      spec: parsed.value,
+    };
+    try {
+      await this.ensureWorkflow(ref);
+      tracked.runningGeneration = generation;
+      tracked.ref = ref;
+      log.info('policy workflow in sync');
+      await this.mirror(tracked);
+    } catch (err) {
+      tracked.generation = undefined; // try again on the next event or resync
+      log.error({ err: (err as Error).message }, 'could not start or update the policy workflow');
+    }
+  }
+
+  /** Starts the workflow with this spec, or delivers it as an update to the running one. */
+  private async ensureWorkflow(ref: PolicyRefInput): Promise<void> {
+    const workflowId = policyWorkflowId(ref.namespace, ref.name);
+    const start = new WithStartWorkflowOperation('policyWorkflow', {
+      workflowId,
+      taskQueue: this.opts.taskQueue,
+      args: [{ policy: ref }],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      typedSearchAttributes: [
+        { key: KubeSkippyPolicy, value: ref.name },
+        { key: KubeSkippyNamespace, value: ref.namespace },
+        { key: KubeSkippyMode, value: ref.spec.mode },
+      ],
+      staticSummary: `HealingPolicy ${ref.namespace}/${ref.name}`,
+    });
+    await this.opts.client.workflow.executeUpdateWithStart('updatePolicy', {
+      args: [ref],
+      startWorkflowOperation: start,
+    });
+  }
+
+  private async onPolicyDeleted(obj: PolicyObject): Promise<void> {
+    this.policies.delete(this.key(obj));
+    const id = policyWorkflowId(obj.metadata?.namespace ?? 'default', obj.metadata?.name ?? '');
+    try {
+      await this.opts.client.workflow.getHandle(id).cancel();
+      this.log.info({ workflowId: id }, 'policy deleted; workflow cancelled');
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError))
+        this.log.warn({ err: (err as Error).message, workflowId: id }, 'cancel failed');
+    }
+  }
+
+  private async mirrorAll(): Promise<void> {
+    for (const tracked of this.policies.values()) {
+      if (this.stopped) return;
+      if (tracked.runningGeneration !== undefined) await this.mirror(tracked).catch(() => undefined);
+    }
+  }
+
+  private async mirror(tracked: Tracked): Promise<void> {
+    const workflowId = policyWorkflowId(tracked.namespace, tracked.name);
+    const nowIso = new Date().toISOString();
+    let status: HealingPolicyStatus;
+    try {
+      const handle = this.opts.client.workflow.getHandle(workflowId);
+      const { status: execution } = await handle.describe();
+      if (execution.name !== 'RUNNING' && tracked.ref) {
+        // Someone terminated or cancelled it while the CR still exists: the CR is the truth.
+        this.log.warn({ workflowId, was: execution.name }, 'policy workflow not running; starting it again');
+        await this.ensureWorkflow(tracked.ref);
+      }
+      const view = await handle.query<PolicyStatusView>('status');
+      status = mirroredStatus({
+        view,
+        workflowId,
+        generation: tracked.runningGeneration,
+        previous: tracked.status,
+        nowIso,
+      });
+    } catch (err) {
+      status = notRunningStatus({
+        previous: tracked.status,
+        message: `workflow ${workflowId}: ${(err as Error).message}`,
+        nowIso,
+      });
+    }
+    await this.patchStatus(tracked, status);
+  }
+
+  private async patchStatus(tracked: Tracked, status: HealingPolicyStatus): Promise<void> {
+    if (JSON.stringify(status) === JSON.stringify(tracked.status)) return;
+    await this.opts.kube.custom.patchNamespacedCustomObjectStatus(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: tracked.namespace,
+        plural: 'healingpolicies',
+        name: tracked.name,
+        body: { status },
+      },
+      mergePatch,
+    );
+    tracked.status = status;
+  }
+}

@@ -1,0 +1,92 @@
+// The composition root: `kubeskippy operator` runs controller and worker together; `worker` and
+// `controller` run one half each, so workers can scale out.
+import { Registry, collectDefaultMetrics } from 'prom-client';
+import { createKube, loadKubeConfig } from '../activities/kube/clients.js';
+import type { OperatorConfig } from './config.js';
+import { Controller } from './controller/controller.js';
+import { startHealthServer, type HealthServer } from './health.js';
+import type { Logger } from './logger.js';
+import { connectClient, connectWorker } from './temporal.js';
+import { createWorker } from './worker.js';
+
+export type OperatorRole = 'all' | 'worker' | 'controller';
+
+export interface RunningOperator {
+  /** Settles when the worker stops (or at once for a controller-only process). */
+  done: Promise<void>;
+  metricsPort: number;
+  stop(): Promise<void>;
+}
+
+export async function startOperator(opts: {
+  config: OperatorConfig;
+  role: OperatorRole;
+  logger: Logger;
+  workflowBundle?: { code: string };
+}): Promise<RunningOperator> {
+  const { config, logger, role } = opts;
+  const kube = createKube(loadKubeConfig(config.kubeconfig));
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'kubeskippy_process_' });
+
+  let controller: Controller | undefined;
+  let workerRunning = false;
+  const stops: (() => Promise<void>)[] = [];
+  let done: Promise<void> = Promise.resolve();
+
+  if (role !== 'controller') {
+    const connection = await connectWorker(config);
+    const worker = await createWorker({
+      connection,
+      namespace: config.temporalNamespace,
+      taskQueue: config.taskQueue,
+      ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
+      activities: {
+        kube,
+        temporalUiUrl: config.temporalUiUrl,
+        temporalNamespace: config.temporalNamespace,
+        ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
+      },
+    });
+    workerRunning = true;
+    done = worker.run().finally(() => {
+      workerRunning = false;
+    });
+    stops.push(async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await done.catch(() => undefined);
+      await connection.close();
+    });
+    logger.info({ taskQueue: config.taskQueue, namespace: config.temporalNamespace }, 'worker running');
+  }
+
+  if (role !== 'worker') {
+    const client = await connectClient(config);
+    controller = new Controller({ kube, client, taskQueue: config.taskQueue, logger });
+    await controller.start();
+    stops.unshift(async () => {
+      await controller?.stop();
+      await client.connection.close();
+    });
+    logger.info('controller watching HealingPolicies and HealingActions');
+  }
+
+  // Port 0 picks a free port (tests run several operators side by side).
+  const health: HealthServer = await startHealthServer({
+    port: config.metricsPort,
+    ready: () =>
+      (role === 'controller' || workerRunning) && (role === 'worker' || Boolean(controller?.ready)),
+    registry,
+  });
+  stops.push(() => health.close());
+
+  let stopping: Promise<void> | undefined;
+  return {
+    done,
+    metricsPort: health.port,
+    stop: () =>
+      (stopping ??= (async () => {
+        for (const stop of stops) await stop();
+      })()),
+  };
+}
