@@ -1,6 +1,8 @@
 // The simulated cluster in one call: the Kubernetes API server (sim/api) on a store, the
 // controllers that make it behave like a cluster (sim/controllers) on the same store, and optional
 // scenario files applied at start. `kubeskippy sim`, the demo and the integration tests use this.
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import type { ContainerUsage, MetricsSource, Store } from './contract.js';
 import { startApiServer } from './api/index.js';
 import { startControllers } from './controllers/index.js';
@@ -52,7 +54,10 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
   };
   try {
     const applied = await applyFiles(api.store, opts.scenarios ?? []);
-    if (opts.kubeconfigOut) await api.writeKubeconfig(opts.kubeconfigOut);
+    if (opts.kubeconfigOut) {
+      await mkdir(dirname(opts.kubeconfigOut), { recursive: true });
+      await api.writeKubeconfig(opts.kubeconfigOut);
+    }
     return {
       url: api.url,
       port: api.port,

@@ -77,16 +77,19 @@ export function applyObjects(store: Store, objects: KObject[]): string[] {
     const { resource, namespaced } = targetOf(store, obj);
     const namespace = namespaced ? (obj.metadata.namespace ?? 'default') : undefined;
     const body: KObject = { ...obj, metadata: { ...obj.metadata, namespace } };
-    const existing = store.get(resource, namespace, obj.metadata.name ?? '');
-    if (existing) {
-      store.update(resource, {
-        ...body,
-        metadata: { ...existing.metadata, ...body.metadata, resourceVersion: undefined },
-      });
-      results.push(`${obj.kind.toLowerCase()}/${obj.metadata.name} configured`);
-    } else {
-      store.create(resource, body);
-      results.push(`${obj.kind.toLowerCase()}/${obj.metadata.name} created`);
+    const what = `${obj.kind.toLowerCase()}/${obj.metadata.name}`;
+    try {
+      const existing = store.get(resource, namespace, obj.metadata.name ?? '');
+      if (existing) {
+        const metadata = { ...existing.metadata, ...body.metadata, resourceVersion: undefined };
+        store.update(resource, { ...body, metadata });
+        results.push(`${what} configured`);
+      } else {
+        store.create(resource, body);
+        results.push(`${what} created`);
+      }
+    } catch (err) {
+      throw new Error(`${what}${namespace ? ` in ${namespace}` : ''}: ${(err as Error).message}`);
     }
   }
   return results;
@@ -106,13 +109,14 @@ export async function applyFiles(store: Store, files: string[]): Promise<string[
     }
     parsed.push({ file, objects: parseManifests(text, file) });
   }
-  const results: string[] = [];
-  for (const { file, objects } of parsed) {
-    try {
-      results.push(...applyObjects(store, objects));
-    } catch (err) {
-      throw new Error(`${file}: ${(err as Error).message}`);
-    }
-  }
-  return results;
+  // One pass over all files, so namespaces and CRDs from any file go first; a document repeated
+  // verbatim (the demo apps each carry their namespace) is applied once.
+  const seen = new Set<string>();
+  const unique = parsed
+    .flatMap((p) => p.objects)
+    .filter((o) => {
+      const text = JSON.stringify(o);
+      return !seen.has(text) && !!seen.add(text);
+    });
+  return applyObjects(store, unique);
 }

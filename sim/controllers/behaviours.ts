@@ -59,7 +59,12 @@ export function fnv1a(text: string): number {
 
 /** A deterministic number in [0, 1) for (seed, n): the dice behind jitter and flaky readiness. */
 export function unitHash(seed: number, n: number): number {
-  return fnv1a(`${seed}:${n}`) / 2 ** 32;
+  // FNV-1a barely changes its high bits when only the last characters differ; murmur3's
+  // finaliser spreads them so consecutive n give independent-looking dice.
+  let h = fnv1a(`${seed}:${n}`);
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
+  return ((h ^ (h >>> 16)) >>> 0) / 2 ** 32;
 }
 
 /**
