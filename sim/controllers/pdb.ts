@@ -18,6 +18,8 @@ import {
 } from './kube.js';
 import { resolveIntOrPercent } from './quantity.js';
 
+const DISRUPTION_TIMEOUT_MS = 2 * 60_000;
+
 /** The scale of a pod's top controller (Deployment through its ReplicaSet, or StatefulSet). */
 function controllerScale(store: Store, pod: KObject): { uid: string; replicas: number } | undefined {
   const ref = controllerOf(pod);
@@ -44,7 +46,18 @@ export function createPdbController(ctx: ControllerContext): (key: string) => nu
     const pods = store
       .list(PODS, { namespace })
       .filter((p) => !p.metadata.deletionTimestamp && matchesSelector(pdb.spec?.selector, p.metadata.labels));
-    const currentHealthy = pods.filter((p) => p.status?.phase === 'Running' && isPodReady(p)).length;
+    // The eviction endpoint records evicted pods in disruptedPods before their deletion shows; they
+    // do not count as healthy meanwhile, and leave the map once terminating, gone, or 2 min old.
+    const now = store.now();
+    const disruptedPods = Object.fromEntries(
+      Object.entries((pdb.status?.disruptedPods ?? {}) as Record<string, string>).filter(
+        ([pod, at]) =>
+          pods.some((p) => p.metadata.name === pod) && now - Date.parse(at) < DISRUPTION_TIMEOUT_MS,
+      ),
+    );
+    const currentHealthy = pods.filter(
+      (p) => p.status?.phase === 'Running' && isPodReady(p) && !(p.metadata.name! in disruptedPods),
+    ).length;
     const { minAvailable, maxUnavailable } = pdb.spec ?? {};
 
     // Like the real controller: an integer minAvailable counts the pods themselves; percentages and
@@ -70,10 +83,10 @@ export function createPdbController(ctx: ControllerContext): (key: string) => nu
     const disruptionsAllowed = Math.max(0, currentHealthy - desiredHealthy);
     const before = (pdb.status?.conditions ?? []) as { status: string; lastTransitionTime?: string }[];
     const allowed = disruptionsAllowed > 0 ? 'True' : 'False';
-    const nowIso = new Date(store.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const nowIso = new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z');
     const status = {
       observedGeneration: pdb.metadata.generation ?? 1,
-      disruptedPods: pdb.status?.disruptedPods ?? {},
+      disruptedPods,
       disruptionsAllowed,
       currentHealthy,
       desiredHealthy,
@@ -89,10 +102,13 @@ export function createPdbController(ctx: ControllerContext): (key: string) => nu
         },
       ],
     };
-    if (sameJson(status, pdb.status ?? {})) return undefined;
-    ignoreNotFound(() =>
-      store.mutate(PDBS, namespace, name, (o) => void (o.status = status), { subresource: 'status' }),
-    );
-    return undefined;
+    if (!sameJson(status, pdb.status ?? {})) {
+      ignoreNotFound(() =>
+        store.mutate(PDBS, namespace, name, (o) => void (o.status = status), { subresource: 'status' }),
+      );
+    }
+    // An evicted pod that never goes away stops counting as disrupted after the timeout: look then.
+    const expiries = Object.values(disruptedPods).map((at) => Date.parse(at) + DISRUPTION_TIMEOUT_MS - now);
+    return expiries.length > 0 ? Math.max(1000, Math.min(...expiries)) : undefined;
   };
 }

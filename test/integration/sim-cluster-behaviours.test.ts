@@ -3,17 +3,18 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CoreV1Api, KubeConfig, Metrics } from '@kubernetes/client-node';
+import { AppsV1Api, CoreV1Api, KubeConfig, Metrics, PolicyV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSim, type SimHandle } from '../../sim/index.js';
 import { kubectlFor, type Kubectl } from '../support/kubectl.js';
-import { waitFor } from '../support/sim-fixtures.js';
+import { deployment, pdb, waitFor } from '../support/sim-fixtures.js';
 
 const NS = 'demo-apps';
 const Mi = 2 ** 20;
 let sim: SimHandle;
 let dir: string;
 let core: CoreV1Api;
+let kc: KubeConfig;
 let metrics: Metrics;
 let kubectl: Kubectl;
 
@@ -23,7 +24,7 @@ beforeAll(async () => {
   // 0.02: the crash loop's 5 s runs take 100 ms, the leak reaches its limit in ~3 s.
   const scenarios = ['crashloop-app.yaml', 'memory-leak-app.yaml'].map((f) => path.resolve('demo/apps', f));
   sim = await startSim({ port: 0, timeScale: 0.02, kubeconfigOut: kubeconfig, scenarios });
-  const kc = new KubeConfig();
+  kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   core = kc.makeApiClient(CoreV1Api);
   metrics = new Metrics(kc);
@@ -117,5 +118,31 @@ describe('demo apps misbehaving, seen over HTTP', () => {
         ),
       'kubectl top shows the pods',
     );
+  });
+
+  it('evictions respect the PDB: one allowed, the next refused with 429 until a replacement is ready', async () => {
+    const apps = kc.makeApiClient(AppsV1Api);
+    const policy = kc.makeApiClient(PolicyV1Api);
+    await apps.createNamespacedDeployment({
+      namespace: NS,
+      body: deployment('steady', { namespace: NS, replicas: 2 }) as never,
+    });
+    await policy.createNamespacedPodDisruptionBudget({
+      namespace: NS,
+      body: pdb('steady', { app: 'steady' }, { minAvailable: 1 }, NS) as never,
+    });
+    const allowed = async (): Promise<number | undefined> =>
+      (await policy.readNamespacedPodDisruptionBudget({ name: 'steady', namespace: NS })).status
+        ?.disruptionsAllowed;
+    await waitFor(async () => (await allowed()) === 1, 'one disruption allowed');
+    const [a, b] = (await podsOf('steady')).map((p) => p.metadata!.name!);
+    const evict = (name: string) =>
+      core.createNamespacedPodEviction({ name, namespace: NS, body: { metadata: { name, namespace: NS } } });
+    await evict(a!);
+    await expect(evict(b!)).rejects.toMatchObject({ code: 429 });
+    await waitFor(async () => (await allowed()) === 1, 'allowed again once the replacement is ready');
+    const names = (await podsOf('steady')).map((p) => p.metadata!.name);
+    expect(names).toHaveLength(2);
+    expect(names).not.toContain(a);
   });
 });
