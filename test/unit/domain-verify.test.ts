@@ -1,0 +1,194 @@
+import { describe, expect, it } from 'vitest';
+import type { PlannedAction } from '../../domain/plan.js';
+import type { PodSnapshot } from '../../domain/snapshot.js';
+import { assessHealed } from '../../domain/verify.js';
+import { Driver } from '../fixtures/domain-run.js';
+import {
+  createdAt,
+  event,
+  notReady,
+  ownedBy,
+  pod,
+  policy,
+  replicas,
+  restartAction,
+  snapshot,
+  uid,
+  waiting,
+  withMemory,
+  withRestarts,
+  workload,
+} from '../fixtures/domain-builders.js';
+
+const T0 = 10_000_000;
+const LATER = T0 + 60_000;
+
+function plan(spec: Parameters<typeof policy>[0], pods: PodSnapshot[]): PlannedAction {
+  const r = new Driver(policy(spec)).tick(snapshot(T0, pods));
+  const a = r.planned[0];
+  if (!a) throw new Error(`nothing planned: ${JSON.stringify(r.refusals)}`);
+  return a;
+}
+const siblings = () => [pod('b'), pod('c')];
+const verdict = (action: PlannedAction, pods: PodSnapshot[], extra?: Parameters<typeof snapshot>[2]) =>
+  assessHealed({ action, snapshot: snapshot(LATER, pods, extra), nowMs: LATER });
+
+describe('assessHealed, pod targets', () => {
+  const evicted = () => plan({}, [pod('a', withMemory(0.9)), ...siblings()]);
+  const replacement = (...mods: Parameters<typeof pod>[1][]) =>
+    pod('a-2', uid('new'), createdAt(T0 + 5_000), ...mods);
+
+  it.each<[string, PodSnapshot[], string]>([
+    [
+      'the replacement is ready and below the threshold',
+      [replacement(withMemory(0.3)), ...siblings()],
+      'Healed',
+    ],
+    ['no replacement yet', siblings(), 'NoReplacement'],
+    [
+      'the old pod is still terminating',
+      [pod('a', withMemory(0.9), (p) => (p.deleting = true)), ...siblings()],
+      'NoReplacement',
+    ],
+    [
+      'a sibling created before the action is not a replacement',
+      [pod('old', createdAt(T0 - 1), withMemory(0.3)), ...siblings()],
+      'NoReplacement',
+    ],
+    ['the replacement is not ready', [replacement(withMemory(0.3), notReady), ...siblings()], 'NotReady'],
+    ['the replacement breaches too', [replacement(withMemory(0.95)), ...siblings()], 'TriggerStillHolds'],
+    ['the replacement has no metrics yet', [replacement(), ...siblings()], 'NoSample'],
+    [
+      'the same pod, still there and still breaching',
+      [pod('a', withMemory(0.9)), ...siblings()],
+      'TriggerStillHolds',
+    ],
+    [
+      'a pod of another workload is not a replacement',
+      [replacement(withMemory(0.3), ownedBy('Deployment', 'other')), ...siblings()],
+      'NoReplacement',
+    ],
+  ])('%s', (_name, pods, reason) => {
+    const v = verdict(evicted(), pods);
+    expect(v.reason).toBe(reason);
+    expect(v.healed).toBe(reason === 'Healed');
+    expect(v.message).not.toBe('');
+  });
+
+  it('a StatefulSet replacement keeps the name and gets a new uid', () => {
+    const sts = () => pod('db-1', ownedBy('StatefulSet', 'db'));
+    const a = plan({}, [
+      pod('db-0', ownedBy('StatefulSet', 'db'), withMemory(0.9)),
+      pod('db-1', ownedBy('StatefulSet', 'db')),
+    ]);
+    const v = verdict(a, [
+      pod('db-0', ownedBy('StatefulSet', 'db'), uid('new'), createdAt(T0 + 1), withMemory(0.2)),
+      sts(),
+    ]);
+    expect(v).toMatchObject({
+      healed: true,
+      reason: 'Healed',
+      checked: ['demo/Pod/db-0'],
+      observedValue: '20',
+    });
+  });
+
+  it('honours the verification flags', () => {
+    const a = evicted();
+    const notCleared = [replacement(withMemory(0.95)), ...siblings()];
+    expect(
+      verdict({ ...a, verification: { ...a.verification, requireTriggerCleared: false } }, notCleared).healed,
+    ).toBe(true);
+    const unready = [replacement(withMemory(0.3), notReady), ...siblings()];
+    expect(verdict({ ...a, verification: { ...a.verification, requireReady: false } }, unready).healed).toBe(
+      true,
+    );
+    expect(verdict({ ...a, verification: { ...a.verification, enabled: false } }, []).reason).toBe(
+      'VerificationDisabled',
+    );
+  });
+
+  it('restart_count counts only restarts since the action', () => {
+    const spec = {
+      triggers: [{ name: 'r', type: 'condition', conditionTrigger: { type: 'CrashLoopBackOff' } }],
+    };
+    const crash = plan(spec, [pod('a', waiting('CrashLoopBackOff'), notReady), ...siblings()]);
+    expect(verdict(crash, [replacement(waiting('CrashLoopBackOff'), notReady), ...siblings()]).reason).toBe(
+      'NotReady',
+    );
+    const notChecked = { ...crash, verification: { ...crash.verification, requireReady: false } };
+    expect(
+      verdict(notChecked, [replacement(waiting('CrashLoopBackOff'), notReady), ...siblings()]).reason,
+    ).toBe('TriggerStillHolds');
+    const restarts = {
+      triggers: [{ name: 'r', type: 'metric', metricTrigger: { query: 'restart_count', threshold: 3 } }],
+    };
+    const p = policy(restarts);
+    const d = new Driver(p);
+    d.tick(snapshot(T0 - 60_000, [pod('a', withRestarts(10)), ...siblings()]));
+    const a = d.tick(snapshot(T0, [pod('a', withRestarts(15)), ...siblings()])).planned[0] as PlannedAction;
+    expect(a.restartBaseline).toEqual({ podUid: 'uid-pod-demo-a', restarts: 15 });
+    // patched in place (same pod): 2 more restarts since the action is below the threshold
+    expect(verdict(a, [pod('a', withRestarts(17)), ...siblings()]).healed).toBe(true);
+    expect(verdict(a, [pod('a', withRestarts(19)), ...siblings()]).reason).toBe('TriggerStillHolds');
+  });
+
+  it('event triggers count only events since the action', () => {
+    const spec = { triggers: [{ name: 'e', type: 'event', eventTrigger: { reason: 'BackOff', count: 2 } }] };
+    const d = new Driver(policy(spec));
+    const r = d.tick(
+      snapshot(T0, [pod('a'), ...siblings()], {
+        events: [event('a', 'BackOff', { count: 5, atMs: T0 - 1000 })],
+      }),
+    );
+    const action = r.planned[0] as PlannedAction;
+    const pods = [replacement(), ...siblings()];
+    // events from before the action do not count, even on the replacement's name
+    expect(
+      verdict(action, pods, { events: [event('a-2', 'BackOff', { count: 5, atMs: T0 - 1000 })] }).healed,
+    ).toBe(true);
+    expect(
+      verdict(action, pods, {
+        events: [event('a-2', 'BackOff', { count: 2, atMs: T0 + 10_000, uid: 'new' })],
+      }).reason,
+    ).toBe('TriggerStillHolds');
+  });
+});
+
+describe('assessHealed, workload targets', () => {
+  const scale = { name: 'scale', type: 'scale', scaleAction: { direction: 'up', replicas: 1 } };
+  const a = () => plan({ actions: [scale] }, [pod('a', withMemory(0.9)), ...siblings()]);
+
+  it.each<[string, PodSnapshot[], number, string]>([
+    [
+      'all replicas ready and no pod breaching',
+      [pod('a', withMemory(0.5)), pod('b', withMemory(0.5)), pod('d', withMemory(0.1))],
+      4,
+      'Healed',
+    ],
+    ['not all replicas ready yet', [pod('a', withMemory(0.5))], 3, 'NotReady'],
+    [
+      'a pod of the workload still breaches',
+      [pod('a', withMemory(0.9)), pod('b', withMemory(0.1)), pod('d', withMemory(0.1))],
+      4,
+      'TriggerStillHolds',
+    ],
+  ])('%s', (_name, pods, ready, reason) => {
+    const v = verdict(a(), pods, { workloads: [workload('web', replicas(4, ready))] });
+    expect(v.reason).toBe(reason);
+  });
+
+  it('a workload that is gone is not healed', () => {
+    expect(verdict(a(), [], { workloads: [] }).reason).toBe('TargetGone');
+  });
+
+  it('a rollout restart on the owner', () => {
+    const rollout = plan({ actions: [restartAction({ restartAction: { strategy: 'rollout' } })] }, [
+      pod('a', withMemory(0.9)),
+      ...siblings(),
+    ]);
+    expect(rollout.onOwner).toBe(true);
+    const fresh = ['x', 'y', 'z'].map((n) => pod(n, withMemory(0.2), createdAt(T0 + 1)));
+    expect(verdict(rollout, fresh).healed).toBe(true);
+  });
+});
