@@ -34,7 +34,7 @@ export function createTestEnv(target: TestTemporal = testTemporal()): Promise<Te
 let runtimeInstalled = false;
 // Worker INFO logs (bundle stats, state changes) drown vitest's output; keep warnings and errors.
 // The Runtime is per process and must be installed before the first native connection.
-function installQuietRuntime(): void {
+export function installQuietRuntime(): void {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger('WARN') });

@@ -93,6 +93,7 @@ export class Controller {
     for (const informer of this.informers) {
       // A watch can end (timeouts, API server restarts, network): start it again after a pause.
       informer.on('error', (err: unknown) => {
+        if (this.stopped) return;
         this.log.warn({ err: (err as Error)?.message }, 'watch failed; restarting');
         setTimeout(
           () => !this.stopped && void informer.start().catch(() => undefined),

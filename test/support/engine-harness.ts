@@ -1,0 +1,157 @@
+// The whole engine for integration tests: the simulated cluster (over HTTP), the shared Temporal
+// dev server, and the operator (controller + worker) exactly as `kubeskippy operator` composes it.
+// Nothing of ours is mocked. Each harness gets its own Kubernetes namespace and task queue, so
+// test files can run side by side on the one Temporal server without sharing workflow ids.
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { parseAllDocuments } from 'yaml';
+import { createKube, loadKubeConfig, type Kube } from '../../activities/kube/clients.js';
+import type { HealingAction } from '../../crds/healing-action.js';
+import { renderCrdFiles } from '../../crds/render.js';
+import type { KObject } from '../../sim/contract.js';
+import { startSim, type SimHandle } from '../../sim/index.js';
+import { applyObjects } from '../../sim/scenarios.js';
+import { loadConfig, type OperatorConfig } from '../../workers/config.js';
+import { createLogger } from '../../workers/logger.js';
+import { startOperator, type RunningOperator } from '../../workers/operator.js';
+import { connectClient, installQuietRuntime, testTemporal, uniqueTaskQueue } from './temporal.js';
+import { WORKFLOWS_PATH } from '../../workers/worker.js';
+
+const root = join(import.meta.dirname, '..', '..');
+let bundle: Promise<{ code: string }> | undefined;
+
+/** One workflow bundle per test process (bundling takes a second or two). */
+export function workflowBundle(): Promise<{ code: string }> {
+  bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  return bundle;
+}
+const noop = (): void => undefined;
+const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
+
+export interface Engine {
+  namespace: string;
+  sim: SimHandle;
+  kube: Kube;
+  client: Client;
+  kubeconfig: string;
+  config: OperatorConfig;
+  operator?: RunningOperator;
+  /** Creates (or updates) objects in the sim through its store, rewriting namespaces to ours. */
+  apply(objects: KObject[]): void;
+  /** Reads a YAML file (e.g. demo/apps/memory-leak-app.yaml), moved into our namespace. */
+  manifests(file: string): Promise<KObject[]>;
+  actions(): HealingAction[];
+  startOperator(): Promise<RunningOperator>;
+  stopOperator(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Moves namespaced objects (and policy selectors) into `namespace`. */
+export function intoNamespace(objects: KObject[], namespace: string): KObject[] {
+  return objects
+    .filter((o) => o.kind !== 'Namespace')
+    .map((o) => {
+      const copy = JSON.parse(JSON.stringify(o)) as KObject;
+      copy.metadata.namespace = namespace;
+      if (copy.kind === 'HealingPolicy' && copy.spec?.selector?.namespaces)
+        copy.spec.selector.namespaces = [namespace];
+      return copy;
+    });
+}
+
+export async function startEngine(opts: { timeScale?: number; operator?: boolean } = {}): Promise<Engine> {
+  installQuietRuntime();
+  const dir = await mkdtemp(join(tmpdir(), 'kubeskippy-engine-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  const namespace = `t-${randomUUID().slice(0, 8)}`;
+  const sim = await startSim({
+    kubeconfigOut: kubeconfig,
+    ...(opts.timeScale ? { timeScale: opts.timeScale } : {}),
+  });
+  const crds = renderCrdFiles().flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as KObject));
+  for (const crd of crds) sim.store.create('apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  sim.store.create('core/v1/namespaces', {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: { name: namespace },
+  });
+  const { address, namespace: temporalNamespace } = testTemporal();
+  const config = loadConfig(
+    {
+      kubeconfig,
+      temporalAddress: address,
+      temporalNamespace,
+      taskQueue: uniqueTaskQueue('engine'),
+      metricsPort: 0,
+      logLevel: 'warn',
+    },
+    {},
+  );
+  const client = await connectClient();
+  const kube = createKube(loadKubeConfig(kubeconfig));
+  const engine: Engine = {
+    namespace,
+    sim,
+    kube,
+    client,
+    kubeconfig,
+    config,
+    apply: (objects) => void applyObjects(sim.store, intoNamespace(objects, namespace)),
+    manifests: async (file) =>
+      parseAllDocuments(await readFile(join(root, file), 'utf8')).map((d) => d.toJS() as KObject),
+    actions: () =>
+      sim.store.list('kubeskippy.io/v1alpha1/healingactions', { namespace }) as unknown as HealingAction[],
+    startOperator: async () => {
+      engine.operator = await startOperator({
+        config,
+        role: 'all',
+        logger: createLogger('warn', { test: namespace }),
+        workflowBundle: await workflowBundle(),
+      });
+      return engine.operator;
+    },
+    stopOperator: async () => {
+      await engine.operator?.stop();
+      delete engine.operator;
+    },
+    stop: async () => {
+      await engine.stopOperator();
+      // Policy workflows outlive the operator on the shared server: cancel ours.
+      for await (const wf of client.workflow.list({
+        query: `KubeSkippyNamespace="${namespace}" AND ExecutionStatus="Running"`,
+      })) {
+        await client.workflow
+          .getHandle(wf.workflowId)
+          .terminate('test finished')
+          .catch(() => undefined);
+      }
+      await client.connection.close();
+      await sim.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  if (opts.operator !== false) await engine.startOperator();
+  return engine;
+}
+
+/** Polls `fn` until it returns a truthy value; fails with `what` and the last value seen. */
+export async function eventually<T>(
+  what: string,
+  fn: () => T | Promise<T>,
+  timeoutMs = 60_000,
+  everyMs = 250,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await fn();
+    if (last) return last as NonNullable<T>;
+    if (Date.now() > deadline)
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
