@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, DEFAULTS, loadConfig } from '../../workers/config.js';
+
+describe('operator configuration', () => {
+  it('uses defaults when nothing is set', () => {
+    expect(loadConfig({}, {})).toMatchObject({
+      temporalAddress: DEFAULTS.temporalAddress,
+      temporalNamespace: 'default',
+      taskQueue: 'kubeskippy',
+      metricsPort: 9464,
+      logLevel: 'info',
+      temporalTls: false,
+    });
+  });
+
+  it('reads the environment, and flags win over it', () => {
+    const env = {
+      TEMPORAL_ADDRESS: 'temporal:7233',
+      KUBESKIPPY_TASK_QUEUE: 'q1',
+      OLLAMA_HOST: 'http://o:11434',
+    };
+    expect(loadConfig({}, env)).toMatchObject({
+      temporalAddress: 'temporal:7233',
+      taskQueue: 'q1',
+      ollamaHost: 'http://o:11434',
+    });
+    expect(loadConfig({ taskQueue: 'q2' }, env).taskQueue).toBe('q2');
+  });
+
+  it('turns on TLS when an API key is given (Temporal Cloud)', () => {
+    expect(loadConfig({}, { TEMPORAL_API_KEY: 'k' }).temporalTls).toBe(true);
+  });
+
+  it.each([
+    [{ metricsPort: 'http' }, 'metrics port must be a port number'],
+    [{ metricsPort: 70000 }, 'metrics port must be a port number'],
+    [{ temporalAddress: 'localhost' }, 'Temporal address must be HOST:PORT'],
+    [{ logLevel: 'loud' }, 'log level must be one of'],
+  ])('rejects %j with a message naming the setting', (flags, message) => {
+    expect(() => loadConfig(flags as never, {})).toThrow(ConfigError);
+    expect(() => loadConfig(flags as never, {})).toThrow(message);
+  });
+});

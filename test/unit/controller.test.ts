@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { decisionFrom } from '../../workers/controller/approval-relay.js';
+import { invalidStatus, mergeConditions, mirroredStatus } from '../../workers/controller/policy-status.js';
+import type { PolicyStatusView } from '../../workflows/messages.js';
+
+function view(over: Partial<PolicyStatusView> = {}): PolicyStatusView {
+  return {
+    policy: { namespace: 'ns', name: 'p', generation: 2 },
+    mode: 'automatic',
+    specMode: 'automatic',
+    paused: false,
+    activeTriggers: [],
+    openActions: [],
+    held: [],
+    actionsInLastHour: 0,
+    counters: { evaluations: 3, fires: 1, actionsStarted: 1, outcomes: {}, refusals: {} },
+    lastRefusals: [],
+    snapshotErrors: [],
+    ...over,
+  };
+}
+
+const cond = (status: ReturnType<typeof mirroredStatus>, type: string): unknown =>
+  status.conditions?.find((c) => c.type === type);
+
+describe('approval annotations', () => {
+  it.each([
+    [{ 'kubeskippy.io/approve': 'true' }, { decision: 'approve', by: 'annotation' }],
+    [{ 'kubeskippy.io/approve': 'Approve' }, { decision: 'approve', by: 'annotation' }],
+    [
+      { 'kubeskippy.io/approve': 'reject', 'kubeskippy.io/approved-by': 'bob' },
+      { decision: 'reject', by: 'bob' },
+    ],
+    [
+      { 'kubeskippy.io/approve': 'false', 'kubeskippy.io/approval-comment': 'not now' },
+      { decision: 'reject', by: 'annotation', comment: 'not now' },
+    ],
+    [{ 'kubeskippy.io/approve': 'maybe' }, undefined],
+    [{}, undefined],
+    [undefined, undefined],
+  ])('%j → %j', (annotations, expected) => {
+    expect(decisionFrom(annotations as Record<string, string> | undefined)).toEqual(expected);
+  });
+});
+
+describe('policy status', () => {
+  const now = '2026-01-01T00:00:00.000Z';
+
+  it('keeps lastTransitionTime while a condition keeps its status', () => {
+    const prev = [{ type: 'Ready', status: 'True' as const, lastTransitionTime: 'earlier' }];
+    expect(mergeConditions(prev, [{ type: 'Ready', status: 'True' }], now)[0]!.lastTransitionTime).toBe(
+      'earlier',
+    );
+    expect(mergeConditions(prev, [{ type: 'Ready', status: 'False' }], now)[0]!.lastTransitionTime).toBe(now);
+  });
+
+  it('reports an invalid spec as Ready=False naming the field', () => {
+    const s = invalidStatus({
+      generation: 3,
+      message: 'spec.triggers[0].metricTrigger: required',
+      nowIso: now,
+    });
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec' });
+    expect((cond(s, 'Ready') as { message: string }).message).toContain('spec.triggers[0].metricTrigger');
+    expect((cond(s, 'Ready') as { message: string }).message).toContain('no workflow was started');
+    expect(s.observedGeneration).toBe(3);
+  });
+
+  it('says the previous generation keeps running when an update is invalid', () => {
+    const s = invalidStatus({ generation: 4, message: 'bad', runningGeneration: 3, nowIso: now });
+    expect((cond(s, 'Ready') as { message: string }).message).toContain('generation 3 keeps running');
+  });
+
+  it('mirrors paused, held targets, mode override and counters', () => {
+    const s = mirroredStatus({
+      view: view({
+        paused: true,
+        mode: 'dryrun',
+        held: [{ subjectKey: 'ns/Deployment/web', holdUntilMs: 1 }],
+        lastEvaluatedMs: 0,
+        lastActionMs: 1000,
+        activeTriggers: ['high-memory'],
+      }),
+      workflowId: 'kubeskippy/policy/ns/p',
+      generation: 2,
+      nowIso: now,
+    });
+    expect(cond(s, 'Paused')).toMatchObject({ status: 'True' });
+    expect(cond(s, 'Degraded')).toMatchObject({ status: 'True', reason: 'TargetsOnHold' });
+    expect((cond(s, 'Ready') as { message: string }).message).toContain('overridden; spec says automatic');
+    expect(s).toMatchObject({
+      actionsTaken: 1,
+      activeTriggers: ['high-memory'],
+      mode: 'dryrun',
+      observedGeneration: 2,
+      lastEvaluated: '1970-01-01T00:00:00.000Z',
+      lastActionTime: '1970-01-01T00:00:01.000Z',
+    });
+  });
+
+  it('is Degraded with PartialSnapshot when parts of the cluster could not be read', () => {
+    const s = mirroredStatus({
+      view: view({ snapshotErrors: ['metrics.k8s.io unavailable'] }),
+      workflowId: 'w',
+      nowIso: now,
+    });
+    expect(cond(s, 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'PartialSnapshot',
+      message: 'metrics.k8s.io unavailable',
+    });
+  });
+});
