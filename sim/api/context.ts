@@ -19,5 +19,7 @@ export interface ApiRequest {
   query: URLSearchParams;
   accept: string;
   contentType: string;
+  /** The body as text (JSON, YAML, patches) and as bytes (protobuf). */
   body: string;
+  raw: Buffer;
 }

@@ -6,7 +6,7 @@ import { parseApplyBody, serverSideApply } from './apply.js';
 import type { ApiRequest, ServerContext } from './context.js';
 import { ApiError, badRequest, methodNotAllowed, notFound, notFoundPath } from './errors.js';
 import type { Verb } from './faults.js';
-import { dryRunOf, parseJsonBody, sendJson } from './http-util.js';
+import { dryRunOf, parseRequestBody, sendJson } from './http-util.js';
 import { serveMetrics } from './metrics.js';
 import { APPLY_PATCH, applyPatch } from './patch.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
@@ -110,7 +110,7 @@ export async function handleResource(
   if (verb === 'create' && !p.subresource) {
     if (p.name) throw methodNotAllowed();
     const dryRun = dryRunOf(req.query);
-    const body = parseJsonBody(req.body) as KObject;
+    const body = parseRequestBody(req) as KObject;
     body.metadata ??= {};
     if (info.namespaced) {
       if (body.metadata.namespace && body.metadata.namespace !== p.namespace) {
@@ -130,7 +130,7 @@ export async function handleResource(
   if (verb === 'create') {
     // The only POST on a named object is pods/<name>/eviction.
     if (!current) throw notFound(info, name);
-    const body = parseJsonBody(req.body);
+    const body = parseRequestBody(req);
     checkEvictionBody(body, current);
     evict(ctx, info, current, body, dryRun);
     return sendJson(res, 201, {
@@ -173,7 +173,7 @@ export async function handleResource(
   const subresource = p.subresource === 'status' ? ('status' as const) : undefined;
   let next: KObject;
   if (verb === 'update') {
-    next = parseJsonBody(req.body) as KObject;
+    next = parseRequestBody(req) as KObject;
     if (next.metadata?.name && next.metadata.name !== name) {
       throw badRequest(
         `the name of the object (${next.metadata.name}) does not match the name on the URL (${name})`,
@@ -224,7 +224,7 @@ async function apply(
 }
 
 function deleteOptions(req: ApiRequest): DeleteOptions {
-  const body = req.body.trim() ? parseJsonBody(req.body) : {};
+  const body = req.raw.length ? parseRequestBody(req) : {};
   const q = req.query;
   const opts: DeleteOptions = {};
   const grace = body.gracePeriodSeconds ?? q.get('gracePeriodSeconds');

@@ -1,8 +1,11 @@
 // Request/response plumbing shared by the handlers.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { parse as parseYaml } from 'yaml';
+import type { ApiRequest } from './context.js';
 import { ApiError, toApiError } from './errors.js';
+import { decodeKubernetesProtobuf } from './protobuf.js';
 
-export async function readBody(req: IncomingMessage, limit = 8 * 1024 * 1024): Promise<string> {
+export async function readBody(req: IncomingMessage, limit = 8 * 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
@@ -10,7 +13,7 @@ export async function readBody(req: IncomingMessage, limit = 8 * 1024 * 1024): P
     if (size > limit) throw new ApiError(413, 'RequestEntityTooLarge', 'the request body is too large');
     chunks.push(chunk as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 export function sendJson(
@@ -49,6 +52,26 @@ export function parseJsonBody(body: string): Record<string, unknown> {
   } catch (e) {
     throw new ApiError(400, 'BadRequest', `error decoding request body: ${(e as Error).message}`);
   }
+}
+
+/** A create/update/delete body in any encoding a Kubernetes client sends: JSON, YAML or protobuf. */
+export function parseRequestBody(req: ApiRequest): Record<string, unknown> {
+  const type = req.contentType.split(';')[0]!.trim();
+  if (type === 'application/vnd.kubernetes.protobuf') return decodeKubernetesProtobuf(req.raw);
+  if (type === 'application/yaml') {
+    const v = parseYaml(req.body) as unknown;
+    if (typeof v !== 'object' || v === null || Array.isArray(v))
+      throw new ApiError(400, 'BadRequest', 'the YAML body is not an object');
+    return v as Record<string, unknown>;
+  }
+  if (type && type !== 'application/json' && type !== '*/*') {
+    throw new ApiError(
+      415,
+      'UnsupportedMediaType',
+      `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml, application/vnd.kubernetes.protobuf`,
+    );
+  }
+  return parseJsonBody(req.body);
 }
 
 /** `dryRun=All` is the only value the real server accepts. */

@@ -67,13 +67,15 @@ export function createApiHttpServer(ctx: ServerContext, hostPort: () => string):
     void (async () => {
       try {
         const url = new URL(req.url ?? '/', 'http://localhost');
+        const raw = await readBody(req);
         const apiReq: ApiRequest = {
           method: req.method ?? 'GET',
           pathname: url.pathname.replace(/\/+$/, '') || '/',
           query: url.searchParams,
           accept: req.headers.accept ?? '',
           contentType: req.headers['content-type'] ?? '',
-          body: await readBody(req),
+          body: raw.toString('utf8'),
+          raw,
         };
         await route(ctx, apiReq, res, hostPort());
       } catch (err) {

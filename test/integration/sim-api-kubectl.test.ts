@@ -157,6 +157,51 @@ describe.skipIf(!hasKubectl)('kubectl against the simulated API server', () => {
     expect(out).toContain('How big the widget is.');
   });
 
+  it('decodes the protobuf bodies of kubectl create namespace/configmap', async () => {
+    expect(await ok('create', 'namespace', 'proto')).toContain('namespace/proto created');
+    await ok('create', 'configmap', 'cfg', '-n', 'proto', '--from-literal=a=b');
+    expect(JSON.parse(await ok('get', 'configmap', 'cfg', '-n', 'proto', '-o', 'json')).data).toEqual({
+      a: 'b',
+    });
+    const r = await kubectl('create', 'deployment', 'd', '--image=nginx:1.27');
+    expect(r.err).toContain('decodes protobuf only for');
+  });
+
+  it('drains a node through the eviction API, blocked by a PodDisruptionBudget without disruptions', async () => {
+    const { store } = api;
+    store.create('core/v1/nodes', { apiVersion: 'v1', kind: 'Node', metadata: { name: 'node-1' } });
+    const spec = { nodeName: 'node-1', containers: [{ name: 'app', image: 'x:1' }] };
+    for (const name of ['kept', 'evicted']) {
+      store.create('core/v1/pods', {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name, namespace: 'proto', labels: { app: name } },
+        spec,
+      });
+      store.mutate('core/v1/pods', 'proto', name, (p) => void (p.status = { phase: 'Running' }), {
+        subresource: 'status',
+      });
+    }
+    store.create('policy/v1/poddisruptionbudgets', {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: { name: 'keep', namespace: 'proto' },
+      spec: { minAvailable: 1, selector: { matchLabels: { app: 'kept' } } },
+    });
+    store.mutate(
+      'policy/v1/poddisruptionbudgets',
+      'proto',
+      'keep',
+      (p) => void (p.status = { observedGeneration: 1, disruptionsAllowed: 0 }),
+      { subresource: 'status' },
+    );
+    const r = await kubectl('drain', 'node-1', '--force', '--timeout=2s');
+    expect(r.err).toContain("Cannot evict pod as it would violate the pod's disruption budget.");
+    expect(store.get('core/v1/nodes', undefined, 'node-1')?.spec.unschedulable).toBe(true);
+    expect(store.get('core/v1/pods', 'proto', 'evicted')?.metadata.deletionTimestamp).toBeDefined();
+    expect(store.get('core/v1/pods', 'proto', 'kept')?.metadata.deletionTimestamp).toBeUndefined();
+  });
+
   it('deletes a Deployment and a custom resource', async () => {
     expect(await ok('delete', 'deployment', 'web')).toContain('deployment.apps "web" deleted');
     expect(await ok('delete', 'widget', 'big')).toContain('widget.example.com "big" deleted');
