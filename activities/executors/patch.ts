@@ -30,10 +30,21 @@ const OWN_MARK = `/metadata/annotations/${LAST_ACTION_ANNOTATION.replace('/', '~
 const under = (path: string, prefix: string): boolean =>
   path === prefix || path.startsWith(prefix.replace(/\/$/, '') + '/');
 
+/** The object without our idempotency mark (and without an annotations map the mark alone created). */
+function unmarked(obj: AnyObject): AnyObject {
+  const annotations = obj.metadata?.annotations as Record<string, string> | undefined;
+  if (!annotations || !(LAST_ACTION_ANNOTATION in annotations)) return obj;
+  const { [LAST_ACTION_ANNOTATION]: _mark, ...rest } = annotations;
+  const { annotations: _all, ...metadata } = obj.metadata as AnyObject;
+  return { ...obj, metadata: Object.keys(rest).length ? { ...metadata, annotations: rest } : metadata };
+}
+
 export function effectiveChanges(before: AnyObject, after: AnyObject): Operation[] {
+  // The mark is stripped from both sides before diffing: on an object without annotations it
+  // arrives as `add /metadata/annotations {mark}`, which a path filter alone would charge to the patch.
   return jsonpatch
-    .compare(before, after)
-    .filter((op) => !SERVER_MANAGED.some((p) => under(op.path, p)) && !under(op.path, OWN_MARK));
+    .compare(unmarked(before), unmarked(after))
+    .filter((op) => !SERVER_MANAGED.some((p) => under(op.path, p)));
 }
 
 export function disallowedPaths(ops: Operation[], allowed: string[]): string[] {
