@@ -3,6 +3,7 @@
 // does not add replicas twice). It never fights a HorizontalPodAutoscaler: if one targets the
 // workload the action fails with ManagedByHPA — change the HPA's bounds instead.
 import { ApplicationFailure } from '@temporalio/common';
+import { desiredReplicas as decideReplicas } from '../../domain/scale.js';
 import type { Kube } from '../kube/clients.js';
 import { isNotFound, kubeCall, toFailure } from '../kube/errors.js';
 import { kindApi, refString } from './workloads.js';
@@ -16,14 +17,13 @@ import {
 type ScaleSpec = Extract<ExecutorAction, { type: 'scale' }>;
 const FROM_ANNOTATION = 'kubeskippy.io/last-action-replicas';
 
+/**
+ * Where the workload lands: the domain decides (STYLE 1), so the executor and the planner agree.
+ * A refusal (already at max, min or the asked-for count) keeps the current count.
+ */
 export function desiredReplicas(spec: ScaleSpec, current: number): number {
-  const raw =
-    spec.direction === 'up'
-      ? current + spec.replicas
-      : spec.direction === 'down'
-        ? current - spec.replicas
-        : spec.replicas;
-  return Math.min(spec.maxReplicas, Math.max(spec.minReplicas, raw));
+  const verdict = decideReplicas({ ...spec, current });
+  return verdict.ok ? verdict.to : current;
 }
 
 async function hpaFor(
@@ -84,13 +84,13 @@ export async function scaleWorkload(
       'ManagedByHPA',
     );
   }
-  const target = desiredReplicas(spec, current);
-  if (target === current) {
-    throw ApplicationFailure.nonRetryable(
-      `${ref} already has ${current} replicas (bounds ${spec.minReplicas}–${spec.maxReplicas}); nothing to scale`,
-      'NoScaleChange',
-    );
+  const verdict = decideReplicas({ ...spec, current });
+  if (!verdict.ok) {
+    throw ApplicationFailure.nonRetryable(`${ref}: ${verdict.message}; nothing to scale`, 'NoScaleChange', {
+      reason: verdict.reason,
+    });
   }
+  const target = verdict.to;
   const body = {
     metadata: {
       annotations: { [LAST_ACTION_ANNOTATION]: input.actionId, [FROM_ANNOTATION]: String(current) },
