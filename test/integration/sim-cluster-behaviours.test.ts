@@ -21,9 +21,9 @@ let kubectl: Kubectl;
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sim-behaviours-'));
   const kubeconfig = path.join(dir, 'kubeconfig');
-  // 0.02: the crash loop's 5 s runs take 100 ms, the leak reaches its limit in ~3 s.
+  // 0.05: the crash loop's 5 s runs take 250 ms, the leak reaches its limit in ~8 s.
   const scenarios = ['crashloop-app.yaml', 'memory-leak-app.yaml'].map((f) => path.resolve('demo/apps', f));
-  sim = await startSim({ port: 0, timeScale: 0.02, kubeconfigOut: kubeconfig, scenarios });
+  sim = await startSim({ port: 0, timeScale: 0.05, kubeconfigOut: kubeconfig, scenarios });
   kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   core = kc.makeApiClient(CoreV1Api);
@@ -103,8 +103,13 @@ describe('demo apps misbehaving, seen over HTTP', () => {
     );
     expect(oom.lastState!.terminated!.exitCode).toBe(137);
     expect(oom.restartCount).toBeGreaterThanOrEqual(1);
-    const after = await usageOf(name);
-    expect(after).toBeLessThan(0.5 * 512 * Mi);
+    // A restarted container starts low again (it then climbs ~50Mi per second at this time scale).
+    await waitFor(
+      async () => ((await usageOf(name)) ?? Infinity) < 0.3 * 512 * Mi,
+      'usage low after a restart',
+      20_000,
+      20,
+    );
     const events = await core.listNamespacedEvent({
       namespace: NS,
       fieldSelector: `involvedObject.name=${name}`,

@@ -190,7 +190,7 @@ describe('misbehaving containers', () => {
     const behaviour = {
       behavior: 'memory-leak',
       'memory-start': '100Mi',
-      'memory-leak-rate': '20Mi/s',
+      'memory-leak-rate': '4Mi/s',
       jitter: '0',
     };
     store.create('apps/v1/deployments', deployment('leak', { behaviour, limits: { memory: '256Mi' } }));
@@ -198,7 +198,7 @@ describe('misbehaving containers', () => {
     const usage = (): number => cluster.metrics.podUsage('default', name)?.[0]?.memoryBytes ?? 0;
     await waitFor(() => usage() > 200 * Mi, 'usage above 200Mi');
     await waitFor(
-      () => container(store.get('core/v1/pods', 'default', name)!).restartCount === 1,
+      () => container(store.get('core/v1/pods', 'default', name)!).restartCount >= 1,
       'a restart',
     );
     const c = container(store.get('core/v1/pods', 'default', name)!);
@@ -208,7 +208,8 @@ describe('misbehaving containers', () => {
       () => container(store.get('core/v1/pods', 'default', name)!).state.running,
       'running again',
     );
-    expect(usage()).toBeLessThan(140 * Mi);
+    // Right after a restart usage is back near memory-start (it climbs 200Mi per real second here).
+    await waitFor(() => usage() > 0 && usage() < 140 * Mi, 'usage low after the restart');
     expect(
       cluster.metrics.nodeUsage(store.get('core/v1/pods', 'default', name)!.spec.nodeName)!.memoryBytes,
     ).toBeGreaterThan(usage());
@@ -263,9 +264,14 @@ describe('StatefulSet and PodDisruptionBudget', () => {
       const p = store.get('core/v1/pods', 'default', 'db-1');
       return p && p.metadata.uid !== oldUid && ready(p);
     }, 'db-1 back');
+    // Status follows the pods asynchronously, as it does in a real cluster.
+    await waitFor(
+      () => store.get('apps/v1/statefulsets', 'default', 'db')?.status?.readyReplicas === 3,
+      'status',
+    );
     expect(store.get('apps/v1/statefulsets', 'default', 'db')!.status).toMatchObject({
       replicas: 3,
-      readyReplicas: 3,
+      updatedReplicas: 3,
     });
   });
 
