@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { registerCrdsCommand } from './commands/crds.js';
 import { registerDevServerCommand } from './commands/dev-server.js';
 import { registerOperatorCommands } from './commands/operator.js';
+import { registerPolicyCommands } from './commands/policy.js';
+import { registerActionCommands } from './commands/action.js';
 import { registerSimCommand } from './commands/sim.js';
 
 const program = new Command()
@@ -12,6 +14,8 @@ const program = new Command()
 registerCrdsCommand(program);
 registerDevServerCommand(program);
 registerOperatorCommands(program);
+registerPolicyCommands(program);
+registerActionCommands(program);
 registerSimCommand(program);
 
 try {

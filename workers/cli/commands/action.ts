@@ -1,0 +1,123 @@
+// `kubeskippy action list|approve|reject`: healing actions through Temporal. An action is named
+// like the HealingAction CR (<namespace>/<name>) or by its workflow id; approve and reject send the
+// same approveAction update as the annotation relay, so the history records who decided.
+import { userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { ActionStatusView, ApprovalResult } from '../../../workflows/messages.js';
+import { CliError } from '../errors.js';
+import {
+  age,
+  outputFormat,
+  parseRef,
+  table,
+  temporalClient,
+  withTemporalFlags,
+  type TemporalFlags,
+} from '../temporal-flags.js';
+
+async function withClient<T>(flags: TemporalFlags, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await temporalClient(flags);
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
+async function listActions(
+  client: Client,
+  filter: { namespace?: string; phase?: string; running?: boolean },
+): Promise<(ActionStatusView & { startMs: number })[]> {
+  const clauses = ['WorkflowType="healingActionWorkflow"'];
+  if (filter.namespace) clauses.push(`KubeSkippyNamespace="${filter.namespace}"`);
+  if (filter.phase) clauses.push(`KubeSkippyPhase="${filter.phase}"`);
+  if (filter.running) clauses.push('ExecutionStatus="Running"');
+  const out: (ActionStatusView & { startMs: number })[] = [];
+  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
+    const view = await client.workflow
+      .getHandle(wf.workflowId)
+      .query<ActionStatusView>('status')
+      .catch(() => undefined);
+    if (view) out.push({ ...view, startMs: wf.startTime.getTime() });
+  }
+  return out.sort((a, b) => b.startMs - a.startMs);
+}
+
+/** The workflow id of an action named `ns/name` (or given as a workflow id). */
+async function resolveAction(client: Client, ref: string): Promise<string> {
+  if (ref.startsWith('kubeskippy/action/')) return ref;
+  const { namespace, name } = parseRef(ref, 'action');
+  const match = (await listActions(client, { namespace, running: true })).find(
+    (a) => a.healingActionName === name,
+  );
+  if (!match)
+    throw new CliError(
+      `no running healing action ${ref}; \`kubeskippy action list -n ${namespace}\` shows them`,
+      1,
+    );
+  return match.workflowId;
+}
+
+async function decide(
+  ref: string,
+  decision: 'approve' | 'reject',
+  flags: TemporalFlags & { comment?: string; by?: string },
+): Promise<void> {
+  await withClient(flags, async (client) => {
+    const workflowId = await resolveAction(client, ref);
+    const by = flags.by ?? userInfo().username;
+    try {
+      const result = await client.workflow
+        .getHandle(workflowId)
+        .executeUpdate<ApprovalResult, [unknown]>('approveAction', {
+          args: [{ decision, by, ...(flags.comment ? { comment: flags.comment } : {}) }],
+        });
+      process.stdout.write(
+        `${decision === 'approve' ? 'approved' : 'rejected'} ${ref} as ${result.approval.by}\n`,
+      );
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError)
+        throw new CliError(`refused: ${err.cause?.message ?? err.message}`, 1);
+      throw err;
+    }
+  });
+}
+
+export function registerActionCommands(program: Command): void {
+  const action = program.command('action').description('List, approve and reject healing actions');
+
+  withTemporalFlags(action.command('list').description('List healing actions, newest first'))
+    .option('-n, --namespace <ns>', 'only this Kubernetes namespace')
+    .option('--phase <phase>', 'only this phase, e.g. AwaitingApproval')
+    .action((flags: TemporalFlags & { namespace?: string; phase?: string }) =>
+      withClient(flags, async (client) => {
+        const format = outputFormat(flags);
+        const actions = await listActions(client, flags);
+        if (format === 'json') return void process.stdout.write(JSON.stringify(actions, null, 2) + '\n');
+        const rows = actions.map((a) => [
+          a.namespace,
+          a.healingActionName,
+          a.status.phase ?? '-',
+          a.status.reason ?? '-',
+          age(a.startMs),
+        ]);
+        process.stdout.write(table(['NAMESPACE', 'NAME', 'PHASE', 'REASON', 'AGE'], rows));
+      }),
+    );
+
+  for (const decision of ['approve', 'reject'] as const) {
+    withTemporalFlags(
+      action
+        .command(`${decision} <namespace/name|workflow-id>`)
+        .description(
+          `${decision === 'approve' ? 'Approve' : 'Reject'} an action waiting in AwaitingApproval`,
+        ),
+    )
+      .option('--comment <text>', 'why (recorded with the decision)')
+      .option('--by <name>', 'who decides (default: your user name)')
+      .action((ref: string, flags: TemporalFlags & { comment?: string; by?: string }) =>
+        decide(ref, decision, flags),
+      );
+  }
+}
