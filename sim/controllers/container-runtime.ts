@@ -30,6 +30,7 @@ export interface ContainerRuntime {
   terminated?: Record<string, unknown>;
   final?: boolean;
   ready: boolean;
+  lastProbeFailMs?: number;
 }
 
 export type ContainerEvent = { type: 'Normal' | 'Warning'; reason: string; message: string };
@@ -37,7 +38,11 @@ export type ContainerEvent = { type: 'Normal' | 'Warning'; reason: string; messa
 export interface StepInput {
   runtime: ContainerRuntime;
   behaviour: Behaviour;
-  container: { name: string; image?: string; readinessProbe?: { initialDelaySeconds?: number } };
+  container: {
+    name: string;
+    image?: string;
+    readinessProbe?: { initialDelaySeconds?: number; periodSeconds?: number };
+  };
   restartPolicy: 'Always' | 'OnFailure' | 'Never';
   podRef: string; // "<name>_<namespace>(<uid>)" as the kubelet prints it
   nowMs: number;
@@ -127,16 +132,22 @@ export function stepContainer(input: StepInput): StepResult {
       }
       const elapsedSec = (nowMs - r.startedMs) / ms(1);
       const ready = readyAt(b, elapsedSec, readyDelaySec);
-      if (r.ready && !ready) {
+      // A failing probe reports every periodSeconds (the event's count climbs), as the kubelet does.
+      const failing = !ready && elapsedSec >= readyDelaySec;
+      const probeMs = ms(container.readinessProbe?.periodSeconds ?? 10);
+      if (failing && (r.lastProbeFailMs === undefined || nowMs - r.lastProbeFailMs >= probeMs)) {
+        r.lastProbeFailMs = nowMs;
         events.push({
           type: 'Warning',
           reason: 'Unhealthy',
           message: 'Readiness probe failed: HTTP probe failed with statuscode: 503',
         });
       }
+      if (!failing) r.lastProbeFailMs = undefined;
       r.ready = ready;
       const readyChangeMs = r.startedMs + ms(nextReadinessChangeSec(b, elapsedSec, readyDelaySec));
-      nextMs = Math.min(endMs, readyChangeMs);
+      const nextProbeMs = failing ? (r.lastProbeFailMs ?? nowMs) + probeMs : Infinity;
+      nextMs = Math.min(endMs, readyChangeMs, nextProbeMs);
       break;
     }
     // Terminated, waiting to restart: show Terminated briefly, then CrashLoopBackOff until restartAt.
