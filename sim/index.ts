@@ -31,6 +31,8 @@ export interface SimHandle {
   /** What applying the scenarios did, e.g. "deployment/web created". */
   applied: string[];
   kubeconfigYaml(): string;
+  /** Change the API's injected faults (latency, errors) while running. */
+  setFaults(faults: NonNullable<ApiOptions['faults']>): void;
   stop(): Promise<void>;
 }
 
@@ -66,6 +68,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       kubeconfigPath: opts.kubeconfigOut,
       applied,
       kubeconfigYaml: () => api.kubeconfigYaml(),
+      setFaults: (faults) => api.setFaults(faults),
       stop,
     };
   } catch (err) {
