@@ -8,6 +8,7 @@
 // Within the ladder, refusals that concern one action only (NoOwner, UnsupportedTarget, HpaManaged,
 // At*Replicas, MinReadyReplicas, DisruptionBudget) move on to the next action; the rest stop.
 
+import { formatDuration } from './duration.js';
 import { triggerTargetKey } from './ids.js';
 import type { Refusal, RefusalReason } from './plan-types.js';
 import { ladderFor } from './policy.js';
@@ -132,7 +133,7 @@ export function decide(input: DecideInput): Decision {
   if (hold !== undefined && hold > nowMs) {
     return refuse(
       'OnHold',
-      `${subjectKey} is on hold for ${Math.ceil((hold - nowMs) / 1000)}s more after ` +
+      `${subjectKey} is on hold for ${formatDuration(hold - nowMs)} more after ` +
         `${policy.safety.maxConsecutiveFailures} failed actions in a row`,
     );
   }
@@ -176,7 +177,7 @@ export function decide(input: DecideInput): Decision {
     return refuse(
       'Cooldown',
       `trigger ${evaluation.trigger} on ${candidate.targetKey} is cooling down for ` +
-        `${Math.ceil((cooldownUntil - nowMs) / 1000)}s more`,
+        `${formatDuration(cooldownUntil - nowMs)} more`,
       about,
     );
   }

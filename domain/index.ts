@@ -6,6 +6,7 @@ export type * from './snapshot.js';
 export * from './policy.js';
 export * from './targets.js';
 export * from './samples.js';
+export * from './conditions.js';
 export * from './restarts.js';
 export * from './triggers.js';
 export * from './state.js';

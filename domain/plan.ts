@@ -153,7 +153,10 @@ export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult
       const would = decision.ok
         ? `would run ${decision.candidate.action.name} on ${decision.candidate.targetKey}`
         : `would be refused (${decision.refusal.reason}: ${decision.refusal.message})`;
-      refuse({ ...base, reason: 'MonitorMode', message: `monitor mode: ${fire.reason}; ${would}` });
+      const about = decision.ok
+        ? { action: decision.candidate.action.name, actionTargetKey: decision.candidate.targetKey }
+        : {};
+      refuse({ ...base, ...about, reason: 'MonitorMode', message: `monitor mode: ${fire.reason}; ${would}` });
       continue;
     }
     if (!decision.ok) {

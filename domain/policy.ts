@@ -2,16 +2,11 @@
 // The spec has been validated at the edge (parseHealingPolicySpec), so this never throws on a
 // valid spec; where a value is still odd it records a warning instead of guessing silently.
 
-import type {
-  HealingActionTemplate,
-  HealingPolicySpec,
-  HealingTrigger,
-  PatchAction,
-} from '../crds/healing-policy.js';
+import type { HealingActionTemplate, HealingPolicySpec, HealingTrigger } from '../crds/healing-policy.js';
 import { parseDurationOr } from './duration.js';
+import { normalizePatch } from './patch.js';
 import type {
   NormalizedAction,
-  NormalizedPatch,
   NormalizedPolicy,
   NormalizedTrigger,
   PolicyMeta,
@@ -30,10 +25,9 @@ const LEGACY_STRATEGY: Record<string, RestartStrategy> = {
   graceful: 'evict',
 };
 
-const DEFAULT_ALLOWED_PATHS = ['/spec/template'];
 const MINUTE = 60_000;
 
-function normalizeTrigger(t: HealingTrigger): NormalizedTrigger {
+function normalizeTrigger(t: HealingTrigger, index: number, warnings: string[]): NormalizedTrigger {
   const cooldownMs = parseDurationOr(t.cooldownPeriod, 5 * MINUTE);
   if (t.type === 'metric' && t.metricTrigger) {
     const m = t.metricTrigger;
@@ -62,7 +56,11 @@ function normalizeTrigger(t: HealingTrigger): NormalizedTrigger {
       windowMs: parseDurationOr(e.window, 5 * MINUTE),
     };
   }
-  const c = t.conditionTrigger ?? { type: 'Ready', status: 'False' as const };
+  // Validation guarantees the block of the trigger's type; should it still be missing, the trigger
+  // becomes a condition that can never hold rather than a guess that might act.
+  if (!t.conditionTrigger)
+    warnings.push(`spec.triggers[${index}]: no ${t.type}Trigger block; it never fires`);
+  const c = t.conditionTrigger ?? { type: 'Ready', status: 'Unknown' as const };
   return {
     type: 'condition',
     name: t.name,
@@ -71,41 +69,6 @@ function normalizeTrigger(t: HealingTrigger): NormalizedTrigger {
     conditionType: c.type,
     status: c.status,
   };
-}
-
-/** Sets `value` at `path` in a nested object, creating intermediate objects. */
-function setPath(doc: Record<string, unknown>, path: string[], value: unknown): void {
-  let node = doc;
-  path.forEach((key, i) => {
-    if (i === path.length - 1) {
-      node[key] = value;
-      return;
-    }
-    const next = node[key];
-    if (typeof next !== 'object' || next === null || Array.isArray(next)) node[key] = {};
-    node = node[key] as Record<string, unknown>;
-  });
-}
-
-/** A legacy value is JSON when it parses as JSON, else the string itself ("as JSON, else a string"). */
-function legacyValue(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
-}
-
-function normalizePatch(p: PatchAction, where: string, warnings: string[]): NormalizedPatch {
-  const allowedPaths = p.allowedPaths?.length ? p.allowedPaths : DEFAULT_ALLOWED_PATHS;
-  if (p.patch) {
-    if (p.patches?.length) warnings.push(`${where}: both patch and patches are set; patches is ignored`);
-    return { type: p.type, patch: p.patch, allowedPaths, target: p.target };
-  }
-  // The original applied `patches` as field sets, i.e. a JSON merge patch of nested keys.
-  const doc: Record<string, unknown> = {};
-  for (const op of p.patches ?? []) if (op.path.length > 0) setPath(doc, op.path, legacyValue(op.value));
-  return { type: 'merge', patch: JSON.stringify(doc), allowedPaths, target: p.target };
 }
 
 function normalizeAction(
@@ -155,7 +118,7 @@ function normalizeAction(
  */
 export function normalizePolicy(spec: HealingPolicySpec, meta: PolicyMeta): NormalizedPolicy {
   const warnings: string[] = [];
-  const triggers = spec.triggers.map(normalizeTrigger);
+  const triggers = spec.triggers.map((t, i) => normalizeTrigger(t, i, warnings));
   const triggerNames = triggers.map((t) => t.name);
   // Higher priority first, as in the original. Array.prototype.sort is stable (ES2019), so equal
   // priorities keep list order — the original's sort.Slice did not guarantee that.

@@ -3,12 +3,8 @@
 // a missing sample neither starts nor resets a `for` window.
 
 import type { MetricOperator } from '../crds/healing-policy.js';
-import type {
-  ConditionTriggerSpec,
-  EventTriggerSpec,
-  MetricTriggerSpec,
-  NormalizedTrigger,
-} from './policy-types.js';
+import { conditionSample } from './conditions.js';
+import type { EventTriggerSpec, MetricTriggerSpec, NormalizedTrigger } from './policy-types.js';
 import type { ClusterSnapshot, ContainerSnapshot, PodSnapshot } from './snapshot.js';
 
 export interface Sample {
@@ -155,56 +151,6 @@ function eventSample(trigger: EventTriggerSpec, pod: PodSnapshot, ctx: SampleCon
     observed: String(sum),
     threshold: `>= ${trigger.count}`,
     reason: `${sum} ${trigger.eventType ? `${trigger.eventType} ` : ''}event(s) matching ${what} on the pod (fires at ${trigger.count})`,
-  };
-}
-
-/** Container states a condition trigger can name, beside pod conditions. */
-export const CONTAINER_STATES = [
-  'CrashLoopBackOff',
-  'ImagePullBackOff',
-  'ErrImagePull',
-  'CreateContainerConfigError',
-  'CreateContainerError',
-  'InvalidImageName',
-  'OOMKilled',
-  'Error',
-];
-
-function containerIn(c: ContainerSnapshot, state: string): boolean {
-  // Waiting reasons and the current terminated reason describe now. OOMKilled and Error are also
-  // read from lastState: a container that was OOM-killed has usually been restarted already and is
-  // running again by the next snapshot. That reading stays true until the container terminates for
-  // another reason or the pod is replaced — which is what the remediations do.
-  if (c.stateReason === state && c.state !== 'running') return true;
-  return (state === 'OOMKilled' || state === 'Error') && c.lastTerminationReason === state;
-}
-
-function conditionSample(trigger: ConditionTriggerSpec, pod: PodSnapshot): Sample | undefined {
-  const want = `${trigger.conditionType}=${trigger.status}`;
-  if (CONTAINER_STATES.includes(trigger.conditionType)) {
-    const hit = pod.containers.find((c) => containerIn(c, trigger.conditionType));
-    // status True: some container is in the state; False: none is; Unknown is never a container state.
-    const present = hit !== undefined;
-    const holds = trigger.status === 'True' ? present : trigger.status === 'False' ? !present : false;
-    return {
-      holds,
-      observed: hit
-        ? `${trigger.conditionType} (container ${hit.name})`
-        : `no container in ${trigger.conditionType}`,
-      threshold: want,
-      reason: hit
-        ? `container ${hit.name} is in ${trigger.conditionType}`
-        : `no container is in ${trigger.conditionType}`,
-    };
-  }
-  const condition = pod.conditions.find((c) => c.type === trigger.conditionType);
-  if (!condition) return undefined; // not reported: no sample
-  const holds = condition.status === trigger.status;
-  return {
-    holds,
-    observed: `${condition.type}=${condition.status}`,
-    threshold: want,
-    reason: `pod condition ${condition.type} is ${condition.status}`,
   };
 }
 

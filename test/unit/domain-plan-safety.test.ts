@@ -44,7 +44,7 @@ describe('one open action per target, and cooldown per (trigger, target)', () =>
     d.closeAll('Succeeded', T0 + 30_000);
     const r = d.tick(snap(T0 + 60_000));
     expect(reasons(r)).toEqual(['Cooldown']);
-    expect(r.refusals[0]?.message).toMatch(/240s more/);
+    expect(r.refusals[0]?.message).toMatch(/cooling down for 4m more/);
     expect(plannedOn(d.tick(snap(T0 + 5 * MIN - 1)))).toEqual([]);
     expect(plannedOn(d.tick(snap(T0 + 5 * MIN)))).toEqual(['restart@demo/Pod/a']);
   });
@@ -120,7 +120,7 @@ describe('failure streaks and holds', () => {
     ]);
     const r = d.tick(snap(T0 + 13 * MIN));
     expect(reasons(r)).toEqual(['OnHold']);
-    expect(r.refusals[0]?.message).toMatch(/on hold for 1440s more after 2 failed actions in a row/);
+    expect(r.refusals[0]?.message).toMatch(/on hold for 24m more after 2 failed actions in a row/);
     // a sibling pod of the same workload is held too
     expect(reasons(d.tick(snapshot(T0 + 14 * MIN, [healthy('a'), leaking('b'), healthy('c')])))).toEqual([
       'OnHold',

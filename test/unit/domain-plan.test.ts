@@ -5,8 +5,10 @@ import { Driver, plannedOn, reasons } from '../fixtures/domain-run.js';
 import {
   hpa,
   memoryTrigger,
+  ownedBy,
   pod,
   policy,
+  ref,
   replicas,
   restartAction,
   snapshot,
@@ -113,7 +115,10 @@ describe('modes', () => {
     expect(r.fires).toHaveLength(1);
     expect(r.planned).toEqual([]);
     expect(reasons(r)).toEqual(['MonitorMode']);
-    expect(r.refusals[0]?.message).toMatch(/would run restart on demo\/Pod\/a/);
+    expect(r.refusals[0]).toMatchObject({ action: 'restart', actionTargetKey: 'demo/Pod/a' });
+    expect(r.refusals[0]?.message).toMatch(
+      /^monitor mode: memory_usage_percent is 90 \(> 85\); would run restart on demo\/Pod\/a$/,
+    );
     expect(d.state.open).toEqual({});
     expect(d.state.starts).toEqual([]);
     // …and it keeps reporting: monitor mode spends no budget and sets no cooldown.
@@ -174,6 +179,34 @@ describe('targets', () => {
       'NoOwner',
     ]);
     expect(reasons(new Driver(policy()).tick(snapshot(T0, [bareLeak])))).toEqual(['NoOwner']);
+  });
+
+  it.each([
+    [
+      'scale of a DaemonSet',
+      'DaemonSet',
+      scaleUp,
+      'UnsupportedTarget',
+      /scale of a DaemonSet is not supported/,
+    ],
+    [
+      'rollout of a bare ReplicaSet',
+      'ReplicaSet',
+      { name: 'r', type: 'restart', restartAction: { strategy: 'rollout' } },
+      'UnsupportedTarget',
+      /restart of a ReplicaSet/,
+    ],
+    ['scale of a workload under an HPA', 'Deployment', scaleUp, 'HpaManaged', /HorizontalPodAutoscaler/],
+  ])('refuses %s', (_name, ownerKind, action, reason, message) => {
+    const owned = (n: string) => pod(n, withMemory(0.9), ownedBy(ownerKind, 'web'));
+    const w = workload(
+      'web',
+      (x) => (x.ref = ref(ownerKind, 'web')),
+      ...(reason === 'HpaManaged' ? [hpa] : []),
+    );
+    const r = new Driver(policy({ actions: [action] })).tick(snapshot(T0, [owned('a')], { workloads: [w] }));
+    expect(reasons(r)).toEqual([reason]);
+    expect(r.refusals[0]?.message).toMatch(message);
   });
 
   it('an explicit delete of a bare pod that is not ready is allowed', () => {
