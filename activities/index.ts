@@ -29,8 +29,6 @@ export interface ActivityDeps {
   temporalUiUrl: string;
   temporalNamespace: string;
   prometheusUrl?: string;
-  /** Observes each finished action / refusal for Prometheus metrics (workers/metrics.ts). */
-  onActionPhase?: (labels: { policy: string; action: string; phase: string }) => void;
 }
 
 export function workflowUrl(
@@ -71,12 +69,6 @@ export function createActivities(deps: ActivityDeps) {
       await patchActionStatus(kube, input);
       if (input.labels)
         await labelActionRecord(kube, { name: input.name, namespace: input.namespace, labels: input.labels });
-      if (input.status.phase)
-        deps.onActionPhase?.({
-          policy: input.labels?.['kubeskippy.io/policy'] ?? '',
-          action: input.labels?.['kubeskippy.io/action-type'] ?? '',
-          phase: input.status.phase,
-        });
     },
 
     async emitEvents(events: EmitEventInput[]): Promise<void> {

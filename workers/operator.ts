@@ -5,6 +5,7 @@ import { createKube, loadKubeConfig } from '../activities/kube/clients.js';
 import type { OperatorConfig } from './config.js';
 import { Controller } from './controller/controller.js';
 import { startHealthServer, type HealthServer } from './health.js';
+import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import { connectClient, connectWorker } from './temporal.js';
 import { createWorker } from './worker.js';
@@ -18,16 +19,21 @@ export interface RunningOperator {
   stop(): Promise<void>;
 }
 
-export async function startOperator(opts: {
+export interface StartOperatorOptions {
   config: OperatorConfig;
   role: OperatorRole;
   logger: Logger;
   workflowBundle?: { code: string };
-}): Promise<RunningOperator> {
+  /** HOST:PORT where the Temporal runtime serves the SDK's metrics; appended to /metrics. */
+  sdkMetricsAddress?: string;
+}
+
+export async function startOperator(opts: StartOperatorOptions): Promise<RunningOperator> {
   const { config, logger, role } = opts;
   const kube = createKube(loadKubeConfig(config.kubeconfig));
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'kubeskippy_process_' });
+  const metrics = createMetrics(registry);
 
   let controller: Controller | undefined;
   let workerRunning = false;
@@ -41,6 +47,7 @@ export async function startOperator(opts: {
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
       ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
+      sinks: metrics.sinks,
       activities: {
         kube,
         temporalUiUrl: config.temporalUiUrl,
@@ -77,6 +84,9 @@ export async function startOperator(opts: {
     ready: () =>
       (role === 'controller' || workerRunning) && (role === 'worker' || Boolean(controller?.ready)),
     registry,
+    ...(opts.sdkMetricsAddress
+      ? { extraMetrics: () => fetchText(`http://${opts.sdkMetricsAddress}/metrics`) }
+      : {}),
   });
   stops.push(() => health.close());
 
@@ -89,4 +99,9 @@ export async function startOperator(opts: {
         for (const stop of stops) await stop();
       })()),
   };
+}
+
+async function fetchText(url: string): Promise<string> {
+  const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+  return res.ok ? res.text() : '';
 }

@@ -1,8 +1,9 @@
 // The Temporal worker half of the operator: the workflow bundle plus activities built once from
 // their dependencies (STYLE 5).
 import { fileURLToPath } from 'node:url';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type InjectedSinks, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import type { KubeSkippySinks } from '../workflows/sinks.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -16,6 +17,8 @@ export interface WorkerOptions {
   /** Grace for in-flight activities on shutdown. */
   shutdownGraceTime?: string;
   identity?: string;
+  /** Where workflow metrics go (workers/metrics.ts). */
+  sinks?: InjectedSinks<KubeSkippySinks>;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -27,5 +30,6 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     activities: createActivities(opts.activities),
     shutdownGraceTime: (opts.shutdownGraceTime ?? '10s') as `${number}s`,
     ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.sinks ? { sinks: opts.sinks } : {}),
   });
 }

@@ -20,6 +20,7 @@ import {
   type ApprovalInput,
 } from './messages.js';
 import { executeActivities, kubeReads } from './proxies.js';
+import { metricsSink } from './sinks.js';
 
 export interface HealingActionInput {
   planned: PlannedAction;
@@ -57,6 +58,16 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
     message: string,
     extra: Partial<HealingActionStatus> = {},
   ): Promise<HealingActionStatus> => {
+    const report = {
+      policy: planned.policyRef.name,
+      namespace: planned.policyRef.namespace,
+      action: planned.action.type,
+    };
+    metricsSink.actionFinished({
+      ...report,
+      phase,
+      durationSeconds: (Date.now() - workflowInfo().startTime.getTime()) / 1000,
+    });
     await rec.transition(phase, reason, message, { ...extra, completionTime: rfc3339(Date.now()) });
     await rec.event(
       phase === 'Succeeded' || phase === 'DryRun' ? 'Normal' : 'Warning',
@@ -140,6 +151,13 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
       executionTime: rfc3339(Date.now()),
     },
   );
+  metricsSink.actionExecuting({
+    policy: planned.policyRef.name,
+    namespace: planned.policyRef.namespace,
+    action: planned.action.type,
+    phase: 'Executing',
+    detectionToActionSeconds: (Date.now() - planned.trigger.firstTrueMs) / 1000,
+  });
   let result;
   try {
     result = await executeActivities(planned).executeAction({

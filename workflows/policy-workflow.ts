@@ -37,6 +37,7 @@ import type { NormalizedPolicy } from '../domain/policy-types.js';
 import { healingActionWorkflow } from './healing-action-workflow.js';
 import * as msg from './messages.js';
 import { kubeReads, recordWrites } from './proxies.js';
+import { metricsSink } from './sinks.js';
 import {
   KubeSkippyAction,
   KubeSkippyMode,
@@ -49,6 +50,8 @@ export interface PolicyWorkflowInput {
   policy: msg.PolicyRefInput;
   /** Carried through continue-as-new; absent on the first run. */
   state?: PolicyState;
+  /** When the last action started (kept here, not in domain state, only for status). */
+  lastActionMs?: number;
   /** Test hook: continue as new after this many history events (the server's suggestion also counts). */
   maxHistoryLength?: number;
 }
@@ -71,7 +74,7 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
     activeTriggers: [] as string[],
     refusals: [] as Refusal[],
     errors: [] as string[],
-    lastActionMs: undefined as number | undefined,
+    lastActionMs: input.lastActionMs,
   };
   const selfId = policyWorkflowId(ref.namespace, ref.name);
 
@@ -224,6 +227,12 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
     }
     const result = evaluatePolicy({ policy, snapshot, state, nowMs: Date.now() });
     state = result.state;
+    metricsSink.evaluated({
+      policy: ref.name,
+      namespace: ref.namespace,
+      fires: result.fires.map((f) => ({ trigger: f.trigger })),
+      refusals: result.refusals.map((r) => ({ reason: r.reason })),
+    });
     last = {
       ...last,
       activeTriggers: result.activeTriggers,
@@ -271,7 +280,12 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
         info.historyLength > (input.maxHistoryLength ?? DEFAULT_MAX_HISTORY)
       ) {
         await condition(allHandlersFinished);
-        await continueAsNew<typeof policyWorkflow>({ ...input, policy: ref, state });
+        await continueAsNew<typeof policyWorkflow>({
+          ...input,
+          policy: ref,
+          state,
+          ...(last.lastActionMs !== undefined ? { lastActionMs: last.lastActionMs } : {}),
+        });
       }
     }
   } catch (err) {

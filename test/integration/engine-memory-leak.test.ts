@@ -83,3 +83,31 @@ describe('memory leak', () => {
     expect(status.lastActionTime).toBeTruthy();
   });
 });
+
+describe('operator endpoints', () => {
+  it('serves health, readiness and the healing metrics', async () => {
+    const base = `http://127.0.0.1:${engine.operator!.metricsPort}`;
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    expect((await fetch(`${base}/readyz`)).status).toBe(200);
+    const text = await eventually(
+      'a Succeeded action in the metrics',
+      async () => {
+        const body = await (await fetch(`${base}/metrics`)).text();
+        return /kubeskippy_healing_actions_total\{[^}]*phase="Succeeded"[^}]*\} [1-9]/.test(body)
+          ? body
+          : undefined;
+      },
+      20_000,
+    );
+    expect(text).toMatch(
+      new RegExp(
+        `kubeskippy_trigger_evaluations_total\\{policy="memory-leak",namespace="${engine.namespace}"\\} [1-9]`,
+      ),
+    );
+    expect(text).toMatch(/kubeskippy_trigger_fires_total\{[^}]*trigger="high-memory"[^}]*\} [1-9]/);
+    expect(text).toMatch(
+      /kubeskippy_detection_to_action_seconds_count\{policy="memory-leak",action="restart"\} [1-9]/,
+    );
+    expect(text).toMatch(/kubeskippy_action_duration_seconds_bucket/);
+  });
+});

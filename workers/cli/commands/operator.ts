@@ -2,6 +2,7 @@
 // environment (workers/config.ts), and bad values say which flag is wrong.
 import type { Command } from 'commander';
 import { ConfigError, DEFAULTS, loadConfig, type OperatorConfig } from '../../config.js';
+import { findFreePort } from '../../dev-server.js';
 import { createLogger, installTemporalRuntime } from '../../logger.js';
 import { startOperator, type OperatorRole } from '../../operator.js';
 import { CliError } from '../errors.js';
@@ -49,10 +50,12 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
     throw err;
   }
   const logger = createLogger(config.logLevel, { role });
-  installTemporalRuntime(logger);
+  // The SDK serves its own worker metrics on a private port; /metrics appends them.
+  const sdkMetricsAddress = `127.0.0.1:${await findFreePort()}`;
+  installTemporalRuntime(logger, { sdkMetricsAddress });
   let operator;
   try {
-    operator = await startOperator({ config, role, logger });
+    operator = await startOperator({ config, role, logger, sdkMetricsAddress });
   } catch (err) {
     throw new CliError(
       `could not start: ${(err as Error).message}\n` +

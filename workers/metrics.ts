@@ -1,0 +1,83 @@
+// Prometheus metrics (prom-client). Workflow code reports through the `kubeskippy` sink
+// (workflows/sinks.ts); this file turns reports into series. The Temporal SDK's own worker
+// metrics are served by the SDK runtime and appended to /metrics by workers/health.ts.
+import type { InjectedSinks } from '@temporalio/worker';
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { KubeSkippySinks } from '../workflows/sinks.js';
+
+export interface OperatorMetrics {
+  sinks: InjectedSinks<KubeSkippySinks>;
+}
+
+export function createMetrics(registry: Registry): OperatorMetrics {
+  const evaluations = new Counter({
+    name: 'kubeskippy_trigger_evaluations_total',
+    help: 'Policy evaluations (one per policy per interval)',
+    labelNames: ['policy', 'namespace'],
+    registers: [registry],
+  });
+  const fires = new Counter({
+    name: 'kubeskippy_trigger_fires_total',
+    help: 'Triggers that held for their whole window on a target',
+    labelNames: ['policy', 'namespace', 'trigger'],
+    registers: [registry],
+  });
+  const refusals = new Counter({
+    name: 'kubeskippy_safety_refusals_total',
+    help: 'Fires that did not become actions, by reason (Cooldown, BudgetExhausted, Protected, ...)',
+    labelNames: ['policy', 'namespace', 'reason'],
+    registers: [registry],
+  });
+  const actions = new Counter({
+    name: 'kubeskippy_healing_actions_total',
+    help: 'Healing actions that ended, by final phase',
+    labelNames: ['policy', 'namespace', 'action', 'phase'],
+    registers: [registry],
+  });
+  const detection = new Histogram({
+    name: 'kubeskippy_detection_to_action_seconds',
+    help: 'From the trigger condition first holding to the remediation being executed',
+    labelNames: ['policy', 'action'],
+    buckets: [5, 10, 30, 60, 120, 180, 300, 600, 1800],
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'kubeskippy_action_duration_seconds',
+    help: 'Healing action duration, start to final phase',
+    labelNames: ['policy', 'action', 'phase'],
+    buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+    registers: [registry],
+  });
+  return {
+    sinks: {
+      kubeskippy: {
+        evaluated: {
+          fn: (_info, r): void => {
+            evaluations.inc({ policy: r.policy, namespace: r.namespace });
+            for (const f of r.fires)
+              fires.inc({ policy: r.policy, namespace: r.namespace, trigger: f.trigger });
+            for (const x of r.refusals)
+              refusals.inc({ policy: r.policy, namespace: r.namespace, reason: x.reason });
+          },
+          callDuringReplay: false,
+        },
+        actionExecuting: {
+          fn: (_info, r): void => {
+            if (r.detectionToActionSeconds !== undefined) {
+              detection.observe({ policy: r.policy, action: r.action }, r.detectionToActionSeconds);
+            }
+          },
+          callDuringReplay: false,
+        },
+        actionFinished: {
+          fn: (_info, r): void => {
+            actions.inc({ policy: r.policy, namespace: r.namespace, action: r.action, phase: r.phase });
+            if (r.durationSeconds !== undefined)
+              duration.observe({ policy: r.policy, action: r.action, phase: r.phase }, r.durationSeconds);
+          },
+          callDuringReplay: false,
+        },
+      },
+    },
+  };
+}

@@ -1,0 +1,31 @@
+// Metrics from workflow code go through a sink: the worker records them outside the sandbox, and
+// (callDuringReplay: false) a replayed history does not count twice.
+import { proxySinks, type Sinks } from '@temporalio/workflow';
+
+export interface EvaluationReport {
+  policy: string;
+  namespace: string;
+  fires: { trigger: string }[];
+  refusals: { reason: string }[];
+}
+
+export interface ActionReport {
+  policy: string;
+  namespace: string;
+  action: string;
+  phase: string;
+  /** From the trigger condition first holding to the change being made (executions only). */
+  detectionToActionSeconds?: number;
+  /** From the action workflow's start to its end. */
+  durationSeconds?: number;
+}
+
+export interface KubeSkippySinks extends Sinks {
+  kubeskippy: {
+    evaluated(report: EvaluationReport): void;
+    actionExecuting(report: ActionReport): void;
+    actionFinished(report: ActionReport): void;
+  };
+}
+
+export const { kubeskippy: metricsSink } = proxySinks<KubeSkippySinks>();
