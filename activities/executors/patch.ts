@@ -39,11 +39,25 @@ function unmarked(obj: AnyObject): AnyObject {
   return { ...obj, metadata: Object.keys(rest).length ? { ...metadata, annotations: rest } : metadata };
 }
 
+/**
+ * The object as it is on the wire. client-node's typed reads turn timestamps into `Date`s, and
+ * jsonpatch.compare calls toJSON on the old side only, so two equal Dates diff as one `remove` per
+ * character (`/metadata/creationTimestamp/0` ...). metav1.Time has second precision.
+ */
+export function plainJson(obj: AnyObject): AnyObject {
+  return JSON.parse(
+    JSON.stringify(obj, function (this: AnyObject, key: string, value: unknown) {
+      const raw: unknown = this[key];
+      return raw instanceof Date ? raw.toISOString().replace(/\.000Z$/, 'Z') : value;
+    }),
+  ) as AnyObject;
+}
+
 export function effectiveChanges(before: AnyObject, after: AnyObject): Operation[] {
   // The mark is stripped from both sides before diffing: on an object without annotations it
   // arrives as `add /metadata/annotations {mark}`, which a path filter alone would charge to the patch.
   return jsonpatch
-    .compare(unmarked(before), unmarked(after))
+    .compare(unmarked(plainJson(before)), unmarked(plainJson(after)))
     .filter((op) => !SERVER_MANAGED.some((p) => under(op.path, p)));
 }
 
@@ -118,7 +132,7 @@ export async function patchObject(
   const after = await kubeCall(`patch ${ref}`, () => api.patch({ name, namespace, body }, spec.patchType));
   // The inverse restores exactly the fields the patch changed (diffed on the real result).
   const inverse = jsonpatch
-    .compare(after, before)
+    .compare(plainJson(after), plainJson(before))
     .filter((op) => ops.some((o) => under(op.path, o.path) || under(o.path, op.path)));
   return {
     outcome: 'applied',
