@@ -18,7 +18,13 @@ import { applyObjects } from '../../sim/scenarios.js';
 import { loadConfig, type OperatorConfig } from '../../workers/config.js';
 import { createLogger } from '../../workers/logger.js';
 import { startOperator, type RunningOperator } from '../../workers/operator.js';
-import { connectClient, installQuietRuntime, testTemporal, uniqueTaskQueue } from './temporal.js';
+import {
+  connectClient,
+  installQuietRuntime,
+  testTemporal,
+  uniqueTaskQueue,
+  type TestTemporal,
+} from './temporal.js';
 import { WORKFLOWS_PATH } from '../../workers/worker.js';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -63,7 +69,16 @@ export function intoNamespace(objects: KObject[], namespace: string): KObject[] 
     });
 }
 
-export async function startEngine(opts: { timeScale?: number; operator?: boolean } = {}): Promise<Engine> {
+export interface EngineOptions {
+  /** Multiplies every sim behaviour time (0.4 = 2.5× faster). */
+  timeScale?: number;
+  /** Start the operator at once (default true). */
+  operator?: boolean;
+  /** Another Temporal server (e.g. one from startDedicatedServer); default the shared one. */
+  temporal?: TestTemporal;
+}
+
+export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
   installQuietRuntime();
   const dir = await mkdtemp(join(tmpdir(), 'kubeskippy-engine-'));
   const kubeconfig = join(dir, 'kubeconfig');
@@ -79,7 +94,8 @@ export async function startEngine(opts: { timeScale?: number; operator?: boolean
     kind: 'Namespace',
     metadata: { name: namespace },
   });
-  const { address, namespace: temporalNamespace } = testTemporal();
+  const target = opts.temporal ?? testTemporal();
+  const { address, namespace: temporalNamespace } = target;
   const config = loadConfig(
     {
       kubeconfig,
@@ -91,7 +107,7 @@ export async function startEngine(opts: { timeScale?: number; operator?: boolean
     },
     {},
   );
-  const client = await connectClient();
+  const client = await connectClient(target);
   const kube = createKube(loadKubeConfig(kubeconfig));
   const engine: Engine = {
     namespace,
@@ -138,9 +154,12 @@ export async function startEngine(opts: { timeScale?: number; operator?: boolean
   return engine;
 }
 
-/** Polls `fn` until it returns a truthy value; fails with `what` and the last value seen. */
+/**
+ * Polls `fn` until it returns a truthy value; fails with `what` (a function is called at the
+ * timeout, to describe the state then) and the last value seen.
+ */
 export async function eventually<T>(
-  what: string,
+  what: string | (() => string),
   fn: () => T | Promise<T>,
   timeoutMs = 60_000,
   everyMs = 250,
@@ -151,7 +170,10 @@ export async function eventually<T>(
     last = await fn();
     if (last) return last as NonNullable<T>;
     if (Date.now() > deadline)
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; last: ${JSON.stringify(last)}`);
+      throw new Error(
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}; ` +
+          `last: ${JSON.stringify(last)}`,
+      );
     await new Promise((r) => setTimeout(r, everyMs));
   }
 }

@@ -19,8 +19,8 @@ export function testTemporal(): TestTemporal {
 }
 
 /** A client on the shared server; close it with `client.connection.close()`. */
-export async function connectClient(): Promise<Client> {
-  const { address, namespace } = testTemporal();
+export async function connectClient(target: TestTemporal = testTemporal()): Promise<Client> {
+  const { address, namespace } = target;
   const connection = await Connection.connect({ address });
   return new Client({ connection, namespace });
 }

@@ -1,0 +1,120 @@
+// Small helpers shared by the engine scenario tests: policy and app builders, reads of the sim's
+// objects and the policy workflow's status, and the real `temporal` CLI.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { inject } from 'vitest';
+import type { HealingAction } from '../../crds/healing-action.js';
+import { policyWorkflowId } from '../../domain/ids.js';
+import type { KObject } from '../../sim/contract.js';
+import type { PolicyStatusView } from '../../workflows/messages.js';
+import type { Engine } from './engine-harness.js';
+
+const run = promisify(execFile);
+
+/** A HealingPolicy in `namespace`, selecting pods labelled `app=<app>`, with fast defaults. */
+export function healingPolicy(
+  namespace: string,
+  name: string,
+  app: string,
+  spec: Record<string, unknown>,
+): KObject {
+  return {
+    apiVersion: 'kubeskippy.io/v1alpha1',
+    kind: 'HealingPolicy',
+    metadata: { name, namespace },
+    spec: {
+      mode: 'automatic',
+      evaluationInterval: '1s',
+      selector: { namespaces: [namespace], labelSelector: { matchLabels: { app } } },
+      ...spec,
+    },
+  };
+}
+
+/** A trigger that holds for every running pod (healthy pods idle at ~25m CPU). */
+export const alwaysTrue = (
+  name = 'always',
+  extra: Record<string, unknown> = {},
+): Record<string, unknown> => ({
+  name,
+  type: 'metric',
+  metricTrigger: { query: 'cpu_usage_millicores', operator: '>', threshold: 0 },
+  ...extra,
+});
+
+export function policyHandle(
+  engine: Engine,
+  name: string,
+): ReturnType<Engine['client']['workflow']['getHandle']> {
+  return engine.client.workflow.getHandle(policyWorkflowId(engine.namespace, name));
+}
+
+export function policyStatus(engine: Engine, name: string): Promise<PolicyStatusView> {
+  return policyHandle(engine, name).query<PolicyStatusView>('status');
+}
+
+/** HealingActions of one policy, oldest first. */
+export function actionsOf(engine: Engine, policy: string): HealingAction[] {
+  return engine
+    .actions()
+    .filter((a) => a.spec.policyRef.name === policy)
+    .sort((a, b) => Date.parse(a.status?.startTime ?? '') - Date.parse(b.status?.startTime ?? ''));
+}
+
+/** One line per HealingAction of a policy, for failure messages. */
+export function describeActions(engine: Engine, policy: string): string {
+  return actionsOf(engine, policy)
+    .map(
+      (a) =>
+        `${a.spec.action.name} ${a.spec.targetResource.name}: ${a.status?.phase} ${a.status?.reason} ${a.status?.message}`,
+    )
+    .join(' | ');
+}
+
+export function actionNamed(engine: Engine, name: string): HealingAction | undefined {
+  return engine.actions().find((a) => a.metadata.name === name);
+}
+
+/** Live (not terminating) pods of an app. */
+export function podsOf(engine: Engine, app: string): KObject[] {
+  return engine.sim.store
+    .list('core/v1/pods', { namespace: engine.namespace })
+    .filter((p) => p.metadata.labels?.app === app && !p.metadata.deletionTimestamp);
+}
+
+export function deploymentOf(engine: Engine, name: string): KObject {
+  const d = engine.sim.store.get('apps/v1/deployments', engine.namespace, name);
+  if (!d) throw new Error(`no Deployment ${name}`);
+  return d;
+}
+
+/** Kubernetes Events in our namespace with this reason (optionally about one object name). */
+export function eventsWith(engine: Engine, reason: string, objectName?: string): KObject[] {
+  return engine.sim.store
+    .list('core/v1/events', { namespace: engine.namespace })
+    .filter(
+      (e) =>
+        (e as { reason?: string }).reason === reason &&
+        (!objectName || (e as { involvedObject?: { name?: string } }).involvedObject?.name === objectName),
+    );
+}
+
+export const TERMINAL = ['Succeeded', 'Failed', 'Rejected', 'Skipped', 'DryRun'];
+export const isTerminal = (a: HealingAction | undefined): boolean =>
+  TERMINAL.includes(a?.status?.phase ?? '');
+
+/** Runs the real `temporal` CLI against the engine's server, as a user would. */
+export async function temporalCli(engine: Engine, args: string[]): Promise<string> {
+  const cli = inject('temporalCliPath');
+  if (!cli) throw new Error('no temporal CLI was resolved in globalSetup; see docs/temporal.md');
+  const { stdout } = await run(cli, [
+    ...args,
+    '--address',
+    engine.config.temporalAddress,
+    '--namespace',
+    engine.config.temporalNamespace,
+  ]);
+  return stdout;
+}
+
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
