@@ -113,13 +113,31 @@ export interface EmitEventInput {
   timeMs: number;
 }
 
+/**
+ * The Event's object name: `input.name` made a valid DNS subdomain (lowercase, [a-z0-9.-], at most
+ * 253 characters, alphanumeric at both ends). Deterministic, so a retry still finds what it wrote;
+ * without it a name like `<action>.HealingStarted` is a 422 and the Event is lost.
+ */
+export function eventName(name: string): string {
+  const cleaned = name
+    .toLowerCase()
+    .replace(/[^a-z0-9.-]+/g, '-')
+    .split('.')
+    .map((label) => label.replace(/^-+|-+$/g, ''))
+    .filter(Boolean)
+    .join('.')
+    .slice(0, 253)
+    .replace(/[.-]+$/, '');
+  return cleaned || 'kubeskippy';
+}
+
 export async function emitEvent(kube: Kube, input: EmitEventInput): Promise<void> {
   const namespace = input.involvedObject.namespace;
   try {
     await kube.core.createNamespacedEvent({
       namespace,
       body: {
-        metadata: { name: input.name.slice(0, 253), namespace },
+        metadata: { name: eventName(input.name), namespace },
         involvedObject: input.involvedObject,
         type: input.type,
         reason: input.reason,
