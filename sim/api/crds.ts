@@ -2,7 +2,7 @@
 // a resource the server routes, discovers, validates, defaults and prints, as apiextensions does.
 import type { KObject, StoreEvent } from '../contract.js';
 import type { StatusCause } from './errors.js';
-import { age } from './printers.js';
+import { age } from './duration.js';
 import { resourceId, ALL_VERBS, type CrdColumn, type ResourceInfo, type TablePrinter } from './resources.js';
 import { applyDefaults, prune, validate, type Schema } from './schema.js';
 import type { MemoryStore } from './store.js';

@@ -1,14 +1,15 @@
 // REST verbs on resources: get, list, watch, create, update, patch, delete, deletecollection, and
 // the status/scale/eviction subresources. Everything below the HTTP surface is the store's job.
 import type { ServerResponse } from 'node:http';
-import type { DeleteOptions, KObject } from '../contract.js';
-import { parseApplyBody, serverSideApply } from './apply.js';
+import type { KObject } from '../contract.js';
+import { handleApply } from './apply-handler.js';
 import type { ApiRequest, ServerContext } from './context.js';
-import { ApiError, badRequest, methodNotAllowed, notFound, notFoundPath } from './errors.js';
+import { badRequest, methodNotAllowed, notFound, notFoundPath } from './errors.js';
 import type { Verb } from './faults.js';
 import { dryRunOf, parseRequestBody, sendJson } from './http-util.js';
 import { serveMetrics } from './metrics.js';
 import { APPLY_PATCH, applyPatch } from './patch.js';
+import { deleteOptions, paginate } from './request-options.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import type { ResourcePath } from './router.js';
 import { checkEvictionBody, evict, toScale, writeScale } from './subresources.js';
@@ -142,7 +143,7 @@ export async function handleResource(
     });
   }
   if (verb === 'patch' && req.contentType.startsWith(APPLY_PATCH))
-    return apply(ctx, req, res, { info, p, current, dryRun });
+    return handleApply(ctx, req, res, { info, p, current, dryRun });
   if (!current) throw notFound(info, name);
   if (verb === 'get') {
     if (p.subresource === 'scale') return sendJson(res, 200, toScale(info, current));
@@ -191,77 +192,4 @@ function subresourceExists(info: ResourceInfo, sub: string): boolean {
   if (sub === 'status') return info.status;
   if (sub === 'scale') return !!info.scale;
   return !!info.extraSubresources?.some((s) => s.name === sub);
-}
-
-async function apply(
-  ctx: ServerContext,
-  req: ApiRequest,
-  res: ServerResponse,
-  a: { info: ResourceInfo; p: ResourcePath; current: KObject | undefined; dryRun: boolean },
-): Promise<void> {
-  const manager = req.query.get('fieldManager');
-  if (!manager)
-    throw badRequest('PATCH, application/apply-patch+yaml: fieldManager is required for apply requests');
-  const applied = parseApplyBody(req.body);
-  if (applied.metadata?.name && applied.metadata.name !== a.p.name)
-    throw badRequest('the name of the object does not match the name on the URL');
-  applied.metadata = {
-    ...applied.metadata,
-    name: a.p.name,
-    ...(a.p.namespace ? { namespace: a.p.namespace } : {}),
-  };
-  const sub = a.p.subresource === 'status' ? 'status' : undefined;
-  const next = serverSideApply(a.info, a.current, applied, manager, ctx.store.now(), sub);
-  if (!a.current) {
-    if (sub) throw notFound(a.info, a.p.name!);
-    return sendJson(res, 201, ctx.store.create(a.info.id, next, { dryRun: a.dryRun }));
-  }
-  return sendJson(
-    res,
-    200,
-    ctx.store.update(a.info.id, next, { dryRun: a.dryRun, ...(sub ? { subresource: sub } : {}) }),
-  );
-}
-
-function deleteOptions(req: ApiRequest): DeleteOptions {
-  const body = req.raw.length ? parseRequestBody(req) : {};
-  const q = req.query;
-  const opts: DeleteOptions = {};
-  const grace = body.gracePeriodSeconds ?? q.get('gracePeriodSeconds');
-  if (grace !== undefined && grace !== null) opts.gracePeriodSeconds = Number(grace);
-  const policy = (body.propagationPolicy ?? q.get('propagationPolicy') ?? undefined) as
-    DeleteOptions['propagationPolicy'] | undefined;
-  if (policy && !['Orphan', 'Background', 'Foreground'].includes(policy))
-    throw new ApiError(422, 'Invalid', `propagationPolicy: Unsupported value: "${policy}"`);
-  if (policy) opts.propagationPolicy = policy;
-  else if (body.orphanDependents === true || q.get('orphanDependents') === 'true')
-    opts.propagationPolicy = 'Orphan';
-  if (body.preconditions) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
-  return opts;
-}
-
-/** limit/continue over the sorted list; the token is the offset, base64url-encoded. */
-function paginate(
-  all: KObject[],
-  q: URLSearchParams,
-): { items: KObject[]; continueToken?: string; remaining: number } {
-  const limit = Number(q.get('limit') ?? 0);
-  let start = 0;
-  const token = q.get('continue');
-  if (token) {
-    try {
-      start = (JSON.parse(Buffer.from(token, 'base64url').toString()) as { offset: number }).offset;
-    } catch {
-      throw badRequest('continue key is not valid');
-    }
-  }
-  if (!(limit > 0)) return { items: all.slice(start), remaining: 0 };
-  const items = all.slice(start, start + limit);
-  const next = start + limit;
-  if (next >= all.length) return { items, remaining: 0 };
-  return {
-    items,
-    continueToken: Buffer.from(JSON.stringify({ offset: next })).toString('base64url'),
-    remaining: all.length - next,
-  };
 }

@@ -1,116 +1,16 @@
 // Server-side printing of built-in kinds (pkg/printers/internalversion), so `kubectl get pods`
 // shows NAME READY STATUS RESTARTS AGE as against a real cluster.
 import type { KObject } from '../contract.js';
-import type { ColumnDefinition, TablePrinter } from './resources.js';
+import { AGE, col, NAME } from './columns.js';
+import { age } from './duration.js';
+import { pods } from './pod-printer.js';
+import type { TablePrinter } from './resources.js';
 import { selectorToString } from './selectors.js';
 
-/** k8s.io/apimachinery/pkg/util/duration.HumanDuration. */
-export function humanDuration(ms: number): string {
-  const seconds = Math.floor(ms / 1000);
-  if (seconds < -1) return '<invalid>';
-  if (seconds < 0) return '0s';
-  if (seconds < 120) return `${seconds}s`;
-  const minutes = Math.floor(seconds / 60);
-  if (minutes < 10) return seconds % 60 === 0 ? `${minutes}m` : `${minutes}m${seconds % 60}s`;
-  if (minutes < 180) return `${minutes}m`;
-  const hours = Math.floor(minutes / 60);
-  if (hours < 8) return minutes % 60 === 0 ? `${hours}h` : `${hours}h${minutes % 60}m`;
-  if (hours < 48) return `${hours}h`;
-  if (hours < 192) return hours % 24 === 0 ? `${hours / 24}d` : `${Math.floor(hours / 24)}d${hours % 24}h`;
-  const days = Math.floor(hours / 24);
-  if (days < 730) return `${days}d`;
-  const years = Math.floor(days / 365);
-  if (years < 8) return days % 365 === 0 ? `${years}y` : `${years}y${days % 365}d`;
-  return `${years}y`;
-}
-
-export const age = (ts: string | undefined, now: number): string =>
-  ts ? humanDuration(now - Date.parse(ts)) : '<unknown>';
-
-const col = (name: string, type = 'string', priority = 0, format?: string): ColumnDefinition => ({
-  name,
-  type,
-  ...(format ? { format } : {}),
-  description: name,
-  priority,
-});
-const NAME = col('Name', 'string', 0, 'name');
-const AGE = col('Age');
 type C = { name?: string; image?: string };
 const containers = (o: KObject): C[] => (o.spec?.template?.spec?.containers as C[] | undefined) ?? [];
 const names = (cs: C[]): string => cs.map((c) => c.name).join(',');
 const images = (cs: C[]): string => cs.map((c) => c.image).join(',');
-
-interface ContainerStatus {
-  ready?: boolean;
-  restartCount?: number;
-  state?: { waiting?: { reason?: string }; terminated?: Terminated };
-  lastState?: { terminated?: Terminated };
-}
-interface Terminated {
-  reason?: string;
-  signal?: number;
-  exitCode?: number;
-  finishedAt?: string;
-}
-const statuses = (pod: KObject): ContainerStatus[] =>
-  (pod.status?.containerStatuses as ContainerStatus[] | undefined) ?? [];
-
-/** The STATUS column: the most specific reason a pod is not simply Running. */
-function podStatus(pod: KObject): string {
-  let reason: string = pod.status?.reason ?? pod.status?.phase ?? 'Unknown';
-  for (const cs of statuses(pod)) {
-    const waiting = cs.state?.waiting?.reason;
-    const terminated = cs.state?.terminated;
-    if (waiting) reason = waiting;
-    else if (terminated)
-      reason =
-        terminated.reason ??
-        (terminated.signal ? `Signal:${terminated.signal}` : `ExitCode:${terminated.exitCode}`);
-  }
-  if (pod.metadata.deletionTimestamp) reason = pod.status?.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
-  return reason;
-}
-
-function podRestarts(pod: KObject, now: number): string {
-  let restarts = 0;
-  let last = 0;
-  for (const cs of statuses(pod)) {
-    restarts += cs.restartCount ?? 0;
-    const t = Date.parse(cs.lastState?.terminated?.finishedAt ?? '');
-    if (!Number.isNaN(t)) last = Math.max(last, t);
-  }
-  return restarts > 0 && last > 0 ? `${restarts} (${humanDuration(now - last)} ago)` : String(restarts);
-}
-
-const pods: TablePrinter = {
-  columns: [
-    NAME,
-    col('Ready'),
-    col('Status'),
-    col('Restarts'),
-    AGE,
-    col('IP', 'string', 1),
-    col('Node', 'string', 1),
-    col('Nominated Node', 'string', 1),
-    col('Readiness Gates', 'string', 1),
-  ],
-  cells: (p, now) => {
-    const statuses = (p.status?.containerStatuses as { ready?: boolean }[] | undefined) ?? [];
-    const total = (p.spec?.containers as unknown[] | undefined)?.length ?? 0;
-    return [
-      p.metadata.name,
-      `${statuses.filter((s) => s.ready).length}/${total}`,
-      podStatus(p),
-      podRestarts(p, now),
-      age(p.metadata.creationTimestamp, now),
-      p.status?.podIP ?? '<none>',
-      p.spec?.nodeName ?? '<none>',
-      p.status?.nominatedNodeName ?? '<none>',
-      '<none>',
-    ];
-  },
-};
 
 const deployments: TablePrinter = {
   columns: [

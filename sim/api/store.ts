@@ -1,7 +1,8 @@
 // The in-memory object store behind the API: one map per resource, one global resourceVersion,
 // committed events in order. It applies the parts of kube-apiserver's "registry strategies" that
 // clients observe: uid/creationTimestamp/generation, generateName, optimistic concurrency,
-// status subresource separation, defaults and validation. Deletion lives in deletion.ts.
+// status subresource separation (object-strategy.ts), defaults and validation. Deletion lives in
+// deletion.ts.
 import { randomUUID } from 'node:crypto';
 import type {
   DeleteOptions,
@@ -14,11 +15,13 @@ import type {
 } from '../contract.js';
 import { registerBuiltins } from './builtins.js';
 import { CRD_RESOURCE, syncCrd } from './crds.js';
+import { EventBus } from './event-bus.js';
+import { canonicalise, prepareUpdate } from './object-strategy.js';
 import { afterRemoval, deleteObject, type DeleteContext } from './deletion.js';
 import { ApiError, alreadyExists, conflict, invalid, notFound, STALE } from './errors.js';
 import { matchesFields, parseFieldSelector } from './field-selectors.js';
 import { History } from './history.js';
-import { Registry, apiVersionOf, type ResourceInfo } from './resources.js';
+import { Registry, type ResourceInfo } from './resources.js';
 import { matchesLabels, parseLabelSelector } from './selectors.js';
 import { clone, deepEqual, isoSeconds, randomSuffix } from './util.js';
 
@@ -40,9 +43,7 @@ export class MemoryStore implements Store {
   readonly registry = new Registry();
   readonly history: History;
   private readonly objects = new Map<ResourceId, Map<string, KObject>>();
-  private readonly listeners = new Set<(e: StoreEvent) => void>();
-  private readonly queue: StoreEvent[] = [];
-  private draining = false;
+  private readonly bus = new EventBus();
   private rv = 0;
   private readonly clock: () => number;
 
@@ -94,7 +95,7 @@ export class MemoryStore implements Store {
   create(resource: ResourceId, input: KObject, opts: WriteOptions = {}): KObject {
     const info = this.info(resource);
     const obj = clone(input);
-    this.canonicalise(info, obj);
+    canonicalise(info, obj);
     const md = obj.metadata;
     if (!md.name && md.generateName) md.name = `${md.generateName}${randomSuffix()}`;
     if (!md.name) {
@@ -134,32 +135,7 @@ export class MemoryStore implements Store {
     if (!current) throw notFound(info, name);
     const wanted = input.metadata.resourceVersion;
     if (wanted && wanted !== current.metadata.resourceVersion) throw conflict(info, name, STALE);
-    let next: KObject;
-    if (opts.subresource === 'status') {
-      next = clone(current);
-      next.status = clone(input.status);
-    } else {
-      next = clone(input);
-      this.canonicalise(info, next);
-      const keep = [
-        'uid',
-        'creationTimestamp',
-        'deletionTimestamp',
-        'deletionGracePeriodSeconds',
-        'generation',
-      ];
-      for (const k of keep) {
-        if (current.metadata[k] === undefined) delete next.metadata[k];
-        else next.metadata[k] = current.metadata[k];
-      }
-      if (info.status) next.status = clone(current.status);
-      if (next.status === undefined) delete next.status;
-    }
-    next.metadata.namespace = current.metadata.namespace;
-    if (!current.metadata.namespace) delete next.metadata.namespace;
-    next.metadata.resourceVersion = current.metadata.resourceVersion;
-    if (this.specChanged(info, current, next))
-      next.metadata.generation = (current.metadata.generation ?? 1) + 1;
+    const next = prepareUpdate(info, current, input, opts.subresource);
     this.admit(info, next, current);
     if (deepEqual(next, current)) return clone(current);
     if (opts.dryRun) return next;
@@ -198,8 +174,7 @@ export class MemoryStore implements Store {
   }
 
   subscribe(listener: (event: StoreEvent) => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return this.bus.subscribe(listener);
   }
 
   /** All stored objects of every resource, for garbage collection and namespace cleanup. */
@@ -224,31 +199,6 @@ export class MemoryStore implements Store {
 
   private scope(resource: ResourceId, namespace: string | undefined): string | undefined {
     return this.registry.get(resource)?.namespaced === false ? undefined : namespace;
-  }
-
-  private canonicalise(info: ResourceInfo, obj: KObject): void {
-    const apiVersion = apiVersionOf(info);
-    if (obj.kind && obj.kind !== info.kind) {
-      throw new ApiError(
-        400,
-        'BadRequest',
-        `the kind in the data (${obj.kind}) does not match the expected kind (${info.kind})`,
-      );
-    }
-    obj.apiVersion = apiVersion;
-    obj.kind = info.kind;
-    obj.metadata = obj.metadata ?? {};
-    if (info.namespaced) obj.metadata.namespace = obj.metadata.namespace || 'default';
-    else delete obj.metadata.namespace;
-  }
-
-  /** Spec changes bump generation; for kinds without a status subresource, any non-metadata change. */
-  private specChanged(info: ResourceInfo, a: KObject, b: KObject): boolean {
-    const strip = (o: KObject): Record<string, unknown> => {
-      const { metadata: _m, status, ...rest } = o;
-      return info.status ? rest : { ...rest, status };
-    };
-    return !deepEqual(strip(a), strip(b));
   }
 
   private admit(info: ResourceInfo, obj: KObject, old: KObject | undefined): void {
@@ -277,26 +227,11 @@ export class MemoryStore implements Store {
   private commit(event: StoreEvent & { old?: KObject }): void {
     const frozen: StoreEvent = { ...event, object: clone(event.object) };
     this.history.push(this.rv, frozen);
-    // The CRD registry follows commits synchronously so the new resource is served at once.
+    this.bus.enqueue(frozen);
+    // The CRD registry follows commits synchronously so the new resource is served at once; after
+    // enqueueing, so objects a CRD deletion removes are announced after the CRD itself.
     if (event.resource === CRD_RESOURCE) syncCrd(this, frozen);
-    // Listeners may write to the store; queue so every listener still sees resourceVersion order.
-    this.queue.push(frozen);
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      while (this.queue.length) {
-        const e = this.queue.shift()!;
-        for (const l of [...this.listeners]) {
-          try {
-            l(e);
-          } catch (err) {
-            console.error('sim store listener failed', err);
-          }
-        }
-      }
-    } finally {
-      this.draining = false;
-    }
+    this.bus.drain();
   }
 }
 

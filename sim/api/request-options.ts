@@ -1,0 +1,49 @@
+// Query and body options of list and delete requests.
+import type { DeleteOptions, KObject } from '../contract.js';
+import type { ApiRequest } from './context.js';
+import { ApiError, badRequest } from './errors.js';
+import { parseRequestBody } from './http-util.js';
+
+/** DeleteOptions from the body (JSON or protobuf) or, as kubectl also sends them, the query. */
+export function deleteOptions(req: ApiRequest): DeleteOptions {
+  const body = req.raw.length ? parseRequestBody(req) : {};
+  const q = req.query;
+  const opts: DeleteOptions = {};
+  const grace = body.gracePeriodSeconds ?? q.get('gracePeriodSeconds');
+  if (grace !== undefined && grace !== null) opts.gracePeriodSeconds = Number(grace);
+  const policy = (body.propagationPolicy ?? q.get('propagationPolicy') ?? undefined) as
+    DeleteOptions['propagationPolicy'] | undefined;
+  if (policy && !['Orphan', 'Background', 'Foreground'].includes(policy))
+    throw new ApiError(422, 'Invalid', `propagationPolicy: Unsupported value: "${policy}"`);
+  if (policy) opts.propagationPolicy = policy;
+  else if (body.orphanDependents === true || q.get('orphanDependents') === 'true')
+    opts.propagationPolicy = 'Orphan';
+  if (body.preconditions) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
+  return opts;
+}
+
+/** limit/continue over the sorted list; the token is the offset, base64url-encoded. */
+export function paginate(
+  all: KObject[],
+  q: URLSearchParams,
+): { items: KObject[]; continueToken?: string; remaining: number } {
+  const limit = Number(q.get('limit') ?? 0);
+  let start = 0;
+  const token = q.get('continue');
+  if (token) {
+    try {
+      start = (JSON.parse(Buffer.from(token, 'base64url').toString()) as { offset: number }).offset;
+    } catch {
+      throw badRequest('continue key is not valid');
+    }
+  }
+  if (!(limit > 0)) return { items: all.slice(start), remaining: 0 };
+  const items = all.slice(start, start + limit);
+  const next = start + limit;
+  if (next >= all.length) return { items, remaining: 0 };
+  return {
+    items,
+    continueToken: Buffer.from(JSON.stringify({ offset: next })).toString('base64url'),
+    remaining: all.length - next,
+  };
+}
