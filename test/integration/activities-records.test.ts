@@ -23,13 +23,15 @@ function record(namespace: string, name = 'memory-leak-web-1-abc'): EnsureAction
       action: {
         name: 'restart',
         type: 'restart',
+        priority: 1,
+        requiresApproval: false,
         restartAction: { strategy: 'evict', gracePeriodSeconds: 30 },
       },
       dryRun: false,
       approvalRequired: false,
     },
     status: { phase: 'Pending', message: 'planned', startTime: '2025-03-01T10:00:00Z' },
-  } as EnsureActionRecordInput;
+  };
 }
 
 describe('HealingAction records', () => {
@@ -122,6 +124,6 @@ describe('Events', () => {
       count: 1,
       source: { component: 'kubeskippy' },
     });
-    expect(Date.parse(started.lastTimestamp)).toBe(event.timeMs);
+    expect(Date.parse(String(started.lastTimestamp))).toBe(event.timeMs);
   });
 });
