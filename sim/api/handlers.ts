@@ -45,6 +45,9 @@ export async function handleResource(
   const watch = p.watchPrefix || req.query.get('watch') === 'true' || req.query.get('watch') === '1';
   const verb = verbOf(req.method, p, watch);
   if (!info.verbs.includes(verb)) throw methodNotAllowed();
+  // eviction takes only POST; status and scale take get/update/patch.
+  if (p.subresource && (p.subresource === 'eviction') !== (verb === 'create')) throw methodNotAllowed();
+  if (p.subresource && verb === 'delete') throw methodNotAllowed();
   if (info.namespaced && p.name && p.namespace === undefined) throw notFoundPath();
   await ctx.faults.before(verb, req.pathname);
   if (info.virtual) return sendJson(res, 200, serveMetrics(ctx, info.plural, p.namespace, p.name, req.query));

@@ -176,7 +176,7 @@ describe('patch', () => {
     expect(noManager.code).toBe(400);
   });
 
-  it('refuses a patch with a stale resourceVersion (409) and an unknown content type (415)', async () => {
+  it('refuses a patch with a stale resourceVersion (409), an unknown content type (415) and a verb a subresource lacks (405)', async () => {
     const cm = await core.createNamespacedConfigMap({
       namespace: ns,
       body: { metadata: { name: 'occ' }, data: { a: '1' } },
@@ -186,6 +186,11 @@ describe('patch', () => {
     expect(
       await failure(core.patchNamespacedConfigMap({ namespace: ns, name: 'occ', body: stale }, merge)),
     ).toMatchObject({ code: 409, reason: 'Conflict' });
+    const evictionPut = await fetch(`${api.url}/api/v1/namespaces/default/pods/crud-a/eviction`, {
+      method: 'PUT',
+      body: '{}',
+    });
+    expect(evictionPut.status).toBe(405);
     const res = await fetch(`${api.url}/api/v1/namespaces/default/configmaps/occ`, {
       method: 'PATCH',
       headers: { 'Content-Type': 'text/plain' },
