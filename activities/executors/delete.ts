@@ -7,6 +7,7 @@ import { refString } from './workloads.js';
 import type { ExecuteActionInput, ExecuteActionResult, ExecutorAction } from './types.js';
 
 type DeleteSpec = Extract<ExecutorAction, { type: 'delete' }>;
+const uidMismatch = new Error('the object was replaced');
 
 export async function deleteObject(
   kube: Kube,
@@ -25,9 +26,21 @@ export async function deleteObject(
   const dryRun = input.dryRun ? 'All' : undefined;
   try {
     if (spec.force && !input.dryRun) {
+      // The finalizer strip must hit only the object the trigger saw: read it, check its uid, and
+      // patch with its resourceVersion, so a replacement created in between fails the patch (409,
+      // retried) instead of losing its finalizers.
+      const current = await kube.objects.read(header);
+      if (target.uid && current.metadata?.uid !== target.uid) throw uidMismatch;
       await kubeCall(`remove finalizers of ${refString(target)}`, () =>
         kube.objects.patch(
-          { ...header, metadata: { ...header.metadata, finalizers: null } } as never,
+          {
+            ...header,
+            metadata: {
+              ...header.metadata,
+              finalizers: null,
+              resourceVersion: current.metadata?.resourceVersion,
+            },
+          } as never,
           undefined,
           undefined,
           undefined,
@@ -50,7 +63,7 @@ export async function deleteObject(
       },
     );
   } catch (err) {
-    const { type } = classify(err);
+    const type = err === uidMismatch ? ErrorType.PreconditionFailed : classify(err).type;
     if (type === ErrorType.NotFound || type === ErrorType.PreconditionFailed) {
       return {
         outcome: 'target-gone',
