@@ -30,10 +30,11 @@ const deleteRestart: ExecutorAction = { type: 'restart', strategy: 'delete', gra
 const rollout: ExecutorAction = { type: 'restart', strategy: 'rollout', gracePeriodSeconds: 30 };
 const deleteAction = (
   propagationPolicy: 'Background' | 'Orphan' | 'Foreground' = 'Background',
+  force = false,
 ): ExecutorAction => ({
   type: 'delete',
   gracePeriodSeconds: 0,
-  force: false,
+  force,
   propagationPolicy,
 });
 
@@ -201,6 +202,39 @@ describe('restart and delete by delete', () => {
     await sleep(300);
     expect(env.get(DEPLOYMENTS, ns, 'keep')?.metadata.uid).toBe(dep.metadata.uid);
     expect(removed(ns, pod!)).toBe(false);
+  });
+
+  it('force removes the finalizers of a stuck object and deletes it', async () => {
+    const ns = env.namespace();
+    const stuck = deployment('stuck', { replicas: 0 });
+    stuck.metadata.finalizers = ['example.com/hold'];
+    env.apply(ns, [stuck]);
+    const dep = env.get(DEPLOYMENTS, ns, 'stuck')!;
+
+    const result = await env.activities.executeAction(input(refOf(dep), deleteAction('Background', true)));
+
+    expect(result.outcome).toBe('applied');
+    await waitFor(() => !env.get(DEPLOYMENTS, ns, 'stuck'), 'the stuck Deployment to go');
+  });
+
+  it('force never strips the finalizers of a replacement that took the name', async () => {
+    const ns = env.namespace();
+    env.apply(ns, [deployment('twin', { replicas: 0 })]);
+    const original = env.get(DEPLOYMENTS, ns, 'twin')!;
+    env.sim.store.delete(DEPLOYMENTS, ns, 'twin', {});
+    const twin = deployment('twin', { replicas: 0 });
+    twin.metadata.finalizers = ['example.com/hold'];
+    env.apply(ns, [twin]);
+
+    const result = await env.activities.executeAction(
+      input(refOf(original), deleteAction('Background', true)),
+    );
+
+    expect(result.outcome).toBe('target-gone');
+    const now = env.get(DEPLOYMENTS, ns, 'twin');
+    expect(now?.metadata.uid).not.toBe(original.metadata.uid);
+    expect(now?.metadata.finalizers).toEqual(['example.com/hold']);
+    expect(now?.metadata.deletionTimestamp).toBeUndefined();
   });
 
   it('reports target-gone for a Deployment that no longer exists', async () => {
