@@ -5,7 +5,7 @@
 // committed files.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
+import { historyToJson } from '../../workers/replay/history-json.js';
 import type { Engine } from './engine-harness.js';
 
 export const HISTORIES_DIR = join(import.meta.dirname, '..', 'replay', 'histories');
@@ -25,8 +25,9 @@ export async function recordHistories(
   for (const [kind, workflowId] of Object.entries(ids)) {
     if (!workflowId) continue;
     const history = await engine.client.workflow.getHandle(workflowId).fetchHistory();
-    // historyToJSON gives the proto3 JSON that Worker.runReplayHistory accepts (via historyFromJSON).
-    const json = JSON.stringify(JSON.parse(historyToJSON(history)), null, 1);
+    // Proto3 JSON, read back with historyFromJson (the SDK's historyToJSON fails in this install:
+    // see workers/replay/history-json.ts).
+    const json = JSON.stringify(historyToJson(history), null, 1);
     await writeFile(join(HISTORIES_DIR, `${scenario}-${kind}.json`), json + '\n');
   }
 }
