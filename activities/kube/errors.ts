@@ -34,7 +34,13 @@ export function isNotFound(err: unknown): boolean {
   return httpStatus(err) === 404;
 }
 
+const KNOWN_TYPES: readonly string[] = Object.values(ErrorType);
+
 export function classify(err: unknown): { type: ErrorType; retryable: boolean; message: string } {
+  // Already classified (kubeCall inside a try that classifies again): keep the verdict, not "network".
+  if (err instanceof ApplicationFailure && err.type && KNOWN_TYPES.includes(err.type)) {
+    return { type: err.type as ErrorType, retryable: !err.nonRetryable, message: err.message };
+  }
   const code = httpStatus(err);
   const body = statusBody(err);
   const message = body.message ?? (err instanceof Error ? err.message.split('\n')[0]! : String(err));
