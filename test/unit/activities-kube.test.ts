@@ -189,3 +189,17 @@ describe('toFailure and kubeCall', () => {
     expect(toFailure(own, 'patch')).toBe(own);
   });
 });
+
+describe('classify of an already classified failure', () => {
+  it('keeps its type and retryability instead of calling it a network error', async () => {
+    const notFound = await kubeCall('patch x', () => Promise.reject(apiError(404, 'x not found'))).catch(
+      (e: unknown) => e,
+    );
+    expect(classify(notFound)).toMatchObject({ type: ErrorType.NotFound, retryable: false });
+    const conflict = toFailure(apiError(409, 'the object has been modified'), 'patch x');
+    expect(classify(conflict)).toMatchObject({ type: ErrorType.Conflict, retryable: true });
+    expect(classify(ApplicationFailure.nonRetryable('no', 'PatchPathNotAllowed')).type).toBe(
+      ErrorType.Network,
+    );
+  });
+});
