@@ -174,7 +174,7 @@ describe('PodDisruptionBudget', () => {
     const planned = await eventually(
       () => `an action awaiting approval: ${describeActions(engine, 'waiting')}`,
       () => actionsOf(engine, 'waiting').find((a) => a.status?.phase === 'AwaitingApproval'),
-      20_000,
+      45_000, // under a loaded machine the first safety read can take a while
     );
     // Between plan and execute the budget drops to 0: the Eviction API refuses, the executor waits.
     setPdbMin('waiting', 2);
