@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { registerCrdsCommand } from './commands/crds.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDevServerCommand } from './commands/dev-server.js';
 import { registerOperatorCommands } from './commands/operator.js';
 import { registerPolicyCommands } from './commands/policy.js';
@@ -12,6 +13,7 @@ const program = new Command()
   .showHelpAfterError('(run with --help for usage)');
 
 registerCrdsCommand(program);
+registerDemoCommand(program);
 registerDevServerCommand(program);
 registerOperatorCommands(program);
 registerPolicyCommands(program);

@@ -1,0 +1,98 @@
+// `kubeskippy demo` (= `npm run demo`) and `kubeskippy demo monitor` (= demo/monitor.sh). Flags
+// are checked before anything starts, so a typo costs nothing.
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { runMonitor } from '../../demo/monitor.js';
+import { runDemo } from '../../demo/run.js';
+import { DEMO_NAMESPACE, SCENARIO_NAMES, selectScenarios } from '../../demo/scenarios.js';
+import { CliError } from '../errors.js';
+
+interface DemoFlags {
+  scenario: string;
+  watch?: boolean;
+  interactive?: boolean;
+  temporalAddress?: string;
+  kubeconfig?: string;
+  uiPort: string;
+  timeScale: string;
+}
+
+const SCENARIO_HELP = `all or a comma-separated list of: ${SCENARIO_NAMES.join(', ')}`;
+
+export function registerDemoCommand(program: Command): void {
+  const demo = program
+    .command('demo')
+    .description('Run the demo: Temporal dev server + simulated cluster + operator, narrated live')
+    .option('--scenario <names>', SCENARIO_HELP, 'all')
+    .option('--watch', 'keep running after the summary (Ctrl-C stops everything)')
+    .option('--interactive', 'wait for you to approve the approval scenario (Enter, or a command)')
+    .option('--temporal-address <host:port>', 'reuse this Temporal server instead of starting a dev server')
+    .option(
+      '--kubeconfig <path>',
+      'reuse this cluster (or a running sim) instead of starting the simulated one',
+    )
+    .option('--ui-port <port>', 'Temporal Web UI port of the dev server', '8233')
+    .option(
+      '--time-scale <x>',
+      'speed: multiplies the apps’ behaviour times and the policies’ windows (0.5 = twice as fast)',
+      '1',
+    )
+    .action((flags: DemoFlags) => demoAction(flags));
+
+  demo
+    .command('monitor')
+    .description('Show the live view of apps and HealingActions for any cluster (changes nothing)')
+    .option(
+      '--kubeconfig <path>',
+      'cluster to watch (default: .kubeskippy/sim.kubeconfig if present, else $KUBECONFIG)',
+    )
+    .option('-n, --namespace <ns>', 'namespace of the apps and HealingActions', DEMO_NAMESPACE)
+    .option('--temporal-address <host:port>', 'also show policy refusals from this Temporal server')
+    .action((flags: { kubeconfig?: string; namespace: string; temporalAddress?: string }) =>
+      runMonitor({
+        namespace: flags.namespace,
+        ...monitorKubeconfig(flags.kubeconfig),
+        ...(flags.temporalAddress ? { temporalAddress: checkAddress(flags.temporalAddress) } : {}),
+      }),
+    );
+}
+
+async function demoAction(flags: DemoFlags): Promise<void> {
+  const scenarios = selectScenarios(flags.scenario);
+  if (!scenarios) throw new CliError(`--scenario must be ${SCENARIO_HELP}; got "${flags.scenario}"`);
+  const uiPort = Number(flags.uiPort);
+  if (!/^\d+$/.test(flags.uiPort) || uiPort > 65_535)
+    throw new CliError(`--ui-port must be a port number between 0 and 65535, got "${flags.uiPort}"`);
+  const timeScale = Number(flags.timeScale);
+  if (!Number.isFinite(timeScale) || timeScale < 0.1 || timeScale > 10)
+    throw new CliError(
+      `--time-scale must be a number from 0.1 to 10 (1 = real time), got "${flags.timeScale}"`,
+    );
+  process.exitCode = await runDemo({
+    scenarios,
+    watch: flags.watch === true,
+    interactive: flags.interactive === true,
+    ...(flags.temporalAddress ? { temporalAddress: checkAddress(flags.temporalAddress) } : {}),
+    ...(flags.kubeconfig ? { kubeconfig: resolve(flags.kubeconfig) } : {}),
+    uiPort,
+    timeScale,
+    stateDir: resolve('.kubeskippy'),
+  });
+}
+
+function checkAddress(value: string): string {
+  if (!/^[^:\s]+:\d+$/.test(value))
+    throw new CliError(`--temporal-address must be HOST:PORT, got "${value}"`);
+  return value;
+}
+
+/** The demo's own sim when it runs (setup.sh), else whatever kubectl would use. */
+function monitorKubeconfig(flag: string | undefined): { kubeconfig?: string } {
+  if (flag) {
+    if (!existsSync(flag)) throw new CliError(`--kubeconfig: no such file "${flag}"`);
+    return { kubeconfig: resolve(flag) };
+  }
+  const sim = resolve('.kubeskippy/sim.kubeconfig');
+  return existsSync(sim) ? { kubeconfig: sim } : {};
+}

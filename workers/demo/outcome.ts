@@ -1,0 +1,186 @@
+// Judges each scenario from what the cluster shows: did it heal the way scenarios.ts says it
+// should? A scenario is `passed` as soon as its evidence is in, `failed` when it cannot pass any
+// more (or the demo ran out of time), `pending` while it may still go either way.
+import type { HealingAction } from '../../crds/healing-action.js';
+import type { AppView, DemoSnapshot } from './observe.js';
+import type { Scenario } from './scenarios.js';
+
+export interface ScenarioResult {
+  scenario: Scenario;
+  status: 'pending' | 'passed' | 'failed';
+  fired: string;
+  done: string;
+  /** Trigger condition first true → the change was made (or recorded, for a dry run). */
+  toActionMs?: number;
+  /** Trigger condition first true → verified healed. */
+  toHealedMs?: number;
+  outcome: string;
+}
+
+/** What an app looked like once it was up, to prove "never touched" and "nothing changed". */
+export interface Baseline {
+  generation: number;
+  podUids: string[];
+}
+
+export function captureBaseline(app: AppView | undefined): Baseline | undefined {
+  if (!app || app.pods.length < app.replicas || app.pods.some((p) => p.state === 'Pending')) return undefined;
+  return { generation: app.generation, podUids: app.pods.map((p) => p.uid).sort() };
+}
+
+const ACTED = ['Executing', 'Verifying', 'Succeeded', 'Failed'];
+
+export function judge(
+  scenario: Scenario,
+  snap: DemoSnapshot,
+  baseline: Baseline | undefined,
+  final: boolean,
+): ScenarioResult {
+  const actions = snap.actions.filter((a) => a.spec.policyRef.name === scenario.policy);
+  const app = snap.apps.find((a) => a.name === scenario.app);
+  const policy = snap.policies[scenario.policy];
+  const result = (
+    r: Omit<ScenarioResult, 'scenario' | 'fired' | 'done'>,
+    a?: HealingAction,
+  ): ScenarioResult => ({
+    scenario,
+    fired: a ? firedText(a) : '-',
+    done: a ? doneText(a) : '-',
+    ...timings(a),
+    ...r,
+  });
+  const pendingOrFailed = (why: string, a?: HealingAction): ScenarioResult =>
+    result({ status: final ? 'failed' : 'pending', outcome: final ? `NOT AS EXPECTED: ${why}` : why }, a);
+  const untouched = (): string | undefined => {
+    if (!baseline || !app) return undefined;
+    if (app.generation !== baseline.generation) return `Deployment changed (generation ${app.generation})`;
+    const gone = baseline.podUids.filter(
+      (uid) => !app.pods.some((p) => p.uid === uid && p.state !== 'Terminating'),
+    );
+    return gone.length > 0 ? `${gone.length} pod(s) replaced` : undefined;
+  };
+
+  switch (scenario.expect) {
+    case 'succeeded': {
+      const ok = actions.find((a) => a.status?.phase === 'Succeeded');
+      if (ok) return result({ status: 'passed', outcome: `healed: ${ok.status?.reason ?? 'Succeeded'}` }, ok);
+      const last = actions.at(-1);
+      return pendingOrFailed(
+        last ? `${last.status?.phase ?? 'Pending'} ${last.status?.reason ?? ''}`.trim() : 'no action yet',
+        last,
+      );
+    }
+    case 'never-touched': {
+      const touched =
+        untouched() ??
+        (actions.some((a) => ACTED.includes(a.status?.phase ?? '')) ? 'an action ran' : undefined);
+      if (touched) return result({ status: 'failed', outcome: `TOUCHED: ${touched}` }, actions.at(-1));
+      const skipped = actions.find((a) => a.status?.phase === 'Skipped' && a.status.reason === 'Protected');
+      const refusals = policy?.refusals.Protected ?? 0;
+      if (skipped || refusals > 0) {
+        const why = policy?.lastRefusal?.message ?? skipped?.status?.message ?? 'Protected';
+        return {
+          ...result(
+            { status: 'passed', outcome: `refused ${Math.max(refusals, 1)}× (Protected), untouched` },
+            skipped,
+          ),
+          fired: skipped ? firedText(skipped) : 'trigger fired',
+          done: `nothing: ${why}`,
+        };
+      }
+      return pendingOrFailed('no refusal yet');
+    }
+    case 'dry-run-unchanged': {
+      const dry = actions.find((a) => a.status?.phase === 'DryRun');
+      if (!dry)
+        return pendingOrFailed(
+          actions.length ? `${actions.at(-1)?.status?.phase}` : 'no action yet',
+          actions.at(-1),
+        );
+      const changed =
+        untouched() ??
+        (actions.some((a) => ACTED.includes(a.status?.phase ?? '')) ? 'an action ran' : undefined);
+      if (changed) return result({ status: 'failed', outcome: `CHANGED: ${changed}` }, dry);
+      return result({ status: 'passed', outcome: 'recorded only, unchanged' }, dry);
+    }
+    case 'approved-succeeded': {
+      const ok = actions.find(
+        (a) => a.status?.phase === 'Succeeded' && a.status.approval?.decision === 'approve',
+      );
+      if (ok)
+        return result({ status: 'passed', outcome: `approved by ${ok.status?.approval?.by}, healed` }, ok);
+      const last = actions.at(-1);
+      return pendingOrFailed(last ? `${last.status?.phase ?? 'Pending'}` : 'no action yet', last);
+    }
+  }
+}
+
+function timings(a: HealingAction | undefined): Pick<ScenarioResult, 'toActionMs' | 'toHealedMs'> {
+  const t0 = Date.parse(a?.spec.trigger?.firstTrueTime ?? '');
+  if (!a || Number.isNaN(t0)) return {};
+  const acted = Date.parse(
+    a.status?.executionTime ?? (a.status?.phase === 'DryRun' ? (a.status.completionTime ?? '') : ''),
+  );
+  const healed = a.status?.phase === 'Succeeded' ? Date.parse(a.status.completionTime ?? '') : NaN;
+  return {
+    ...(Number.isNaN(acted) ? {} : { toActionMs: acted - t0 }),
+    ...(Number.isNaN(healed) ? {} : { toHealedMs: healed - t0 }),
+  };
+}
+
+export function firedText(a: HealingAction): string {
+  const t = a.spec.trigger;
+  if (!t) return '-';
+  const value = t.observedValue
+    ? ` ${roundText(t.observedValue)}${t.threshold ? ` (threshold ${t.threshold})` : ''}`
+    : '';
+  return `${t.name}${value}`;
+}
+
+const VERBS: Record<string, string> = {
+  evict: 'evicted',
+  delete: 'deleted',
+  patch: 'patched',
+  scale: 'scaled',
+  update: 'updated',
+  create: 'created',
+};
+
+/** The changes in a few words: "evicted Pod/x", "scaled Deployment/y 2 → 4", "patched ... (2 fields)". */
+export function doneText(a: HealingAction): string {
+  const changes = a.status?.result?.changes ?? [];
+  const dry = a.status?.phase === 'DryRun';
+  const target = `${a.spec.targetResource.kind}/${a.spec.targetResource.name}`;
+  if (changes.length === 0) return `${dry ? 'would ' : ''}${a.spec.action.type} ${target}`;
+  const groups = new Map<string, typeof changes>();
+  for (const c of changes) {
+    const key = `${c.changeType} ${c.resourceRef.replace(/^([^/]+)\/[^/]+\//, '$1/')}`;
+    groups.set(key, [...(groups.get(key) ?? []), c]);
+  }
+  return [...groups.entries()]
+    .map(([key, cs]) => {
+      const [type = '', ref = ''] = key.split(' ');
+      const verb = dry ? `would ${type}` : (VERBS[type] ?? type);
+      const first = cs[0]!;
+      if (type === 'scale') return `${verb} ${ref} ${first.oldValue ?? '?'} → ${first.newValue ?? '?'}`;
+      if (type === 'patch') {
+        const fields = cs.map(
+          (c) =>
+            (c.field ?? '')
+              .split(/[/.[]/)
+              .filter(Boolean)
+              .at(-1)
+              ?.replace(/[\]~1]/g, '') ?? '',
+        );
+        return `${verb} ${ref} (${fields.join(', ')})`;
+      }
+      return `${verb} ${ref}`;
+    })
+    .join('; ');
+}
+
+const roundText = (v: string): string => (/^-?\d+\.\d{2,}$/.test(v) ? Number(v).toFixed(1) : v);
+
+export function seconds(ms: number | undefined): string {
+  return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`;
+}
