@@ -1,8 +1,14 @@
 // The activity factory (STYLE 5): built once in workers/ with its dependencies; workflows see only
 // `Activities`, as a type. Activities are the only place KubeSkippy does I/O.
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import type { ResourceChange } from '../crds/healing-action.js';
 import type { ClusterSnapshot } from '../domain/snapshot.js';
+import {
+  analyzeIncident,
+  type AiDeps,
+  type AnalyzeIncidentInput,
+  type AnalyzeIncidentResult,
+} from './ai/analyze.js';
 import type { SnapshotRequest } from '../domain/targets.js';
 import {
   executeAction,
@@ -29,6 +35,8 @@ export interface ActivityDeps {
   temporalUiUrl: string;
   temporalNamespace: string;
   prometheusUrl?: string;
+  /** Model endpoints and credentials for AI analysis (operator configuration only). */
+  ai?: AiDeps;
 }
 
 export function workflowUrl(
@@ -76,7 +84,27 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async executeAction(input: ExecuteActionInput): Promise<ExecuteActionResult> {
-      return executeAction(kube, input);
+      // The activity logger adds the workflow id and activity attempt to every line.
+      const target = `${input.target.kind}/${input.target.namespace}/${input.target.name}`;
+      log.info('executing healing action', {
+        action: input.actionId,
+        type: input.action.type,
+        target,
+        dryRun: input.dryRun,
+      });
+      const result = await executeAction(kube, input);
+      log.info('healing action executed', {
+        action: input.actionId,
+        target,
+        outcome: result.outcome,
+        message: result.message,
+      });
+      return result;
+    },
+
+    /** Asks the configured model about one incident; typed non-retryable failures otherwise. */
+    async analyzeIncident(input: AnalyzeIncidentInput): Promise<AnalyzeIncidentResult> {
+      return analyzeIncident(deps.ai ?? {}, input);
     },
 
     async revertPatch(input: { target: ObjectRef; inversePatch: string }): Promise<ResourceChange[]> {
