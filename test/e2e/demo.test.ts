@@ -48,7 +48,7 @@ describe('kubeskippy demo', () => {
     const address = inject('temporalAddress');
     const { code, out } = await runDemo(
       ['--scenario', 'all', '--time-scale', '0.5', '--temporal-address', address],
-      230_000,
+      280_000,
     );
     const summary = out.slice(out.lastIndexOf('\nSummary'));
     const row = (name: string): string => summary.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
@@ -78,5 +78,5 @@ describe('kubeskippy demo', () => {
     expect(out).toMatch(/temporal workflow update execute .*--name approveAction/);
     expect(out).toContain('get healingpolicies,healingactions -A');
     expect(code, out).toBe(0);
-  }, 240_000);
+  }, 300_000);
 });
