@@ -102,9 +102,12 @@ export const AiAnalysisRecord = z.object({
   rootCause: z.string().optional().describe('Root cause it gave.'),
   analysis: z.string().optional().describe('Its analysis.'),
   recommendation: z.string().optional().describe('The action it recommended, or none.'),
+  rationale: z.string().optional().describe('Why it recommended that action, in its words.'),
+  similarIncidents: z.array(z.string()).optional().describe('Past incidents it considered similar.'),
   followed: z.boolean().optional().describe('Whether the recommendation was followed.'),
   reason: z.string().optional().describe('Why it was or was not followed.'),
 });
+export type AiAnalysisRecord = z.infer<typeof AiAnalysisRecord>;
 
 export const HealingActionStatus = z.object({
   phase: ActionPhase.optional().describe('Where the action is in its life.'),

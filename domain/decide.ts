@@ -42,7 +42,7 @@ export interface DecideInput {
   pod: PodSnapshot;
 }
 
-type Step =
+export type Step =
   { ok: true; candidate: Candidate } | { ok: false; reason: RefusalReason; message: string; action: string };
 
 /** Escalate first (from the ladder position on); if nothing further applies, repeat the strongest
@@ -53,7 +53,7 @@ function candidateOrder(length: number, start: number): number[] {
   return [...forward, ...back];
 }
 
-function tryAction(input: DecideInput, action: NormalizedAction, ladderIndex: number): Step {
+export function tryAction(input: DecideInput, action: NormalizedAction, ladderIndex: number): Step {
   const { pod, snapshot, policy } = input;
   const fail = (reason: RefusalReason, message: string): Step => ({
     ok: false,
@@ -105,10 +105,26 @@ function tryAction(input: DecideInput, action: NormalizedAction, ladderIndex: nu
 
 /** Two actions conflict on the same object, or when one changes the workload the other's pod belongs to. */
 export function conflicts(
-  candidate: Pick<Candidate, 'targetKey' | 'subjectKey' | 'onOwner'>,
+  candidate: Pick<Candidate, 'targetKey' | 'subjectKey' | 'onOwner'> & {
+    trigger?: string;
+    podCreatedAtMs?: number;
+  },
   open: OpenAction,
 ): boolean {
   if (open.targetKey === candidate.targetKey) return true;
+  // A restarted pod comes back under a new name. If the same trigger fires on that replacement
+  // while the action that replaced it is still open, the ladder has not learned whether that rung
+  // healed yet: starting the same rung again would only repeat it (and never escalate). Siblings
+  // that existed before the open action are not held back.
+  if (
+    candidate.trigger !== undefined &&
+    open.trigger === candidate.trigger &&
+    open.subjectKey === candidate.subjectKey &&
+    candidate.podCreatedAtMs !== undefined &&
+    candidate.podCreatedAtMs >= open.startedMs
+  ) {
+    return true;
+  }
   return (candidate.onOwner || open.onOwner) && open.subjectKey === candidate.subjectKey;
 }
 
@@ -165,7 +181,9 @@ export function decide(input: DecideInput): Decision {
     );
   }
   const about = { action: candidate.action.name, actionTargetKey: candidate.targetKey };
-  const busy = Object.values(state.open).find((o) => conflicts(candidate, o));
+  const busy = Object.values(state.open).find((o) =>
+    conflicts({ ...candidate, trigger: evaluation.trigger }, o),
+  );
   if (busy)
     return refuse(
       'ActionInProgress',

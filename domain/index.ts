@@ -16,3 +16,7 @@ export * from './safety.js';
 export * from './decide.js';
 export * from './plan.js';
 export * from './verify.js';
+export * from './learning.js';
+export * from './ai-plan.js';
+export * from './ai-context.js';
+export * from './ai-verdict.js';

@@ -3,6 +3,7 @@
 // reports fires and refusals in status, Events and metrics.
 
 import type { PolicyMode } from '../crds/healing-policy.js';
+import type { PlannedAi } from './ai-plan.js';
 import type { TargetResource } from '../crds/healing-action.js';
 import type {
   NormalizedAction,
@@ -112,6 +113,8 @@ export interface PlannedAction {
   /** Restart total of the firing pod at planning, so verification counts only newer restarts. */
   restartBaseline?: { podUid: string; restarts: number };
   startedMs: number;
+  /** When the policy asks for AI analysis: settings, allowed alternatives and evidence. */
+  ai?: PlannedAi;
 }
 
 export interface EvaluatePolicyInput {

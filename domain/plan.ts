@@ -6,6 +6,7 @@
 //   A plan is committed to state at once (open action, budget entry, cooldown, seq), so later fires
 //   in the same evaluation see it: one evaluation can never exceed a limit.
 
+import { planAi } from './ai-plan.js';
 import { actionWorkflowId, healingActionName, triggerTargetKey } from './ids.js';
 import { decide, type Candidate } from './decide.js';
 import type {
@@ -163,7 +164,15 @@ export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult
       refuse(decision.refusal);
       continue;
     }
-    planned.push(commit({ policy, state, fire, pod, candidate: decision.candidate, mode, nowMs }));
+    // The AI's allow-list is computed before the commit, on the state this decision saw.
+    const ai = planAi(
+      { policy, snapshot, state, nowMs, evaluation: ev, pod },
+      {
+        action: decision.candidate.action.name,
+      },
+    );
+    const plan = commit({ policy, state, fire, pod, candidate: decision.candidate, mode, nowMs });
+    planned.push(ai ? { ...plan, ai } : plan);
   }
   state.counters.evaluations += 1;
   state.counters.fires += fires.length;

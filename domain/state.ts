@@ -11,6 +11,7 @@
 
 import type { ActionPhase } from '../crds/healing-action.js';
 import type { PolicyMode } from '../crds/healing-policy.js';
+import { learnOutcome, type Learning } from './learning.js';
 import type { NormalizedPolicy } from './policy-types.js';
 
 /** Start of a `for` window for one (trigger, target). */
@@ -89,6 +90,8 @@ export interface PolicyState {
   /** Subject key → failure streak and hold. */
   subjects: Record<string, SubjectRecord>;
   counters: Counters;
+  /** Success counts per (trigger, action) and per subject; absent in states from older runs. */
+  learning?: Learning;
   lastEvaluatedMs?: number;
 }
 
@@ -167,6 +170,8 @@ export interface ActionOutcome {
   targetKey?: string;
   /** Supplies maxConsecutiveFailures and holdDuration. */
   policy: NormalizedPolicy;
+  /** The action that actually ran, when an AI decision replaced the planned one. */
+  action?: string;
 }
 
 const TERMINAL: readonly ActionPhase[] = ['Succeeded', 'Failed', 'Rejected', 'Skipped', 'DryRun'];
@@ -191,6 +196,13 @@ export function recordActionOutcome(state: PolicyState, outcome: ActionOutcome):
   const next = cloneState(state);
   delete next.open[key];
   next.counters.outcomes[outcome.outcome] = (next.counters.outcomes[outcome.outcome] ?? 0) + 1;
+  next.learning = learnOutcome(next.learning, {
+    trigger: open.trigger,
+    action: outcome.action ?? open.action,
+    subjectKey: open.subjectKey,
+    outcome: outcome.outcome,
+    nowMs: outcome.nowMs,
+  });
   const lk = ladderKey(open.subjectKey, open.trigger);
   if (outcome.outcome === 'Succeeded') {
     delete next.ladders[lk];

@@ -19,6 +19,8 @@ export interface OperatorConfig {
   ollamaHost?: string;
   openaiApiKey?: string;
   openaiBaseUrl?: string;
+  /** Model for AI analysis when a policy names none. */
+  aiModel?: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -75,6 +77,7 @@ export function loadConfig(
     ['ollamaHost', 'OLLAMA_HOST'],
     ['openaiApiKey', 'OPENAI_API_KEY'],
     ['openaiBaseUrl', 'OPENAI_BASE_URL'],
+    ['aiModel', 'KUBESKIPPY_AI_MODEL'],
   ];
   for (const [key, envName] of optional) {
     const v = pick(key, envName);

@@ -1,6 +1,7 @@
 // The composition root: `kubeskippy operator` runs controller and worker together; `worker` and
 // `controller` run one half each, so workers can scale out.
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import type { AiDeps } from '../activities/ai/analyze.js';
 import { createKube, loadKubeConfig } from '../activities/kube/clients.js';
 import type { OperatorConfig } from './config.js';
 import { Controller } from './controller/controller.js';
@@ -53,6 +54,7 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
         temporalUiUrl: config.temporalUiUrl,
         temporalNamespace: config.temporalNamespace,
         ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
+        ai: aiDeps(config),
       },
     });
     workerRunning = true;
@@ -98,6 +100,16 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
       (stopping ??= (async () => {
         for (const stop of stops) await stop();
       })()),
+  };
+}
+
+/** Model endpoints and credentials for the analyzeIncident activity, from configuration only. */
+function aiDeps(config: OperatorConfig): AiDeps {
+  return {
+    ...(config.ollamaHost ? { ollamaHost: config.ollamaHost } : {}),
+    ...(config.openaiApiKey ? { openaiApiKey: config.openaiApiKey } : {}),
+    ...(config.openaiBaseUrl ? { openaiBaseUrl: config.openaiBaseUrl } : {}),
+    ...(config.aiModel ? { defaultModel: config.aiModel } : {}),
   };
 }
 

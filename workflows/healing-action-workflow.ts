@@ -13,6 +13,7 @@ import { checkLiveSafety } from '../domain/live-safety.js';
 import type { PlannedAction } from '../domain/plan-types.js';
 import { podsOfInterest, rfc3339, snapshotRequestFor, toExecutorAction, usageOf } from './action-helpers.js';
 import { ActionRecorder } from './action-recorder.js';
+import { analyzeStep } from './ai-step.js';
 import {
   actionStatusQuery,
   approveActionUpdate,
@@ -28,7 +29,9 @@ export interface HealingActionInput {
 }
 
 export async function healingActionWorkflow(input: HealingActionInput): Promise<HealingActionStatus> {
-  const { planned } = input;
+  // AI analysis first (when the policy asks): it may pick another allowed action, or none.
+  const ai = await analyzeStep(input.planned);
+  const planned = ai?.planned ?? input.planned;
   const rec = new ActionRecorder(planned);
   let decision: ApprovalInput | undefined;
 
@@ -80,6 +83,7 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
         targetKey: planned.targetKey,
         phase,
         reason,
+        action: planned.action.name,
         finishedMs: Date.now(),
       });
     } catch {
@@ -88,7 +92,9 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
     return rec.status;
   };
 
+  if (ai) rec.status.aiAnalysis = ai.record;
   await rec.create();
+  if (ai?.skip) return finish('Skipped', ai.skip.reason, ai.skip.message);
 
   // 1. Safety, on a fresh read of the cluster.
   const safety = async (): Promise<

@@ -8,6 +8,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionPhase, ApprovalRecord, HealingActionStatus } from '../crds/healing-action.js';
 import type { HealingPolicySpec, PolicyMode } from '../crds/healing-policy.js';
+import type { Learning } from '../domain/learning.js';
 import type { Counters } from '../domain/state.js';
 
 // ── Policy workflow ────────────────────────────────────────────────────────────────────────────
@@ -41,6 +42,8 @@ export interface ActionFinished {
   targetKey: string;
   phase: ActionPhase;
   reason?: string;
+  /** The action that ran (an AI decision may have replaced the planned one). */
+  action?: string;
   finishedMs: number;
 }
 export const actionFinishedSignal = defineSignal<[ActionFinished]>('actionFinished');
@@ -74,6 +77,8 @@ export interface PolicyStatusView {
   held: { subjectKey: string; holdUntilMs: number }[];
   actionsInLastHour: number;
   counters: Counters;
+  /** Success counts per (trigger, action) and per subject, from HealingAction outcomes. */
+  learning?: Learning;
   lastRefusals: { trigger: string; targetKey: string; reason: string; message: string }[];
   snapshotErrors: string[];
 }

@@ -113,6 +113,7 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
       nowMs: Date.now(),
       targetKey: done.targetKey,
       policy,
+      ...(done.action ? { action: done.action } : {}),
     });
     wake = true; // a closed action may unblock the next rung of a ladder
   });
@@ -185,6 +186,7 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
       held: heldSubjects(state, now),
       actionsInLastHour: state.starts.filter((t) => t > now - 3_600_000).length,
       counters: state.counters,
+      ...(state.learning ? { learning: state.learning } : {}),
       lastRefusals: last.refusals
         .slice(0, 20)
         .map((r) => ({ trigger: r.trigger, targetKey: r.targetKey, reason: r.reason, message: r.message })),

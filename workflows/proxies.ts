@@ -47,3 +47,15 @@ export function executeActivities(planned: PlannedAction): Activities {
     },
   });
 }
+
+/**
+ * AI analysis: one attempt, bounded by the policy's timeout (the activity aborts itself at the
+ * timeout; this is the backstop). No retry: when the model is down or slow the rule decides, and
+ * the next incident asks again. The result is in history, so a replay never asks the model twice.
+ */
+export function aiActivities(timeoutMs: number): Activities {
+  return proxyActivities<Activities>({
+    startToCloseTimeout: timeoutMs + 5_000,
+    retry: { maximumAttempts: 1 },
+  });
+}

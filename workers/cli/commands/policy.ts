@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { policyWorkflowId } from '../../../domain/ids.js';
+import { successRatesLine } from '../../../domain/learning.js';
 import type { PolicyStatusView } from '../../../workflows/messages.js';
 import { CliError } from '../errors.js';
 import {
@@ -56,6 +57,7 @@ function printStatus(v: PolicyStatusView): string {
     `Active triggers: ${v.activeTriggers.join(', ') || '-'}`,
     `Actions:         ${v.counters.actionsStarted} started, ${v.actionsInLastHour} in the last hour; outcomes ${JSON.stringify(v.counters.outcomes)}`,
     `Refusals:        ${JSON.stringify(v.counters.refusals)}`,
+    `Success rates:   ${successRatesLine(v.learning)}`,
   ];
   if (v.openActions.length) {
     lines.push('Open actions:');
