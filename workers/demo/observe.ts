@@ -36,7 +36,7 @@ export interface PolicyView {
   fires: number;
   actionsStarted: number;
   refusals: Record<string, number>;
-  lastRefusal?: { reason: string; message: string; targetKey: string };
+  lastRefusal?: { trigger: string; reason: string; message: string; targetKey: string };
 }
 
 /** Refusals that happen all the time and tell nothing: an action already open, a cooldown. */

@@ -84,7 +84,9 @@ export function judge(
             { status: 'passed', outcome: `refused ${Math.max(refusals, 1)}× (Protected), untouched` },
             skipped,
           ),
-          fired: skipped ? firedText(skipped) : 'trigger fired',
+          fired: skipped
+            ? firedText(skipped)
+            : `${policy?.lastRefusal?.trigger ?? 'trigger'} on ${policy?.lastRefusal?.targetKey ?? '?'}`,
           done: `nothing: ${why}`,
         };
       }
@@ -164,19 +166,19 @@ export function doneText(a: HealingAction): string {
       const first = cs[0]!;
       if (type === 'scale') return `${verb} ${ref} ${first.oldValue ?? '?'} → ${first.newValue ?? '?'}`;
       if (type === 'patch') {
-        const fields = cs.map(
-          (c) =>
-            (c.field ?? '')
-              .split(/[/.[]/)
-              .filter(Boolean)
-              .at(-1)
-              ?.replace(/[\]~1]/g, '') ?? '',
-        );
+        const fields = cs.map((c) => leaf(c.field ?? ''));
         return `${verb} ${ref} (${fields.join(', ')})`;
       }
       return `${verb} ${ref}`;
     })
     .join('; ');
+}
+
+/** "/spec/…/annotations/sim.kubeskippy.io~1behavior" → "sim.kubeskippy.io/behavior"; "a.b[key]" → "key". */
+function leaf(field: string): string {
+  const bracket = /\[([^\]]+)\]$/.exec(field);
+  if (bracket) return bracket[1]!;
+  return (field.split('/').filter(Boolean).at(-1) ?? field).replace(/~1/g, '/').replace(/~0/g, '~');
 }
 
 const roundText = (v: string): string => (/^-?\d+\.\d{2,}$/.test(v) ? Number(v).toFixed(1) : v);
