@@ -110,6 +110,9 @@ export async function patchObject(
       return { outcome: 'target-gone', message: `${ref} no longer exists; nothing was done`, changes: [] };
     throw toFailure(err, `read ${ref}`);
   }
+  if (input.target.uid && before.metadata?.uid !== input.target.uid) {
+    return { outcome: 'target-gone', message: `${ref} was replaced; nothing was done`, changes: [] };
+  }
   if (before.metadata?.annotations?.[LAST_ACTION_ANNOTATION] === input.actionId) {
     return { outcome: 'already-applied', message: `${ref} was already patched by this action`, changes: [] };
   }

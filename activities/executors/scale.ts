@@ -58,6 +58,9 @@ export async function scaleWorkload(
       return { outcome: 'target-gone', message: `${ref} no longer exists; nothing was done`, changes: [] };
     throw toFailure(err, `read ${ref}`);
   }
+  if (input.target.uid && before.metadata?.uid !== input.target.uid) {
+    return { outcome: 'target-gone', message: `${ref} was replaced; nothing was done`, changes: [] };
+  }
   const annotations = (before.metadata?.annotations ?? {}) as Record<string, string>;
   const current = Number(before.spec?.replicas ?? 1);
   if (annotations[LAST_ACTION_ANNOTATION] === input.actionId) {
