@@ -2,6 +2,7 @@
 // (found again, not duplicated, by a retried activity) and Events that a retry does not repeat.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createActivities } from '../../activities/index.js';
 import type { EnsureActionRecordInput } from '../../activities/records.js';
 import { emitEvent, ensureActionRecord } from '../../activities/records.js';
 import { EVENTS, HEALING_ACTIONS, startActivitySim, type ActivitySim } from '../support/activities-sim.js';
@@ -60,7 +61,12 @@ describe('HealingAction records', () => {
       workflowExecution: { workflowId: 'action/memory-leak/web-1', runId: 'run-7' },
     });
 
-    await activity.run(env.activities.recordAction, record(ns, 'ha-1'));
+    const raw = createActivities({
+      kube: env.kube,
+      temporalUiUrl: 'http://ui.test',
+      temporalNamespace: 'default',
+    });
+    await activity.run(raw.recordAction, record(ns, 'ha-1'));
     await env.activities.updateActionStatus({
       name: 'ha-1',
       namespace: ns,

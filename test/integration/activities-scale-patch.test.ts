@@ -126,6 +126,18 @@ describe('scale', () => {
     expect(env.get(STATEFULSETS, ns, 'db')?.spec?.replicas).toBe(2);
   });
 
+  it('reports target-gone and scales nothing when the workload was recreated (uid changed)', async () => {
+    const ns = env.namespace();
+    const original = web(ns, 2);
+    env.sim.store.delete(DEPLOYMENTS, ns, 'web', {});
+    const recreated = web(ns, 2);
+
+    const result = await env.activities.executeAction(input(refOf(original), scale('up', 2)));
+
+    expect(result.outcome).toBe('target-gone');
+    expect(written(env.get(DEPLOYMENTS, ns, 'web'))).toEqual(written(recreated));
+  });
+
   it('reports target-gone for a workload that no longer exists', async () => {
     const ns = env.namespace();
     const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'none' };
@@ -287,6 +299,18 @@ describe('patch', () => {
 
     expect(result.outcome).toBe('applied');
     expect(env.get(STATEFULSETS, ns, 'db')?.spec.template.metadata.labels).toMatchObject({ tier: 'gold' });
+  });
+
+  it('reports target-gone and patches nothing when the workload was recreated (uid changed)', async () => {
+    const ns = env.namespace();
+    const original = withEnv(ns);
+    env.sim.store.delete(DEPLOYMENTS, ns, 'app', {});
+    const recreated = withEnv(ns);
+
+    const result = await env.activities.executeAction(input(refOf(original), envPatch));
+
+    expect(result.outcome).toBe('target-gone');
+    expect(written(env.get(DEPLOYMENTS, ns, 'app'))).toEqual(written(recreated));
   });
 
   it('a retry of the same action is already-applied and patches once', async () => {

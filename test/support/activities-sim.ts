@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { MockActivityEnvironment } from '@temporalio/testing';
 import { parseAllDocuments } from 'yaml';
 import { createActivities } from '../../activities/index.js';
 import { createKube, loadKubeConfig, type Kube } from '../../activities/kube/clients.js';
@@ -25,7 +26,7 @@ export const HEALING_ACTIONS = 'kubeskippy.io/v1alpha1/healingactions';
 export interface ActivitySim {
   sim: SimHandle;
   kube: Kube;
-  activities: ReturnType<typeof createActivities>;
+  activities: Activities;
   /** A fresh namespace, so tests in one file do not see each other's objects. */
   namespace(): string;
   /** Creates or updates objects through the store (as `kubectl apply` would). */
@@ -50,7 +51,9 @@ export async function startActivitySim(opts: { timeScale?: number } = {}): Promi
   return {
     sim,
     kube,
-    activities: createActivities({ kube, temporalUiUrl: 'http://ui.test', temporalNamespace: 'default' }),
+    activities: inActivityContext(
+      createActivities({ kube, temporalUiUrl: 'http://ui.test', temporalNamespace: 'default' }),
+    ),
     namespace: () => {
       const name = `a-${randomUUID().slice(0, 8)}`;
       sim.store.create('core/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name } });
@@ -81,6 +84,23 @@ export async function startActivitySim(opts: { timeScale?: number } = {}): Promi
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+type Activities = ReturnType<typeof createActivities>;
+
+/** Each activity runs in a mock activity Context (for its logger and info), as a worker would run it. */
+function inActivityContext(activities: Activities): Activities {
+  const quiet = (): void => undefined;
+  const context = new MockActivityEnvironment(
+    { workflowExecution: { workflowId: 'activities-test', runId: 'run-1' } },
+    { logger: { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet } },
+  );
+  return Object.fromEntries(
+    Object.entries(activities).map(([name, fn]) => [
+      name,
+      (...args: unknown[]) => context.run(fn as (...a: unknown[]) => Promise<unknown>, ...args),
+    ]),
+  ) as Activities;
 }
 
 export const refOf = (o: KObject): ObjectRef => ({
