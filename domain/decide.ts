@@ -181,9 +181,11 @@ export function decide(input: DecideInput): Decision {
     );
   }
   const about = { action: candidate.action.name, actionTargetKey: candidate.targetKey };
-  const busy = Object.values(state.open).find((o) =>
-    conflicts({ ...candidate, trigger: evaluation.trigger }, o),
-  );
+  const fired = {
+    trigger: evaluation.trigger,
+    ...(pod.createdAtMs !== undefined ? { podCreatedAtMs: pod.createdAtMs } : {}),
+  };
+  const busy = Object.values(state.open).find((o) => conflicts({ ...candidate, ...fired }, o));
   if (busy)
     return refuse(
       'ActionInProgress',

@@ -3,6 +3,7 @@ import { evaluatePolicy } from '../../domain/plan.js';
 import { initialState, setModeOverride } from '../../domain/state.js';
 import { Driver, plannedOn, reasons } from '../fixtures/domain-run.js';
 import {
+  createdAt,
   hpa,
   memoryTrigger,
   ownedBy,
@@ -323,5 +324,26 @@ describe('priority and escalation', () => {
       actions: [restartAction({ triggers: ['other'] })],
     });
     expect(reasons(new Driver(p).tick(snapshot(T0, [leaking('a')])))).toEqual(['NoAction']);
+  });
+});
+
+describe('a replacement pod while its predecessor’s action is open', () => {
+  it('waits (ActionInProgress) instead of repeating the same rung; siblings that existed before still act', () => {
+    const p = policy({ safetyRules: { maxConcurrentActions: 5, minReadyReplicas: 0 } });
+    const d = new Driver(p);
+    const first = d.tick(snapshot(T0, [leaking('a'), pod('b'), pod('c')]));
+    expect(plannedOn(first)).toEqual(['restart@demo/Pod/a']);
+    // "a" was evicted; its replacement "a2" leaks too, and the sibling "b" starts leaking.
+    const later = d.tick(
+      snapshot(T0 + MIN, [pod('a2', withMemory(0.9), createdAt(T0 + 30_000)), leaking('b'), pod('c')]),
+    );
+    expect(plannedOn(later)).toEqual(['restart@demo/Pod/b']);
+    expect(later.refusals.find((r) => r.targetKey === 'demo/Pod/a2')?.reason).toBe('ActionInProgress');
+    // Once the first action reports, the replacement is judged on its own.
+    d.outcome(first.planned[0]!.workflowId, 'Failed', T0 + 2 * MIN);
+    const after = d.tick(
+      snapshot(T0 + 3 * MIN, [pod('a2', withMemory(0.9), createdAt(T0 + 30_000)), pod('b2'), pod('c')]),
+    );
+    expect(plannedOn(after)).toEqual(['restart@demo/Pod/a2']);
   });
 });
