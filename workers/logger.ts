@@ -1,7 +1,7 @@
 // Structured JSON logs (pino). Every line carries its component, and the callers bind policy,
 // target and workflow id where they have them. Temporal's own logs (worker, workflow `log`) are
 // routed into the same logger, so one stream tells the whole story.
-import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, type LogLevel } from '@temporalio/worker';
 import { pino, type Logger } from 'pino';
 
 export type { Logger } from 'pino';
@@ -35,8 +35,10 @@ export function installTemporalRuntime(logger: Logger, opts: { sdkMetricsAddress
   });
   Runtime.install({
     logger: temporalLogger,
-    ...(opts.sdkMetricsAddress
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: opts.sdkMetricsAddress } } } }
-      : {}),
+    // The SDK core (Rust) logs too; forward its warnings into the same stream instead of stderr.
+    telemetryOptions: {
+      logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(opts.sdkMetricsAddress ? { metrics: { prometheus: { bindAddress: opts.sdkMetricsAddress } } } : {}),
+    },
   });
 }

@@ -9,6 +9,7 @@ import {
   condition,
   continueAsNew,
   isCancellation,
+  patched,
   log,
   ParentClosePolicy,
   setHandler,
@@ -56,6 +57,18 @@ export interface PolicyWorkflowInput {
   maxHistoryLength?: number;
 }
 
+/**
+ * A new chain of runs (first start, or a restart after the CR was re-applied or the workflow was
+ * terminated) must not reuse the action ids of an earlier chain, or its children would collide with
+ * closed workflows of the same id. Sequence numbers start at the run's start time (epoch ms); later
+ * runs of the chain carry `seq` in their state. Patched, so histories recorded before still replay.
+ */
+function firstState(): PolicyState {
+  const state = initialState();
+  if (patched('action-seq-from-start-time')) state.seq = workflowInfo().startTime.getTime();
+  return state;
+}
+
 /** Backstop when the server never suggests continue-as-new. */
 const DEFAULT_MAX_HISTORY = 10_000;
 
@@ -68,7 +81,7 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
     ...(ref.generation !== undefined ? { generation: ref.generation } : {}),
   });
   let policy: NormalizedPolicy = normalizePolicy(ref.spec, meta());
-  let state: PolicyState = input.state ?? initialState();
+  let state: PolicyState = input.state ?? firstState();
   let wake = true; // the first evaluation runs at once
   let last = {
     activeTriggers: [] as string[],

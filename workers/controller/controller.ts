@@ -59,6 +59,7 @@ export class Controller {
   private informers: Informer<KubernetesObject>[] = [];
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  private mirroring: Promise<void> | undefined;
   private readonly log: Logger;
   /** Becomes true after both informers listed once: what /readyz reports. */
   ready = false;
@@ -103,12 +104,16 @@ export class Controller {
     }
     await Promise.all(this.informers.map((i) => i.start()));
     this.ready = true;
-    this.timer = setInterval(() => void this.mirrorAll(), this.opts.statusIntervalMs ?? 5000);
+    this.timer = setInterval(() => {
+      // One mirror pass at a time; stop() waits for the one in flight before connections close.
+      this.mirroring ??= this.mirrorAll().finally(() => (this.mirroring = undefined));
+    }, this.opts.statusIntervalMs ?? 5000);
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    await this.mirroring?.catch(() => undefined);
     await Promise.all(this.informers.map((i) => i.stop()));
   }
 
