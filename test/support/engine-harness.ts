@@ -76,6 +76,8 @@ export interface EngineOptions {
   operator?: boolean;
   /** Another Temporal server (e.g. one from startDedicatedServer); default the shared one. */
   temporal?: TestTemporal;
+  /** Model endpoints for AI analysis (flags of loadConfig), e.g. a fake model server's URL. */
+  ai?: { ollamaHost?: string; openaiBaseUrl?: string; openaiApiKey?: string };
 }
 
 export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
@@ -104,6 +106,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
       taskQueue: uniqueTaskQueue('engine'),
       metricsPort: 0,
       logLevel: 'warn',
+      ...opts.ai,
     },
     {},
   );
