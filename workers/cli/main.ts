@@ -6,6 +6,10 @@ import { registerOperatorCommands } from './commands/operator.js';
 import { registerPolicyCommands } from './commands/policy.js';
 import { registerActionCommands } from './commands/action.js';
 import { registerSimCommand } from './commands/sim.js';
+import { registerReplayCommand } from './commands/replay.js';
+import { registerIncidentCommands } from './commands/incident.js';
+import { registerRecordCommand } from './commands/record.js';
+import { registerBacktestCommand } from './commands/backtest.js';
 
 const program = new Command()
   .name('kubeskippy')
@@ -19,6 +23,10 @@ registerOperatorCommands(program);
 registerPolicyCommands(program);
 registerActionCommands(program);
 registerSimCommand(program);
+registerReplayCommand(program);
+registerIncidentCommands(program);
+registerRecordCommand(program);
+registerBacktestCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -2,7 +2,7 @@
 // --output json`, the Web UI or `kubeskippy incident export` write it), an export directory, or
 // the Temporal server.
 import { readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import { historyFromJson, type History } from './history-json.js';
 
@@ -39,7 +39,7 @@ export async function loadHistoryFile(path: string): Promise<LoadedHistory> {
   return {
     history,
     // The history itself does not carry the workflow id; replay only uses it in messages.
-    workflowId: manifest.workflowId ?? `replay of ${file}`,
+    workflowId: manifest.workflowId ?? basename(file),
     ...(manifest.runId ? { runId: manifest.runId } : {}),
     source: file,
   };

@@ -1,0 +1,189 @@
+// The backtest: the pure policy evaluation run over a recorded timeline, with the timeline's own
+// clock (each snapshot's observedAtMs is "now"). No server, no cluster, no actions.
+//
+//   for each timeline entry, oldest first:
+//     error line            ─▶ nothing evaluated (as in the workflow: windows neither start nor reset)
+//     snapshot at t         ─▶ close the assumed-finished actions due by t (recordActionOutcome)
+//                           ─▶ evaluatePolicy(policy, snapshot, state, t) ─▶ rows
+//
+// Nothing really runs, so how an open action closes is an assumption, stated in every report:
+// each planned action ends with `outcome` (default Succeeded) `closeAfterMs` after it started
+// (default: the policy's verification delay, i.e. the earliest a real one could end), and the
+// close is applied before the first evaluation at or after that time. The live workflow also
+// re-evaluates at once when an action closes; the backtest waits for the next snapshot.
+import { formatDuration } from '../../domain/duration.js';
+import { targetKey } from '../../domain/ids.js';
+import { evaluatePolicy } from '../../domain/plan.js';
+import { initialState, recordActionOutcome, type PolicyState } from '../../domain/state.js';
+import type { PolicyFile } from './policy-file.js';
+import { entryTime, type Timeline } from './timeline.js';
+
+export type AssumedOutcome = 'Succeeded' | 'Failed';
+
+export interface BacktestAssumption {
+  outcome: AssumedOutcome;
+  closeAfterMs: number;
+  /** The assumption in words, for the report. */
+  text: string;
+}
+
+export type RowKind = 'action' | 'refused' | 'pending' | 'closed' | 'no-snapshot';
+
+export interface BacktestRow {
+  atMs: number;
+  kind: RowKind;
+  trigger?: string;
+  /** The pod the trigger fired on. */
+  targetKey?: string;
+  action?: string;
+  /** The object the action changes (or would change). */
+  actionTargetKey?: string;
+  reason?: string;
+  message: string;
+  workflowId?: string;
+  /** Identical refusals in consecutive evaluations are one row: how many, and the last time. */
+  count?: number;
+  untilMs?: number;
+}
+
+export interface BacktestReport {
+  policy: string;
+  file: string;
+  mode: string;
+  assumption: string;
+  rows: BacktestRow[];
+  summary: {
+    evaluations: number;
+    fires: number;
+    actions: number;
+    refusals: Record<string, number>;
+    firstActionMs?: number;
+  };
+}
+
+export function assumption(
+  policy: PolicyFile,
+  opts: { outcome?: AssumedOutcome; closeAfterMs?: number } = {},
+): BacktestAssumption {
+  const outcome = opts.outcome ?? 'Succeeded';
+  const v = policy.policy.verification;
+  const closeAfterMs = opts.closeAfterMs ?? (v.enabled ? v.delayMs : 0);
+  const why = opts.closeAfterMs !== undefined ? '--action-duration' : 'the verification delay';
+  return {
+    outcome,
+    closeAfterMs,
+    text:
+      `each planned action is assumed to end ${outcome} ${formatDuration(closeAfterMs)} after it starts ` +
+      `(${why}); it closes before the first evaluation at or after that time`,
+  };
+}
+
+export function backtest(
+  policy: PolicyFile,
+  timeline: Timeline,
+  assumed: BacktestAssumption,
+): BacktestReport {
+  const p = policy.policy;
+  let state: PolicyState = initialState();
+  const rows: BacktestRow[] = [];
+  const closes: { workflowId: string; targetKey: string; atMs: number; action: string }[] = [];
+  const lastRefusal = new Map<string, { row: BacktestRow; evaluation: number }>();
+  let pending = new Set<string>();
+  let evaluation = 0;
+  const summary: BacktestReport['summary'] = { evaluations: 0, fires: 0, actions: 0, refusals: {} };
+
+  for (const entry of timeline.entries) {
+    const now = entryTime(entry);
+    if (entry.kind === 'error') {
+      rows.push({ atMs: now, kind: 'no-snapshot', message: `collection failed: ${entry.message}` });
+      continue;
+    }
+    closes.sort((a, b) => a.atMs - b.atMs);
+    while (closes.length && closes[0]!.atMs <= now) {
+      const c = closes.shift()!;
+      state = recordActionOutcome(state, { ...c, outcome: assumed.outcome, nowMs: c.atMs, policy: p });
+      rows.push({
+        atMs: c.atMs,
+        kind: 'closed',
+        action: c.action,
+        actionTargetKey: c.targetKey,
+        reason: assumed.outcome,
+        message: `assumed ${assumed.outcome}`,
+        workflowId: c.workflowId,
+      });
+    }
+    const result = evaluatePolicy({ policy: p, snapshot: entry.snapshot, state, nowMs: now });
+    state = result.state;
+    evaluation += 1;
+    summary.fires += result.fires.length;
+    const nextPending = new Set<string>();
+    for (const ev of result.evaluations) {
+      if (!ev.holds || ev.fired) continue;
+      const key = `${ev.trigger}|${ev.targetKey}`;
+      nextPending.add(key);
+      if (pending.has(key)) continue; // one row per episode, when the window starts holding
+      rows.push({
+        atMs: now,
+        kind: 'pending',
+        trigger: ev.trigger,
+        targetKey: ev.targetKey,
+        reason: 'WindowNotYetHeld',
+        message: `${ev.reason}; fires once it has held for ${formatDuration(ev.forMs)}`,
+      });
+    }
+    pending = nextPending;
+    for (const a of result.planned) {
+      summary.actions += 1;
+      summary.firstActionMs ??= now;
+      rows.push({
+        atMs: now,
+        kind: 'action',
+        trigger: a.trigger.name,
+        targetKey: targetKey(a.firingPod),
+        action: a.action.name,
+        actionTargetKey: a.targetKey,
+        message: `${a.trigger.reason}${a.dryRun ? ' (dry run)' : ''}${a.requiresApproval ? ' (waits for approval)' : ''}`,
+        workflowId: a.workflowId,
+      });
+      closes.push({
+        workflowId: a.workflowId,
+        targetKey: a.targetKey,
+        atMs: now + assumed.closeAfterMs,
+        action: a.action.name,
+      });
+    }
+    for (const r of result.refusals) {
+      summary.refusals[r.reason] = (summary.refusals[r.reason] ?? 0) + 1;
+      const key = `${r.trigger}|${r.targetKey}|${r.reason}|${r.action ?? ''}`;
+      const last = lastRefusal.get(key);
+      if (last && last.evaluation === evaluation - 1) {
+        last.row.count = (last.row.count ?? 1) + 1;
+        last.row.untilMs = now;
+        last.evaluation = evaluation;
+        continue;
+      }
+      const row: BacktestRow = {
+        atMs: now,
+        kind: 'refused',
+        trigger: r.trigger,
+        targetKey: r.targetKey,
+        ...(r.action ? { action: r.action } : {}),
+        ...(r.actionTargetKey ? { actionTargetKey: r.actionTargetKey } : {}),
+        reason: r.reason,
+        message: r.message,
+      };
+      rows.push(row);
+      lastRefusal.set(key, { row, evaluation });
+    }
+  }
+  summary.evaluations = evaluation;
+  rows.sort((a, b) => a.atMs - b.atMs);
+  return {
+    policy: `${policy.namespace}/${policy.name}`,
+    file: policy.file,
+    mode: p.mode,
+    assumption: assumed.text,
+    rows,
+    summary,
+  };
+}

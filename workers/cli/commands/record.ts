@@ -1,0 +1,96 @@
+// `kubeskippy record --kubeconfig PATH --policy FILE --out FILE [--for 10m] [--interval 5s]`:
+// what the policy workflow would see, as a timeline for `kubeskippy backtest`.
+import type { Command } from 'commander';
+import { createKube, loadKubeConfig } from '../../../activities/kube/clients.js';
+import { formatDuration, parseDuration } from '../../../domain/duration.js';
+import { ConfigError, loadConfig } from '../../config.js';
+import { PolicyFileError, readPolicyFile, type PolicyFile } from '../../backtest/policy-file.js';
+import { recordTimeline } from '../../backtest/recorder.js';
+import { CliError } from '../errors.js';
+
+interface RecordFlags {
+  kubeconfig?: string;
+  policy?: string;
+  out?: string;
+  for: string;
+  interval?: string;
+  prometheusUrl?: string;
+}
+
+function duration(flag: string, text: string): number {
+  try {
+    const ms = parseDuration(text);
+    if (ms <= 0) throw new Error('must be more than 0');
+    return ms;
+  } catch (err) {
+    throw new CliError(`${flag}: ${(err as Error).message}`);
+  }
+}
+
+export function registerRecordCommand(program: Command): void {
+  program
+    .command('record')
+    .description(
+      "Record the snapshots a policy's workflow would see, as a timeline for `kubeskippy backtest`",
+    )
+    .option(
+      '--kubeconfig <path>',
+      'cluster to read (env KUBECONFIG; default in-cluster, else ~/.kube/config)',
+    )
+    .option('--policy <file>', 'the HealingPolicy whose selector and triggers define what to collect')
+    .option('--out <file>', 'the JSON-lines timeline to write')
+    .option('--for <duration>', 'how long to record (Ctrl-C stops early)', '10m')
+    .option('--interval <duration>', "time between collections (default: the policy's evaluationInterval)")
+    .option('--prometheus-url <url>', 'Prometheus for PromQL triggers (env KUBESKIPPY_PROMETHEUS_URL)')
+    .action(async (flags: RecordFlags) => {
+      if (!flags.policy) throw new CliError('--policy FILE is required');
+      if (!flags.out) throw new CliError('--out FILE is required');
+      const forMs = duration('--for', flags.for);
+      const intervalMs = flags.interval !== undefined ? duration('--interval', flags.interval) : undefined;
+      let config;
+      let policy: PolicyFile;
+      try {
+        config = loadConfig({
+          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+          ...(flags.prometheusUrl ? { prometheusUrl: flags.prometheusUrl } : {}),
+        });
+        policy = await readPolicyFile(flags.policy);
+      } catch (err) {
+        if (err instanceof ConfigError) throw new CliError(err.message);
+        if (err instanceof PolicyFileError) throw new CliError(`--policy ${err.message}`);
+        throw err;
+      }
+      let kube;
+      try {
+        kube = createKube(loadKubeConfig(config.kubeconfig));
+      } catch (err) {
+        throw new CliError(`--kubeconfig: ${(err as Error).message}`);
+      }
+      const stop = new AbortController();
+      const onSignal = (): void => stop.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const every = formatDuration(intervalMs ?? policy.policy.evaluationIntervalMs);
+      process.stderr.write(
+        `recording ${policy.namespace}/${policy.name} every ${every} for ${flags.for} into ${flags.out}…\n`,
+      );
+      const result = await recordTimeline({
+        kube,
+        policy,
+        out: flags.out,
+        durationMs: forMs,
+        ...(intervalMs !== undefined ? { intervalMs } : {}),
+        ...(config.prometheusUrl ? { collect: { prometheusUrl: config.prometheusUrl } } : {}),
+        signal: stop.signal,
+        onEntry: (e) => {
+          if (e.kind === 'error') process.stderr.write(`collection failed: ${e.message}\n`);
+        },
+      });
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      process.stdout.write(
+        `recorded ${result.snapshots} snapshots (${result.errors} failed collections) into ${flags.out}\n`,
+      );
+      if (result.snapshots === 0) process.exitCode = 1;
+    });
+}
