@@ -41,6 +41,8 @@ export interface BacktestRow {
   reason?: string;
   message: string;
   workflowId?: string;
+  /** For actions: when the trigger's window started holding on the target. */
+  firstTrueMs?: number;
   /** Identical refusals in consecutive evaluations are one row: how many, and the last time. */
   count?: number;
   untilMs?: number;
@@ -144,6 +146,7 @@ export function backtest(
         actionTargetKey: a.targetKey,
         message: `${a.trigger.reason}${a.dryRun ? ' (dry run)' : ''}${a.requiresApproval ? ' (waits for approval)' : ''}`,
         workflowId: a.workflowId,
+        firstTrueMs: a.trigger.firstTrueMs,
       });
       closes.push({
         workflowId: a.workflowId,
