@@ -39,28 +39,33 @@ function policy(namespace: string): KObject {
 }
 
 describe('memory leak', () => {
-  it('restarts the leaking pod after the window held, and the replacement comes back low', async () => {
-    engine.apply([...(await engine.manifests('demo/apps/memory-leak-app.yaml')), policy(engine.namespace)]);
-    const done = await eventually(
-      'a Succeeded HealingAction',
-      () => engine.actions().find((a) => a.status?.phase === 'Succeeded'),
-      90_000,
-    );
-    const trigger = done.spec.trigger!;
-    expect(Number(trigger.observedValue)).toBeGreaterThan(85);
-    // The `for` window: fired at least 4s after the value first crossed 85%.
-    expect(Date.parse(trigger.firedAt!) - Date.parse(trigger.firstTrueTime!)).toBeGreaterThanOrEqual(4000);
-    expect(done.spec.targetResource.kind).toBe('Pod');
-    // The evicted pod is gone and a replacement of the same Deployment is running low.
-    const pods = engine.sim.store.list('core/v1/pods', { namespace: engine.namespace });
-    expect(
-      pods.some((p) => p.metadata.uid === done.spec.targetResource.uid && !p.metadata.deletionTimestamp),
-    ).toBe(false);
-    const percent = (text: string | undefined): number => Number(/\((\d+)%\)/.exec(text ?? '')?.[1]);
-    expect(percent(done.status!.result!.before!.memory)).toBeGreaterThan(85);
-    expect(percent(done.status!.result!.after!.memory)).toBeLessThan(35); // ~19-25% of the limit again
-    expect(done.status!.workflowUrl).toContain(encodeURIComponent(done.status!.workflowId!));
-  });
+  // The leak needs ~50 s to pass 85% at time scale 0.4, then the window, eviction and verification.
+  it(
+    'restarts the leaking pod after the window held, and the replacement comes back low',
+    { timeout: 180_000 },
+    async () => {
+      engine.apply([...(await engine.manifests('demo/apps/memory-leak-app.yaml')), policy(engine.namespace)]);
+      const done = await eventually(
+        'a Succeeded HealingAction',
+        () => engine.actions().find((a) => a.status?.phase === 'Succeeded'),
+        150_000,
+      );
+      const trigger = done.spec.trigger!;
+      expect(Number(trigger.observedValue)).toBeGreaterThan(85);
+      // The `for` window: fired at least 4s after the value first crossed 85%.
+      expect(Date.parse(trigger.firedAt!) - Date.parse(trigger.firstTrueTime!)).toBeGreaterThanOrEqual(4000);
+      expect(done.spec.targetResource.kind).toBe('Pod');
+      // The evicted pod is gone and a replacement of the same Deployment is running low.
+      const pods = engine.sim.store.list('core/v1/pods', { namespace: engine.namespace });
+      expect(
+        pods.some((p) => p.metadata.uid === done.spec.targetResource.uid && !p.metadata.deletionTimestamp),
+      ).toBe(false);
+      const percent = (text: string | undefined): number => Number(/\((\d+)%\)/.exec(text ?? '')?.[1]);
+      expect(percent(done.status!.result!.before!.memory)).toBeGreaterThan(85);
+      expect(percent(done.status!.result!.after!.memory)).toBeLessThan(35); // ~19-25% of the limit again
+      expect(done.status!.workflowUrl).toContain(encodeURIComponent(done.status!.workflowId!));
+    },
+  );
 
   it('mirrors the workflow into the policy status', async () => {
     const status = await eventually(
