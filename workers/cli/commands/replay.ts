@@ -2,7 +2,7 @@
 // made the same decisions? Exit 0 same, 3 different (a determinism difference), 1 when replay
 // could not run, 2 for bad input.
 import type { Command } from 'commander';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
 import { fetchHistory, loadHistoryFile, type LoadedHistory } from '../../replay/load.js';
 import { bundleWorkflows, replayHistory } from '../../replay/replay.js';
 import { CliError } from '../errors.js';
@@ -52,7 +52,13 @@ export function registerReplayCommand(program: Command): void {
       if (!flags.workflowId === !flags.history)
         throw new CliError('give exactly one of --workflow-id (from the server) or --history FILE');
       if (flags.runId && !flags.workflowId) throw new CliError('--run-id needs --workflow-id');
-      Runtime.install({ logger: new DefaultLogger('ERROR') });
+      // The core logs the difference as a WARN of its own; the verdict below says it in words.
+      Runtime.install({
+        logger: new DefaultLogger('ERROR'),
+        telemetryOptions: {
+          logging: { forward: {}, filter: makeTelemetryFilterString({ core: 'ERROR' }) },
+        },
+      });
       const loaded = await load(flags);
       process.stderr.write(`replaying ${loaded.source} against the installed workflow code…\n`);
       const verdict = await replayHistory({ ...loaded, bundle: await bundleWorkflows() });
