@@ -118,7 +118,7 @@ describe('protected resources', () => {
 });
 
 describe('PodDisruptionBudget', () => {
-  it('with no disruption allowed blocks the eviction until it allows one', async () => {
+  it('with no disruption allowed blocks the eviction until it allows one', { timeout: 180_000 }, async () => {
     engine.apply([
       deployment('budgeted', { replicas: 2 }),
       pdb('budgeted', { app: 'budgeted' }, { minAvailable: 2 }),
@@ -130,7 +130,8 @@ describe('PodDisruptionBudget', () => {
         triggers: [alwaysTrue('busy', { cooldownPeriod: '10m' })],
         actions: [evict],
         safetyRules: { maxActionsPerHour: 1 },
-        verification: { delay: '1s', timeout: '20s', interval: '1s', requireTriggerCleared: false },
+        // Generous: the replacement must be scheduled, started and Ready on a possibly busy machine.
+        verification: { delay: '1s', timeout: '60s', interval: '1s', requireTriggerCleared: false },
       }),
     ]);
     await eventually(
@@ -147,7 +148,7 @@ describe('PodDisruptionBudget', () => {
     const done = await eventually(
       () => `the eviction to finish: ${describeActions(engine, 'budgeted')}`,
       () => actionsOf(engine, 'budgeted').find((a) => a.status?.completionTime),
-      30_000,
+      90_000,
     );
     expect(done.status, JSON.stringify(done.status)).toMatchObject({ phase: 'Succeeded' });
     const after = uidsOf('budgeted');
