@@ -45,6 +45,16 @@ export async function temporalClient(flags: TemporalFlags): Promise<Client> {
   }
 }
 
+/** Runs `fn` with a connected client and always closes the connection. */
+export async function withClient<T>(flags: TemporalFlags, fn: (client: Client) => Promise<T>): Promise<T> {
+  const client = await temporalClient(flags);
+  try {
+    return await fn(client);
+  } finally {
+    await client.connection.close();
+  }
+}
+
 /** `<namespace>/<name>`, as kubectl prints it. */
 export function parseRef(text: string, what: string): { namespace: string; name: string } {
   const m = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/([a-z0-9]([-a-z0-9.]*[a-z0-9])?)$/.exec(text);

@@ -11,19 +11,10 @@ import {
   outputFormat,
   parseRef,
   table,
-  temporalClient,
+  withClient,
   withTemporalFlags,
   type TemporalFlags,
 } from '../temporal-flags.js';
-
-async function withClient<T>(flags: TemporalFlags, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = await temporalClient(flags);
-  try {
-    return await fn(client);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 async function listActions(
   client: Client,

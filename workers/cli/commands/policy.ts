@@ -12,21 +12,12 @@ import {
   outputFormat,
   parseRef,
   table,
-  temporalClient,
+  withClient,
   withTemporalFlags,
   type TemporalFlags,
 } from '../temporal-flags.js';
 
 const MODES = ['monitor', 'dryrun', 'automatic', 'manual'];
-
-async function withClient<T>(flags: TemporalFlags, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = await temporalClient(flags);
-  try {
-    return await fn(client);
-  } finally {
-    await client.connection.close();
-  }
-}
 
 async function policyHandle(
   client: Client,
