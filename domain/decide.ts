@@ -121,7 +121,7 @@ export function conflicts(
     open.trigger === candidate.trigger &&
     open.subjectKey === candidate.subjectKey &&
     candidate.podCreatedAtMs !== undefined &&
-    candidate.podCreatedAtMs >= open.startedMs
+    candidate.podCreatedAtMs >= Math.floor(open.startedMs / 1000) * 1000 // creation times are whole seconds
   ) {
     return true;
   }

@@ -17,6 +17,14 @@ import { sampleTrigger } from './samples.js';
 import type { ClusterSnapshot, PodSnapshot } from './snapshot.js';
 import { findWorkload, refKey } from './targets.js';
 
+/**
+ * Kubernetes creation timestamps have whole-second precision: a replacement created 300 ms after
+ * the action started, in the same second, carries a timestamp *before* it. Compare by the second.
+ */
+export function wholeSecond(ms: number): number {
+  return Math.floor(ms / 1000) * 1000;
+}
+
 export type HealedReason =
   | 'Healed'
   | 'VerificationDisabled'
@@ -67,7 +75,7 @@ function candidatesForPod(input: AssessHealedInput): PodSnapshot[] {
     (p) =>
       p.ref.uid !== action.target.uid &&
       p.createdAtMs !== undefined &&
-      p.createdAtMs >= action.startedMs &&
+      p.createdAtMs >= wholeSecond(action.startedMs) &&
       (sameOwner(p) || refKey(p.ref) === action.targetKey),
   );
 }

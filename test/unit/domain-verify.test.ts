@@ -192,3 +192,18 @@ describe('assessHealed, workload targets', () => {
     expect(verdict(rollout, fresh).healed).toBe(true);
   });
 });
+
+describe('assessHealed and whole-second creation timestamps', () => {
+  it('counts a replacement created in the same second as the action (its timestamp reads earlier)', () => {
+    const startedAt = T0 + 700; // the action started 700 ms into the second
+    const r = new Driver(policy({})).tick(snapshot(startedAt, [pod('a', withMemory(0.9)), ...siblings()]));
+    const action = r.planned[0]!;
+    expect(action.startedMs).toBe(startedAt);
+    // Created 200 ms after the action, stamped by the API server with the second only: T0.
+    const sameSecond = pod('a-2', uid('new'), createdAt(T0), withMemory(0.3));
+    expect(verdict(action, [sameSecond, ...siblings()]).reason).toBe('Healed');
+    // A pod stamped in an earlier second existed before the action: not a replacement.
+    const before = pod('a-0', uid('older'), createdAt(T0 - 1000), withMemory(0.3));
+    expect(verdict(action, [before, ...siblings()]).reason).toBe('NoReplacement');
+  });
+});
