@@ -7,8 +7,8 @@ import jsonpatch, { type Operation } from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
 import type { ResourceChange } from '../../crds/healing-action.js';
 import type { Kube } from '../kube/clients.js';
-import { isNotFound, kubeCall, toFailure } from '../kube/errors.js';
-import { kindApi, refString, type AnyObject } from './workloads.js';
+import { kubeCall } from '../kube/errors.js';
+import { kindApi, readLiveTarget, refString, type AnyObject } from './workloads.js';
 import {
   LAST_ACTION_ANNOTATION,
   type ExecuteActionInput,
@@ -102,17 +102,9 @@ export async function patchObject(
   const { name, namespace, kind } = input.target;
   const ref = refString(input.target);
   const api = kindApi(kube, kind);
-  let before: AnyObject;
-  try {
-    before = await api.read(name, namespace);
-  } catch (err) {
-    if (isNotFound(err))
-      return { outcome: 'target-gone', message: `${ref} no longer exists; nothing was done`, changes: [] };
-    throw toFailure(err, `read ${ref}`);
-  }
-  if (input.target.uid && before.metadata?.uid !== input.target.uid) {
-    return { outcome: 'target-gone', message: `${ref} was replaced; nothing was done`, changes: [] };
-  }
+  const live = await readLiveTarget(api, input);
+  if ('gone' in live) return live.gone;
+  const { before } = live;
   if (before.metadata?.annotations?.[LAST_ACTION_ANNOTATION] === input.actionId) {
     return { outcome: 'already-applied', message: `${ref} was already patched by this action`, changes: [] };
   }

@@ -5,8 +5,8 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { desiredReplicas as decideReplicas } from '../../domain/scale.js';
 import type { Kube } from '../kube/clients.js';
-import { isNotFound, kubeCall, toFailure } from '../kube/errors.js';
-import { kindApi, refString } from './workloads.js';
+import { isNotFound, kubeCall } from '../kube/errors.js';
+import { kindApi, readLiveTarget, refString } from './workloads.js';
 import {
   LAST_ACTION_ANNOTATION,
   type ExecuteActionInput,
@@ -50,17 +50,9 @@ export async function scaleWorkload(
   const { name, namespace, kind } = input.target;
   const ref = refString(input.target);
   const api = kindApi(kube, kind);
-  let before;
-  try {
-    before = await api.read(name, namespace);
-  } catch (err) {
-    if (isNotFound(err))
-      return { outcome: 'target-gone', message: `${ref} no longer exists; nothing was done`, changes: [] };
-    throw toFailure(err, `read ${ref}`);
-  }
-  if (input.target.uid && before.metadata?.uid !== input.target.uid) {
-    return { outcome: 'target-gone', message: `${ref} was replaced; nothing was done`, changes: [] };
-  }
+  const live = await readLiveTarget(api, input);
+  if ('gone' in live) return live.gone;
+  const { before } = live;
   const annotations = (before.metadata?.annotations ?? {}) as Record<string, string>;
   const current = Number(before.spec?.replicas ?? 1);
   if (annotations[LAST_ACTION_ANNOTATION] === input.actionId) {

@@ -3,7 +3,8 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';
 import { FIELD_MANAGER, type Kube } from '../kube/clients.js';
-import type { ObjectRef } from './types.js';
+import { isNotFound, toFailure } from '../kube/errors.js';
+import type { ExecuteActionInput, ExecuteActionResult, ObjectRef } from './types.js';
 
 export type PatchType = 'strategic' | 'merge' | 'json';
 
@@ -64,4 +65,27 @@ export function kindApi(kube: Kube, kind: string): KindApi {
 
 export function refString(ref: ObjectRef): string {
   return `${ref.kind}/${ref.namespace}/${ref.name}`;
+}
+
+/**
+ * Reads the object an action is about to change. `gone` when it no longer exists or was recreated
+ * under the same name (another uid): acting on it would hit an object the trigger never saw.
+ */
+export async function readLiveTarget(
+  api: KindApi,
+  input: ExecuteActionInput,
+): Promise<{ before: AnyObject } | { gone: ExecuteActionResult }> {
+  const ref = refString(input.target);
+  const gone = (why: string): { gone: ExecuteActionResult } => ({
+    gone: { outcome: 'target-gone', message: `${ref} ${why}; nothing was done`, changes: [] },
+  });
+  let before: AnyObject;
+  try {
+    before = await api.read(input.target.name, input.target.namespace);
+  } catch (err) {
+    if (isNotFound(err)) return gone('no longer exists');
+    throw toFailure(err, `read ${ref}`);
+  }
+  if (input.target.uid && before.metadata?.uid !== input.target.uid) return gone('was replaced');
+  return { before };
 }
