@@ -108,6 +108,8 @@ export function conflicts(
   candidate: Pick<Candidate, 'targetKey' | 'subjectKey' | 'onOwner'> & {
     trigger?: string;
     podCreatedAtMs?: number;
+    /** When the fired trigger's window started on this pod. */
+    firstTrueMs?: number;
   },
   open: OpenAction,
 ): boolean {
@@ -115,13 +117,17 @@ export function conflicts(
   // A restarted pod comes back under a new name. If the same trigger fires on that replacement
   // while the action that replaced it is still open, the ladder has not learned whether that rung
   // healed yet: starting the same rung again would only repeat it (and never escalate). Siblings
-  // that existed before the open action are not held back.
+  // that existed before the open action are not held back. Creation times are whole seconds, so a
+  // pod created in the action's own second is ambiguous by its timestamp alone; one the trigger was
+  // already seen holding on when the action was planned cannot be its replacement.
+  const seenBefore = candidate.firstTrueMs !== undefined && candidate.firstTrueMs <= open.startedMs;
   if (
     candidate.trigger !== undefined &&
     open.trigger === candidate.trigger &&
     open.subjectKey === candidate.subjectKey &&
     candidate.podCreatedAtMs !== undefined &&
-    candidate.podCreatedAtMs >= Math.floor(open.startedMs / 1000) * 1000 // creation times are whole seconds
+    candidate.podCreatedAtMs >= Math.floor(open.startedMs / 1000) * 1000 &&
+    !seenBefore
   ) {
     return true;
   }
@@ -184,6 +190,7 @@ export function decide(input: DecideInput): Decision {
   const fired = {
     trigger: evaluation.trigger,
     ...(pod.createdAtMs !== undefined ? { podCreatedAtMs: pod.createdAtMs } : {}),
+    ...(evaluation.firstTrueMs !== undefined ? { firstTrueMs: evaluation.firstTrueMs } : {}),
   };
   const busy = Object.values(state.open).find((o) => conflicts({ ...candidate, ...fired }, o));
   if (busy)

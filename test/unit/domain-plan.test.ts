@@ -346,4 +346,30 @@ describe('a replacement pod while its predecessor’s action is open', () => {
     );
     expect(plannedOn(after)).toEqual(['restart@demo/Pod/a2']);
   });
+
+  it('creation times are whole seconds: siblings created in the action’s own second still act, its replacement waits', () => {
+    const p = policy({ safetyRules: { maxConcurrentActions: 5, minReadyReplicas: 0 } });
+    const d = new Driver(p);
+    // Planned 400 ms into the second the pods were created in (their timestamps read T0).
+    const first = d.tick(
+      snapshot(T0 + 400, [
+        pod('a', withMemory(0.9), createdAt(T0)),
+        pod('b', withMemory(0.9), createdAt(T0)),
+        pod('c', createdAt(T0)),
+      ]),
+    );
+    expect(plannedOn(first)).toEqual(['restart@demo/Pod/a', 'restart@demo/Pod/b']);
+    // a's replacement, created 300 ms after the action in the same second, reads T0 as well: it waits.
+    // c was not firing when the actions were planned and its timestamp is in their second, so by
+    // what the policy saw it cannot be told from a replacement: it waits too (the safe side).
+    const later = d.tick(
+      snapshot(T0 + 2_000, [
+        pod('a2', withMemory(0.9), createdAt(T0)),
+        pod('b', withMemory(0.9), createdAt(T0)),
+        pod('c', withMemory(0.9), createdAt(T0)),
+      ]),
+    );
+    expect(later.refusals.find((r) => r.targetKey === 'demo/Pod/a2')?.reason).toBe('ActionInProgress');
+    expect(later.refusals.find((r) => r.targetKey === 'demo/Pod/c')?.reason).toBe('ActionInProgress');
+  });
 });
