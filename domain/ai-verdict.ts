@@ -137,3 +137,22 @@ export function applyAiAnswer(input: {
     record: { ...record, followed: true, reason: `Followed: decide mode runs ${choice} instead of ${rule}` },
   };
 }
+
+/** The reason's code (the CamelCase word before the colon): a bounded label for metrics. */
+export function aiReasonCode(record: AiAnalysisRecord): string {
+  return /^[A-Za-z]+/.exec(record.reason ?? '')?.[0] ?? 'Unknown';
+}
+
+/**
+ * One line for the AiAnalysis Event on the target and the policy: what the model said and what
+ * KubeSkippy did with it, so `kubectl describe pod` tells the story without reading the CR.
+ */
+export function aiEventMessage(record: AiAnalysisRecord): string {
+  const who = record.model ?? 'the model';
+  if (record.confidence === undefined) return `${who} gave no analysis: ${record.reason ?? 'unknown'}`;
+  const cause = record.rootCause ? `; root cause: ${cut(record.rootCause, 300)}` : '';
+  return (
+    `${who} recommends ${record.recommendation ?? 'none'} (confidence ${record.confidence.toFixed(2)})` +
+    `${cause}; ${record.followed ? 'followed' : 'not followed'}: ${record.reason ?? ''}`
+  );
+}

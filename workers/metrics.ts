@@ -48,6 +48,19 @@ export function createMetrics(registry: Registry): OperatorMetrics {
     buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
     registers: [registry],
   });
+  const ai = new Counter({
+    name: 'kubeskippy_ai_analyses_total',
+    help: 'AI analyses of incidents, by whether the recommendation was followed and why (the reason code)',
+    labelNames: ['policy', 'namespace', 'provider', 'mode', 'followed', 'reason'],
+    registers: [registry],
+  });
+  const confidence = new Histogram({
+    name: 'kubeskippy_ai_confidence',
+    help: "The model's stated confidence in its recommendation (answered analyses only)",
+    labelNames: ['policy', 'provider'],
+    buckets: [0.1, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1],
+    registers: [registry],
+  });
   return {
     sinks: {
       kubeskippy: {
@@ -74,6 +87,14 @@ export function createMetrics(registry: Registry): OperatorMetrics {
             actions.inc({ policy: r.policy, namespace: r.namespace, action: r.action, phase: r.phase });
             if (r.durationSeconds !== undefined)
               duration.observe({ policy: r.policy, action: r.action, phase: r.phase }, r.durationSeconds);
+          },
+          callDuringReplay: false,
+        },
+        aiAnalyzed: {
+          fn: (_info, r): void => {
+            const { policy, namespace, provider, mode, reason } = r;
+            ai.inc({ policy, namespace, provider, mode, followed: String(r.followed), reason });
+            if (r.confidence !== undefined) confidence.observe({ policy, provider }, r.confidence);
           },
           callDuringReplay: false,
         },

@@ -6,8 +6,16 @@
 //
 // Crash-safety comes from Temporal: a worker killed mid-action resumes here, and the executors
 // are idempotent (uid preconditions, our id on what we change), so exactly one remediation happens.
-import { condition, getExternalWorkflowHandle, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
+import {
+  condition,
+  getExternalWorkflowHandle,
+  patched,
+  setHandler,
+  sleep,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { ActionPhase, HealingActionStatus, ResourceChange } from '../crds/healing-action.js';
+import { aiEventMessage, aiReasonCode } from '../domain/ai-verdict.js';
 import { assessHealed } from '../domain/verify.js';
 import { checkLiveSafety } from '../domain/live-safety.js';
 import type { PlannedAction } from '../domain/plan-types.js';
@@ -94,6 +102,23 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
 
   if (ai) rec.status.aiAnalysis = ai.record;
   await rec.create();
+  if (ai && input.planned.ai) {
+    const { provider, mode } = input.planned.ai.settings;
+    metricsSink.aiAnalyzed({
+      policy: planned.policyRef.name,
+      namespace: planned.policyRef.namespace,
+      provider,
+      mode,
+      followed: ai.record.followed ?? false,
+      reason: aiReasonCode(ai.record),
+      ...(ai.record.confidence !== undefined ? { confidence: ai.record.confidence } : {}),
+    });
+    // The Event is a new activity call: histories recorded before it have none, so it is patched.
+    if (patched('ai-analysis-event')) {
+      const answered = ai.record.confidence !== undefined;
+      await rec.event(answered ? 'Normal' : 'Warning', 'AiAnalysis', aiEventMessage(ai.record));
+    }
+  }
   if (ai?.skip) return finish('Skipped', ai.skip.reason, ai.skip.message);
 
   // 1. Safety, on a fresh read of the cluster.

@@ -20,11 +20,24 @@ export interface ActionReport {
   durationSeconds?: number;
 }
 
+export interface AiReport {
+  policy: string;
+  namespace: string;
+  provider: string;
+  mode: string;
+  /** Whether the recommendation was followed (advise mode: whether it agreed with the rule). */
+  followed: boolean;
+  /** The reason code: Followed, AdviseOnly, BelowMinConfidence, NotAllowed, AiUnavailable, ... */
+  reason: string;
+  confidence?: number;
+}
+
 export interface KubeSkippySinks extends Sinks {
   kubeskippy: {
     evaluated(report: EvaluationReport): void;
     actionExecuting(report: ActionReport): void;
     actionFinished(report: ActionReport): void;
+    aiAnalyzed(report: AiReport): void;
   };
 }
 

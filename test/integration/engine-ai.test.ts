@@ -9,6 +9,7 @@ import {
   alwaysTrue,
   deploymentOf,
   describeActions,
+  eventsWith,
   healingPolicy,
   policyStatus,
 } from '../support/engine-scenarios.js';
@@ -79,6 +80,14 @@ describe('AI analysis on the engine', () => {
     expect(Object.keys(status.learning!.bySubject)).toEqual([`${engine.namespace}/Deployment/ai-decide`]);
     const sent = model.requests.find((r) => JSON.stringify(r.body).includes('ai-decide'));
     expect(sent?.body.format).toBeDefined();
+    // `kubectl describe` tells the story: an AiAnalysis Event on the target and on the policy.
+    const [event] = eventsWith(engine, 'AiAnalysis', 'ai-decide');
+    expect(event, 'AiAnalysis Event on the Deployment').toMatchObject({
+      type: 'Normal',
+      message: expect.stringMatching(
+        /^ai-decide\/scale-up: llama3\.2 recommends scale-up \(confidence 0\.90\); root cause: .+; followed: Followed/,
+      ),
+    });
   });
 
   it('advise: the analysis is recorded and the rule runs', async () => {
@@ -106,5 +115,33 @@ describe('AI analysis on the engine', () => {
     expect(done.status?.phase, JSON.stringify(done.status)).toBe('Succeeded');
     expect(done.status!.aiAnalysis).toMatchObject({ followed: false, model: 'gpt-test' });
     expect(done.status!.aiAnalysis!.reason).toMatch(/^AiUnavailable: .*; the rule's action restart runs$/);
+    const [event] = eventsWith(engine, 'AiAnalysis', done.spec.targetResource.name);
+    expect(event, 'a Warning AiAnalysis Event on the pod').toMatchObject({
+      type: 'Warning',
+      message: expect.stringMatching(/^ai-down\/restart: gpt-test gave no analysis: AiUnavailable: /),
+    });
+  });
+
+  it('counts analyses in the metrics, by whether they were followed and why', async () => {
+    const base = `http://127.0.0.1:${engine.operator!.metricsPort}`;
+    const ns = engine.namespace;
+    const series = (
+      policy: string,
+      provider: string,
+      mode: string,
+      followed: boolean,
+      reason: string,
+    ): RegExp =>
+      new RegExp(
+        `kubeskippy_ai_analyses_total\\{policy="${policy}",namespace="${ns}",provider="${provider}",` +
+          `mode="${mode}",followed="${followed}",reason="${reason}"\\} 1\\b`,
+      );
+    const body = await (await fetch(`${base}/metrics`)).text();
+    expect(body).toMatch(series('ai-decide', 'ollama', 'decide', true, 'Followed'));
+    expect(body).toMatch(series('ai-advise', 'ollama', 'advise', false, 'AdviseOnly'));
+    expect(body).toMatch(series('ai-down', 'openai', 'decide', false, 'AiUnavailable'));
+    // Only answered analyses have a confidence: two of the three.
+    expect(body).toMatch(/kubeskippy_ai_confidence_count\{policy="ai-decide",provider="ollama"\} 1\b/);
+    expect(body).not.toMatch(/kubeskippy_ai_confidence_count\{policy="ai-down"/);
   });
 });
