@@ -11,9 +11,11 @@ import {
   describeActions,
   eventsWith,
   healingPolicy,
+  policyHandle,
   policyStatus,
 } from '../support/engine-scenarios.js';
 import { answer, startFakeModel, type FakeModel } from '../support/fake-model.js';
+import { recordHistories } from '../support/record-histories.js';
 import { deployment } from '../support/sim-fixtures.js';
 
 let engine: Engine;
@@ -87,6 +89,10 @@ describe('AI analysis on the engine', () => {
       message: expect.stringMatching(
         /^ai-decide\/scale-up: llama3\.2 recommends scale-up \(confidence 0\.90\); root cause: .+; followed: Followed/,
       ),
+    });
+    await recordHistories(engine, 'ai-decide', {
+      policy: policyHandle(engine, 'ai-decide').workflowId,
+      action: done.status!.workflowId!,
     });
   });
 
