@@ -183,6 +183,11 @@ export const Verification = z.object({
   delay: Duration.default('30s').describe('Wait this long after acting before the first check.'),
   timeout: Duration.default('5m').describe('Give up and mark the action Failed after this long.'),
   interval: Duration.default('10s').describe('Time between checks.'),
+  stabilityPeriod: Duration.default('0s').describe(
+    'How long the target must stay healed, every check in a row, before the action counts as ' +
+      "Succeeded (like a Deployment's minReadySeconds); a relapse restarts the clock. Must be " +
+      'shorter than timeout. 0s: the first healthy check suffices.',
+  ),
   requireReady: z.boolean().default(true).describe('The target, or its replacement, must be Ready.'),
   requireTriggerCleared: z.boolean().default(true).describe('The trigger must no longer hold.'),
   rollbackOnFailure: z.boolean().default(true).describe('Revert a patch that did not heal.'),

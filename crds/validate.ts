@@ -3,6 +3,7 @@
 // what only code can check, and turns every problem into "<field path>: <what is wrong>".
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
+import { parseDurationOr } from '../domain/duration.js';
 import { HealingPolicySpec } from './healing-policy.js';
 
 export interface FieldError {
@@ -102,6 +103,13 @@ function checkSpec(spec: HealingPolicySpec, ctx: z.RefinementCtx): void {
       if (!seenTriggers.has(name)) issue(['actions', i, 'triggers'], `unknown trigger "${name}"`);
     }
   });
+  const v = spec.verification;
+  if (v.enabled && parseDurationOr(v.stabilityPeriod, 0) >= parseDurationOr(v.timeout, Infinity)) {
+    issue(
+      ['verification', 'stabilityPeriod'],
+      `must be shorter than verification.timeout (${v.timeout}), or the action can never succeed`,
+    );
+  }
 }
 
 const StrictSpec = HealingPolicySpec.superRefine(checkSpec);

@@ -92,6 +92,8 @@ export interface NormalizedVerification {
   delayMs: number;
   timeoutMs: number;
   intervalMs: number;
+  /** The target must stay healed this long (consecutive checks); 0 = the first healthy check. */
+  stabilityMs: number;
   requireReady: boolean;
   requireTriggerCleared: boolean;
   rollbackOnFailure: boolean;

@@ -154,6 +154,7 @@ export function normalizePolicy(spec: HealingPolicySpec, meta: PolicyMeta): Norm
       delayMs: parseDurationOr(v.delay, 30_000),
       timeoutMs: parseDurationOr(v.timeout, 5 * MINUTE),
       intervalMs: parseDurationOr(v.interval, 10_000),
+      stabilityMs: parseDurationOr(v.stabilityPeriod, 0),
       requireReady: v.requireReady,
       requireTriggerCleared: v.requireTriggerCleared,
       rollbackOnFailure: v.rollbackOnFailure,

@@ -153,3 +153,19 @@ export function assessHealed(input: AssessHealedInput): HealedVerdict {
     checked,
   };
 }
+
+/**
+ * Stability across verification checks: healed only counts once it has held, check after check,
+ * for `stabilityMs` (a relapse restarts the clock), so a replacement that is Ready for a moment and
+ * then crash-loops again is not called healed.
+ */
+export function stabilityStep(
+  healedSinceMs: number | undefined,
+  healed: boolean,
+  nowMs: number,
+  stabilityMs: number,
+): { healedSinceMs?: number; stable: boolean; relapsed: boolean } {
+  if (!healed) return { stable: false, relapsed: healedSinceMs !== undefined };
+  const since = healedSinceMs ?? nowMs;
+  return { healedSinceMs: since, stable: nowMs - since >= stabilityMs, relapsed: false };
+}

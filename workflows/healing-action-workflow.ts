@@ -16,7 +16,7 @@ import {
 } from '@temporalio/workflow';
 import type { ActionPhase, HealingActionStatus, ResourceChange } from '../crds/healing-action.js';
 import { aiEventMessage, aiReasonCode } from '../domain/ai-verdict.js';
-import { assessHealed } from '../domain/verify.js';
+import { assessHealed, stabilityStep } from '../domain/verify.js';
 import { checkLiveSafety } from '../domain/live-safety.js';
 import type { PlannedAction } from '../domain/plan-types.js';
 import { podsOfInterest, rfc3339, snapshotRequestFor, toExecutorAction, usageOf } from './action-helpers.js';
@@ -224,15 +224,23 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
   });
   if (v.enabled) await sleep(v.delayMs);
   const deadline = Date.now() + v.timeoutMs;
+  // Absent in actions planned before stabilityPeriod existed: 0 keeps their recorded path.
+  const stabilityMs = v.enabled ? (v.stabilityMs ?? 0) : 0;
+  let healedSinceMs: number | undefined;
+  let relapses = 0;
   for (;;) {
     const snapshot = await kubeReads.collectSnapshot(snapshotRequestFor(planned));
     const verdict = assessHealed({ action: planned, snapshot, nowMs: Date.now() });
     const after = usageOf(podsOfInterest(planned, snapshot, verdict.checked));
-    if (verdict.healed) {
-      return finish('Succeeded', verdict.reason, `${result.message}; ${verdict.message}`, {
+    const step = stabilityStep(healedSinceMs, verdict.healed, Date.now(), stabilityMs);
+    healedSinceMs = step.healedSinceMs;
+    if (step.relapsed) relapses++;
+    if (step.stable) {
+      const held = stabilityMs > 0 ? `, and stayed so for ${Math.round(stabilityMs / 1000)}s` : '';
+      return finish('Succeeded', verdict.reason, `${result.message}; ${verdict.message}${held}`, {
         result: {
           success: true,
-          message: `${result.message}; ${verdict.message}`,
+          message: `${result.message}; ${verdict.message}${held}`,
           changes,
           before: check.before,
           after,
@@ -248,7 +256,11 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
           inversePatch: result.inversePatch,
         });
       }
-      const message = `not healed within ${Math.round(v.timeoutMs / 1000)}s: ${verdict.message}${reverted.length ? '; patch reverted' : ''}`;
+      const unstable = verdict.healed
+        ? `healed for ${Math.round((Date.now() - healedSinceMs!) / 1000)}s of the ${Math.round(stabilityMs / 1000)}s stabilityPeriod`
+        : verdict.message;
+      const relapsed = relapses > 0 ? ` (relapsed ${relapses}× after looking healed)` : '';
+      const message = `not healed within ${Math.round(v.timeoutMs / 1000)}s: ${unstable}${relapsed}${reverted.length ? '; patch reverted' : ''}`;
       return finish('Failed', reverted.length ? 'NotHealedReverted' : 'NotHealed', message, {
         result: {
           success: false,

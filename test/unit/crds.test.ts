@@ -179,6 +179,11 @@ describe('HealingPolicy spec parsing', () => {
       'spec.actions[0].patchAction.patch: a json patch must be a JSON array',
     ],
     [
+      'a stability period the timeout can never cover',
+      (s) => ({ ...s, verification: { timeout: '1m', stabilityPeriod: '2m' } }),
+      'spec.verification.stabilityPeriod: must be shorter than verification.timeout (1m), or the action can never succeed',
+    ],
+    [
       'an action answering an unknown trigger',
       (s) => ({ ...s, actions: [{ name: 'a', type: 'restart', triggers: ['nope'] }] }),
       'spec.actions[0].triggers: unknown trigger "nope"',

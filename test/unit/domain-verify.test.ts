@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PlannedAction } from '../../domain/plan.js';
 import type { PodSnapshot } from '../../domain/snapshot.js';
-import { assessHealed } from '../../domain/verify.js';
+import { assessHealed, stabilityStep } from '../../domain/verify.js';
 import { Driver } from '../fixtures/domain-run.js';
 import {
   createdAt,
@@ -205,5 +205,37 @@ describe('assessHealed and whole-second creation timestamps', () => {
     // A pod stamped in an earlier second existed before the action: not a replacement.
     const before = pod('a-0', uid('older'), createdAt(T0 - 1000), withMemory(0.3));
     expect(verdict(action, [before, ...siblings()]).reason).toBe('NoReplacement');
+  });
+});
+
+describe('stabilityStep: healed must hold, check after check, for the stability period', () => {
+  const S = 10_000;
+  it('without a period the first healthy check is stable', () => {
+    expect(stabilityStep(undefined, true, 5_000, 0)).toEqual({
+      healedSinceMs: 5_000,
+      stable: true,
+      relapsed: false,
+    });
+  });
+
+  it('counts from the first healthy check and is stable once the period has passed', () => {
+    const first = stabilityStep(undefined, true, 1_000, S);
+    expect(first).toEqual({ healedSinceMs: 1_000, stable: false, relapsed: false });
+    expect(stabilityStep(first.healedSinceMs, true, 6_000, S).stable).toBe(false);
+    expect(stabilityStep(first.healedSinceMs, true, 11_000, S)).toEqual({
+      healedSinceMs: 1_000,
+      stable: true,
+      relapsed: false,
+    });
+  });
+
+  it('a relapse restarts the clock and is reported once', () => {
+    const healthy = stabilityStep(undefined, true, 1_000, S);
+    const relapse = stabilityStep(healthy.healedSinceMs, false, 6_000, S);
+    expect(relapse).toEqual({ stable: false, relapsed: true });
+    expect(stabilityStep(relapse.healedSinceMs, false, 7_000, S).relapsed).toBe(false);
+    const again = stabilityStep(undefined, true, 8_000, S);
+    expect(stabilityStep(again.healedSinceMs, true, 12_000, S).stable).toBe(false);
+    expect(stabilityStep(again.healedSinceMs, true, 18_000, S).stable).toBe(true);
   });
 });
