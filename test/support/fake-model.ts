@@ -1,6 +1,7 @@
 // A local HTTP server speaking just enough of the Ollama `/api/chat` and OpenAI
 // `/v1/chat/completions` protocols for the real client libraries: it records every request and
-// answers with whatever the test sets (content, an HTTP error, or a delay).
+// answers with whatever the test sets (content, an HTTP error, or a delay). `GET /api/tags` lists
+// the models it claims to have (Ollama's "is it up, and which models" question).
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -35,7 +36,13 @@ export const answer = (action: string, confidence: number, extra: Record<string,
     ...extra,
   });
 
-export async function startFakeModel(): Promise<FakeModel> {
+export interface FakeModelOptions {
+  /** What `GET /api/tags` lists (default llama3.2:latest); chat answers any model name. */
+  models?: string[];
+}
+
+export async function startFakeModel(opts: FakeModelOptions = {}): Promise<FakeModel> {
+  const models = opts.models ?? ['llama3.2:latest'];
   let current: Reply | ((req: RecordedRequest) => Reply) = { content: answer('none', 0.9) };
   const requests: RecordedRequest[] = [];
   const server: Server = createServer((req, res) => {
@@ -48,6 +55,11 @@ export async function startFakeModel(): Promise<FakeModel> {
         body: raw ? (JSON.parse(raw) as Record<string, unknown>) : {},
       };
       requests.push(rec);
+      if (rec.path === '/api/tags') {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ models: models.map((name) => ({ name, model: name })) }));
+        return;
+      }
       const r = typeof current === 'function' ? current(rec) : current;
       const send = (): void => {
         if (res.destroyed) return;

@@ -7,7 +7,8 @@ import type { Scenario } from './scenarios.js';
 
 export interface ScenarioResult {
   scenario: Scenario;
-  status: 'pending' | 'passed' | 'failed';
+  /** `skipped`: not deployed (the `ai` scenario without a reachable model); not a failure. */
+  status: 'pending' | 'passed' | 'failed' | 'skipped';
   fired: string;
   done: string;
   /** Trigger condition first true → the change was made (or recorded, for a dry run). */
@@ -29,6 +30,17 @@ export function captureBaseline(app: AppView | undefined): Baseline | undefined 
 }
 
 const ACTED = ['Executing', 'Verifying', 'Succeeded', 'Failed'];
+
+/** A scenario that was not deployed, and why (e.g. "no model reachable (OLLAMA_HOST is not set)"). */
+export function skippedResult(scenario: Scenario, why: string): ScenarioResult {
+  return { scenario, status: 'skipped', fired: '-', done: '-', outcome: `skipped: ${why}` };
+}
+
+/** The model answered: a confidence and a root cause are recorded (not just why it did not). */
+export const aiAnswered = (a: HealingAction): boolean =>
+  a.status?.aiAnalysis?.confidence !== undefined && Boolean(a.status.aiAnalysis.rootCause);
+
+const FINAL = ['Succeeded', 'Failed', 'Rejected', 'Skipped', 'DryRun'];
 
 export function judge(
   scenario: Scenario,
@@ -114,7 +126,52 @@ export function judge(
       const last = actions.at(-1);
       return pendingOrFailed(last ? `${last.status?.phase ?? 'Pending'}` : 'no action yet', last);
     }
+    case 'ai-analysed': {
+      // Whatever the model chose is honest, as long as it answered and the action ended the way
+      // the rules allow: Succeeded (its choice, or the rule's when it was unsure or out of bounds),
+      // or Skipped because it recommended no action.
+      const ok = actions.find(
+        (a) =>
+          aiAnswered(a) &&
+          (a.status?.phase === 'Succeeded' ||
+            (a.status?.phase === 'Skipped' && a.status.reason === 'AiRecommendedNone')),
+      );
+      if (ok) {
+        const ended =
+          ok.status?.phase === 'Succeeded'
+            ? `healed: ${ok.status.reason ?? 'Succeeded'}`
+            : 'skipped as the model advised (AiRecommendedNone)';
+        return result({ status: 'passed', outcome: `${ended}; ${aiText(ok)}` }, ok);
+      }
+      const last = actions.at(-1);
+      if (!last) return pendingOrFailed('no action yet');
+      const ai = last.status?.aiAnalysis;
+      const phase = `${last.status?.phase ?? 'Pending'} ${last.status?.reason ?? ''}`.trim();
+      if (!ai) return pendingOrFailed(`${phase}, no analysis yet`, last);
+      if (!aiAnswered(last))
+        // The model was down, slow or answered garbage: the rule's action ran without it.
+        return pendingOrFailed(`${phase}; the model gave no answer: ${ai.reason ?? '?'}`, last);
+      return pendingOrFailed(
+        `${phase}${FINAL.includes(last.status?.phase ?? '') ? '' : ' …'}; ${aiText(last)}`,
+        last,
+      );
+    }
   }
+}
+
+const cut = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/**
+ * The analysis in one line: "llama3.2 → rollout-restart (0.90, followed): memory grows until …".
+ * Not followed says why in one word (BelowMinConfidence, NotAllowed, AdviseOnly, ...).
+ */
+export function aiText(a: HealingAction, rootCauseChars = 60): string {
+  const ai = a.status?.aiAnalysis;
+  if (!ai) return 'no AI analysis';
+  if (!aiAnswered(a)) return `${ai.model ?? 'model'}: no answer (${(ai.reason ?? '?').split(':')[0]})`;
+  const followed = ai.followed ? 'followed' : `not followed: ${(ai.reason ?? '?').split(':')[0]}`;
+  const confidence = ai.confidence!.toFixed(2);
+  return `${ai.model ?? 'model'} → ${ai.recommendation ?? '?'} (${confidence}, ${followed}): ${cut(ai.rootCause ?? '', rootCauseChars)}`;
 }
 
 function timings(a: HealingAction | undefined): Pick<ScenarioResult, 'toActionMs' | 'toHealedMs'> {

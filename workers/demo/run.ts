@@ -1,8 +1,10 @@
 // `kubeskippy demo`: bring the environment up, watch the scenarios play out, judge them, print the
 // summary, take everything down. Returns the exit code: 0 only when every scenario healed the way
-// scenarios.ts expects.
+// scenarios.ts expects (a scenario skipped for lack of a language model does not count against it).
+import { loadConfig } from '../config.js';
 import { Approver } from './approval.js';
 import { startEnvironment, type Environment } from './environment.js';
+import { skipWithoutModel } from './model.js';
 import { observe, type DemoSnapshot } from './observe.js';
 import { captureBaseline, judge, type Baseline, type ScenarioResult } from './outcome.js';
 import { DEMO_NAMESPACE, type Scenario } from './scenarios.js';
@@ -28,9 +30,23 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const say = (line: string): void => void out.write(`${line}\n`);
   const progress = (msg: string): void => say(`kubeskippy demo: ${msg}`);
   const startedMs = Date.now();
+  // Scenarios that need a language model are checked first: without one they are not deployed,
+  // and the summary says so (SKIPPED, which does not fail the demo).
+  let skipped: Map<string, ScenarioResult>;
+  try {
+    skipped = await skipWithoutModel(opts.scenarios, loadConfig(), progress);
+  } catch (err) {
+    say(`kubeskippy demo: could not start: ${(err as Error).message}`);
+    return 1;
+  }
+  const scenarios = opts.scenarios.filter((s) => !skipped.has(s.name));
+  if (scenarios.length === 0) {
+    say(summaryTable([...skipped.values()]));
+    return 0;
+  }
   let env: Environment;
   try {
-    env = await startEnvironment({ ...opts, progress });
+    env = await startEnvironment({ ...opts, scenarios, progress });
   } catch (err) {
     say(`kubeskippy demo: could not start: ${(err as Error).message}`);
     return 1;
@@ -40,7 +56,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     progress(
       `time scale ${opts.timeScale}: the apps and the policies' windows run ${1 / opts.timeScale}× faster`,
     );
-  say(lookAroundText(env, opts.scenarios));
+  say(lookAroundText(env, scenarios));
 
   let stopRequested = false;
   const onSignal = (): void => {
@@ -62,7 +78,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   });
   const deadlineMs = t0 + 90_000 + Math.round(300_000 * opts.timeScale);
   const baselines = new Map<string, Baseline>();
-  const policies = opts.scenarios.map((s) => s.policy);
+  const policies = scenarios.map((s) => s.policy);
   let snap: DemoSnapshot | undefined;
   let results: ScenarioResult[] = [];
   let summarized = false;
@@ -74,16 +90,17 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
         { kube: env.kube, namespace: DEMO_NAMESPACE, client: env.client, policies },
         snap,
       );
-      for (const s of opts.scenarios) {
+      for (const s of scenarios) {
         const b = baselines.get(s.app) ?? captureBaseline(next.apps.find((a) => a.name === s.app));
         if (b) baselines.set(s.app, b);
       }
       const timedOut = Date.now() > deadlineMs;
-      results = opts.scenarios.map((s) => judge(s, next, baselines.get(s.app), timedOut));
+      results = opts.scenarios.map(
+        (s) => skipped.get(s.name) ?? judge(s, next, baselines.get(s.app), timedOut),
+      );
       const waiting = next.actions.filter(
         (a) =>
-          a.status?.phase === 'AwaitingApproval' &&
-          opts.scenarios.some((s) => s.policy === a.spec.policyRef.name),
+          a.status?.phase === 'AwaitingApproval' && scenarios.some((s) => s.policy === a.spec.policyRef.name),
       );
       const notes = await approver.tick(waiting, Date.now());
       if (tty) {
@@ -114,13 +131,13 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   }
   if (stopRequested) progress('stopping (Ctrl-C)');
   if (!stopRequested || !opts.watch) say(summaryTable(results));
-  say(lookAroundText(env, opts.scenarios, { finished: true }));
+  say(lookAroundText(env, scenarios, { finished: true }));
   const stopping = Date.now();
   await env.stop();
   progress(`stopped everything in ${((Date.now() - stopping) / 1000).toFixed(1)}s`);
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
-  const failed = results.filter((r) => r.status !== 'passed');
+  const failed = results.filter((r) => r.status !== 'passed' && r.status !== 'skipped');
   if (failed.length > 0) {
     for (const r of failed)
       say(`kubeskippy demo: ${r.scenario.name} did not heal as expected (${r.scenario.expected})`);

@@ -7,6 +7,7 @@ export const SCENARIO_NAMES = [
   'protected',
   'dryrun',
   'approval',
+  'ai',
 ] as const;
 export type ScenarioName = (typeof SCENARIO_NAMES)[number];
 
@@ -15,7 +16,11 @@ export type Expectation =
   | 'succeeded' // an automatic action ran and verification proved the target healed
   | 'never-touched' // the planner refused (Protected); the app's pods and Deployment are unchanged
   | 'dry-run-unchanged' // a DryRun action recorded the change it would make; nothing changed
-  | 'approved-succeeded'; // the action waited in AwaitingApproval, was approved, then Succeeded
+  | 'approved-succeeded' // the action waited in AwaitingApproval, was approved, then Succeeded
+  // A model answered (confidence and root cause recorded on the HealingAction), and the action
+  // ended the way the safety rules allow for whatever it chose: Succeeded (its choice, or the
+  // rule's when it was unsure), or Skipped (AiRecommendedNone) when it chose to do nothing.
+  | 'ai-analysed';
 
 export interface Scenario {
   name: ScenarioName;
@@ -28,6 +33,8 @@ export interface Scenario {
   expect: Expectation;
   /** The expectation in words, for the summary and the README. */
   expected: string;
+  /** Needs a language model (Ollama at OLLAMA_HOST): skipped, not failed, when none is reachable. */
+  needsModel?: boolean;
 }
 
 export const DEMO_NAMESPACE = 'demo-apps';
@@ -92,6 +99,17 @@ export const SCENARIOS: readonly Scenario[] = [
     policy: 'manual-approval',
     expect: 'approved-succeeded',
     expected: 'waits in AwaitingApproval; approved; Succeeded',
+  },
+  {
+    name: 'ai',
+    title: 'AI analysis (decide mode)',
+    app: 'ai-app',
+    appFile: 'demo/apps/ai-app.yaml',
+    policyFile: 'demo/policies/ai-analysis.yaml',
+    policy: 'ai-analysis',
+    expect: 'ai-analysed',
+    expected: 'a model analyses the leak; its choice (or none) runs within the safety rules',
+    needsModel: true,
   },
 ];
 

@@ -6,7 +6,7 @@ import { DEMO_NAMESPACE, type Scenario } from './scenarios.js';
 export function summaryTable(results: ScenarioResult[]): string {
   const rows = results.map((r) => [
     r.scenario.name,
-    r.status === 'passed' ? 'PASS' : 'FAIL',
+    r.status === 'passed' ? 'PASS' : r.status === 'skipped' ? 'SKIPPED' : 'FAIL',
     r.fired,
     r.done,
     seconds(r.toActionMs),

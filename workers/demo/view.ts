@@ -3,7 +3,7 @@
 // file): plain lines, one per change worth telling, so the output reads as a timeline.
 import type { HealingAction } from '../../crds/healing-action.js';
 import { ROUTINE_REFUSALS, type DemoSnapshot, type PodView } from './observe.js';
-import { firedText, seconds, type ScenarioResult } from './outcome.js';
+import { aiText, firedText, seconds, type ScenarioResult } from './outcome.js';
 
 export interface FrameContext {
   title: string;
@@ -55,10 +55,11 @@ export function renderFrame(snap: DemoSnapshot, ctx: FrameContext): string[] {
     lines.push(actionLine(a));
     const msg = a.status?.message ?? a.spec.trigger?.reason;
     if (msg) lines.push(`  ${''.padEnd(16)} ${msg}`);
+    if (a.status?.aiAnalysis) lines.push(`  ${''.padEnd(16)} AI ${aiText(a, 100)}`);
   }
   lines.push('', 'Scenarios');
   for (const r of ctx.results) {
-    const mark = r.status === 'passed' ? '✔' : r.status === 'failed' ? '✘' : '…';
+    const mark = { passed: '✔', failed: '✘', skipped: '–', pending: '…' }[r.status];
     const times =
       r.toActionMs === undefined
         ? ''
@@ -106,7 +107,19 @@ export function narrate(prev: DemoSnapshot | undefined, next: DemoSnapshot, star
   }
   for (const a of next.actions) {
     const old = prev?.actions.find((x) => x.metadata.name === a.metadata.name);
-    if (old?.status?.phase === a.status?.phase) continue;
+    // The analysis once it is in (with the phase it came with, after that phase's lines).
+    const ai = a.status?.aiAnalysis;
+    const aiLines =
+      ai && (ai.reason !== old?.status?.aiAnalysis?.reason || ai.model !== old?.status?.aiAnalysis?.model)
+        ? [
+            `${at} HealingAction ${a.metadata.name}: AI ${aiText(a, 200)}`,
+            ...(ai.reason ? [`${at}   ${ai.reason}`] : []),
+          ]
+        : [];
+    if (old?.status?.phase === a.status?.phase) {
+      out.push(...aiLines);
+      continue;
+    }
     const from = old ? `${old.status?.phase ?? 'Pending'} → ` : 'new, ';
     out.push(
       `${at} HealingAction ${a.metadata.name}: ${from}${a.status?.phase ?? 'Pending'}${a.status?.reason ? ` (${a.status.reason})` : ''}`,
@@ -114,6 +127,7 @@ export function narrate(prev: DemoSnapshot | undefined, next: DemoSnapshot, star
     if (!old && a.spec.trigger) out.push(`${at}   trigger ${firedText(a)}: ${a.spec.trigger.reason ?? ''}`);
     if (a.status?.message && a.status.message !== a.spec.trigger?.reason)
       out.push(`${at}   ${a.status.message}`);
+    out.push(...aiLines);
   }
   for (const [name, p] of Object.entries(next.policies)) {
     const before = prev?.policies[name];
