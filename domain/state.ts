@@ -174,6 +174,30 @@ export interface ActionOutcome {
   action?: string;
 }
 
+/** What an open action became after its AI step chose another allowed action. */
+export interface ActionRetarget {
+  workflowId: string;
+  action: string;
+  ladderIndex: number;
+  targetKey: string;
+  onOwner: boolean;
+}
+
+/**
+ * Points an open action at what it actually does: an AI decision may have turned "restart this pod"
+ * into "scale its Deployment", and the conflict checks for the next fires must see the Deployment.
+ * An unknown (already closed) workflow id changes nothing.
+ */
+export function retargetOpenAction(state: PolicyState, r: ActionRetarget): PolicyState {
+  const open = state.open[r.workflowId];
+  if (!open) return state;
+  const { action, ladderIndex, targetKey, onOwner } = r;
+  return {
+    ...state,
+    open: { ...state.open, [r.workflowId]: { ...open, action, ladderIndex, targetKey, onOwner } },
+  };
+}
+
 const TERMINAL: readonly ActionPhase[] = ['Succeeded', 'Failed', 'Rejected', 'Skipped', 'DryRun'];
 
 /**

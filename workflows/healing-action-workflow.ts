@@ -26,6 +26,7 @@ import {
   actionStatusQuery,
   approveActionUpdate,
   actionFinishedSignal,
+  actionRetargetedSignal,
   type ApprovalInput,
 } from './messages.js';
 import { executeActivities, kubeReads } from './proxies.js';
@@ -40,6 +41,20 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
   // AI analysis first (when the policy asks): it may pick another allowed action, or none.
   const ai = await analyzeStep(input.planned);
   const planned = ai?.planned ?? input.planned;
+  // Tell the policy what really runs, so its conflict checks see the AI's target (new signal: patched).
+  if (planned !== input.planned && patched('ai-retarget-signal')) {
+    try {
+      await getExternalWorkflowHandle(input.policyWorkflowId).signal(actionRetargetedSignal, {
+        workflowId: workflowInfo().workflowId,
+        action: planned.action.name,
+        ladderIndex: planned.ladderIndex,
+        targetKey: planned.targetKey,
+        onOwner: planned.onOwner,
+      });
+    } catch {
+      // The policy is gone: nobody's checks to update.
+    }
+  }
   const rec = new ActionRecorder(planned);
   let decision: ApprovalInput | undefined;
 

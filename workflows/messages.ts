@@ -9,7 +9,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionPhase, ApprovalRecord, HealingActionStatus } from '../crds/healing-action.js';
 import type { HealingPolicySpec, PolicyMode } from '../crds/healing-policy.js';
 import type { Learning } from '../domain/learning.js';
-import type { Counters } from '../domain/state.js';
+import type { ActionRetarget, Counters } from '../domain/state.js';
 
 // ── Policy workflow ────────────────────────────────────────────────────────────────────────────
 
@@ -47,6 +47,10 @@ export interface ActionFinished {
   finishedMs: number;
 }
 export const actionFinishedSignal = defineSignal<[ActionFinished]>('actionFinished');
+
+/** Sent by a healing action whose AI step chose another allowed action, so the policy's open-action
+ * record (used to refuse conflicting fires) names what really runs. */
+export const actionRetargetedSignal = defineSignal<[ActionRetarget]>('actionRetargeted');
 
 export interface UpdatePolicyResult {
   accepted: boolean;

@@ -30,6 +30,7 @@ import {
   pause,
   recordActionOutcome,
   resume,
+  retargetOpenAction,
   setModeOverride,
   type PolicyState,
 } from '../domain/state.js';
@@ -129,6 +130,9 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
       ...(done.action ? { action: done.action } : {}),
     });
     wake = true; // a closed action may unblock the next rung of a ladder
+  });
+  setHandler(msg.actionRetargetedSignal, (r) => {
+    state = retargetOpenAction(state, r);
   });
   setHandler(
     msg.updatePolicyUpdate,

@@ -50,6 +50,14 @@ function aiPolicy(name: string, app: string, ai: Record<string, unknown>): Retur
   });
 }
 
+/** Names of the signals the policy workflow received. */
+async function signalsTo(policy: string): Promise<string[]> {
+  const history = await engine.client.workflow
+    .getHandle(policyHandle(engine, policy).workflowId)
+    .fetchHistory();
+  return (history.events ?? []).flatMap((e) => e.workflowExecutionSignaledEventAttributes?.signalName ?? []);
+}
+
 async function finished(policy: string): Promise<HealingAction> {
   return eventually(
     () => `a finished action of ${policy}: ${describeActions(engine, policy)}`,
@@ -90,6 +98,8 @@ describe('AI analysis on the engine', () => {
         /^ai-decide\/scale-up: llama3\.2 recommends scale-up \(confidence 0\.90\); root cause: .+; followed: Followed/,
       ),
     });
+    // The policy was told what really ran, so its conflict checks saw the Deployment, not the pod.
+    expect(await signalsTo('ai-decide')).toContain('actionRetargeted');
     await recordHistories(engine, 'ai-decide', {
       policy: policyHandle(engine, 'ai-decide').workflowId,
       action: done.status!.workflowId!,
@@ -109,6 +119,7 @@ describe('AI analysis on the engine', () => {
     });
     expect(done.status!.aiAnalysis!.reason).toMatch(/^AdviseOnly/);
     expect(deploymentOf(engine, 'ai-advise').spec.replicas).toBe(3);
+    expect(await signalsTo('ai-advise')).not.toContain('actionRetargeted');
   });
 
   it('model down: the rule runs and the HealingAction says why', async () => {

@@ -10,9 +10,11 @@ import {
   pause,
   recordActionOutcome,
   resume,
+  retargetOpenAction,
   setModeOverride,
   type PolicyState,
 } from '../../domain/state.js';
+import { conflicts } from '../../domain/decide.js';
 import { Driver } from '../fixtures/domain-run.js';
 import {
   memoryTrigger,
@@ -204,5 +206,39 @@ describe('pruneState', () => {
     expect(Object.keys(s.subjects)).toEqual(['demo/Deployment/held']);
     pruneState(s, p, T0 + 2 * HOUR);
     expect(s.subjects).toEqual({});
+  });
+});
+
+describe('retargetOpenAction: the open record names what an AI decision really runs', () => {
+  const open = {
+    workflowId: 'wf-1',
+    trigger: 'memory',
+    action: 'restart',
+    ladderIndex: 0,
+    targetKey: 'demo/Pod/web-a',
+    subjectKey: 'demo/Deployment/web',
+    onOwner: false,
+    podKey: 'demo/Pod/web-a',
+    startedMs: 1_000,
+  };
+  const withOpen = { ...initialState(), open: { 'wf-1': open } };
+  const toScale = {
+    workflowId: 'wf-1',
+    action: 'scale-up',
+    ladderIndex: 1,
+    targetKey: 'demo/Deployment/web',
+    onOwner: true,
+  };
+
+  it('moves the record to the workload, so a sibling pod of that workload now conflicts', () => {
+    const sibling = { targetKey: 'demo/Pod/web-b', subjectKey: 'demo/Deployment/web', onOwner: false };
+    expect(conflicts(sibling, open)).toBe(false); // restarting web-a does not block web-b
+    const next = retargetOpenAction(withOpen, toScale);
+    expect(next.open['wf-1']).toEqual({ ...open, ...toScale });
+    expect(conflicts(sibling, next.open['wf-1']!)).toBe(true); // scaling web's Deployment does
+  });
+
+  it('ignores a closed or unknown action', () => {
+    expect(retargetOpenAction(withOpen, { ...toScale, workflowId: 'wf-9' })).toBe(withOpen);
   });
 });
