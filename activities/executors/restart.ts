@@ -4,7 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { classify, ErrorType, kubeCall, toFailure } from '../kube/errors.js';
 import type { Kube } from '../kube/clients.js';
-import { kindApi, refString } from './workloads.js';
+import { kindApi, readLiveTarget, refString } from './workloads.js';
 import {
   LAST_ACTION_ANNOTATION,
   RESTARTED_AT_ANNOTATION,
@@ -91,14 +91,9 @@ export async function deletePod(
 export async function rolloutRestart(kube: Kube, input: ExecuteActionInput): Promise<ExecuteActionResult> {
   const { name, namespace } = input.target;
   const api = kindApi(kube, input.target.kind);
-  const before = await kubeCall(`read ${refString(input.target)}`, () => api.read(name, namespace)).catch(
-    (err) => {
-      if (err instanceof ApplicationFailure && err.type === ErrorType.NotFound) return undefined;
-      throw err;
-    },
-  );
-  if (!before) return gone(input, 'no longer exists');
-  if (input.target.uid && before.metadata?.uid !== input.target.uid) return gone(input, 'was replaced');
+  const live = await readLiveTarget(api, input);
+  if ('gone' in live) return live.gone;
+  const { before } = live;
   const restartedAt = new Date(input.decidedAtMs).toISOString();
   const previous = before.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] as
     string | undefined;
