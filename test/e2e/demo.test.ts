@@ -1,12 +1,16 @@
 // `kubeskippy demo` as a user runs it: a child process against the suite's Temporal server, every
 // scenario played out on the simulated cluster, judged, and summarised. The exit code says whether
 // every scenario healed as expected; the summary must show each one with its expected outcome.
+// The `ai` scenario runs against the fake model server (Ollama protocol) and, without a model, is
+// skipped with the reason in plain words.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { answer, startFakeModel } from '../support/fake-model.js';
 
 const bin = fileURLToPath(new URL('../../bin/kubeskippy.js', import.meta.url));
 let dir: string;
@@ -14,11 +18,32 @@ let dir: string;
 beforeAll(async () => void (dir = await mkdtemp(path.join(os.tmpdir(), 'demo-cli-'))));
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-function runDemo(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
+/** The environment without any model configuration, plus `ai` (what the test sets). */
+function envWith(ai: Record<string, string>): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  for (const k of ['OLLAMA_HOST', 'KUBESKIPPY_AI_MODEL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL']) delete env[k];
+  return { ...env, ...ai };
+}
+
+/** A port nothing listens on (taken, then released). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as { port: number };
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+function runDemo(
+  args: string[],
+  timeoutMs: number,
+  ai: Record<string, string> = {},
+): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     // Its own working directory: the demo writes .kubeskippy/ (kubeconfig, operator log) there.
     const child = spawn(process.execPath, [bin, 'demo', ...args], {
       cwd: dir,
+      env: envWith(ai),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -40,16 +65,65 @@ describe('kubeskippy demo', () => {
     });
     expect(run.status, run.stderr).toBe(2);
     expect(run.stderr).toMatch(
-      /--scenario must be all or a comma-separated list of: memory-leak, crashloop, cpu-spike, protected, dryrun, approval; got "memory-leek"/,
+      /--scenario must be all or a comma-separated list of: memory-leak, crashloop, cpu-spike, protected, dryrun, approval, ai; got "memory-leek"/,
     );
   });
 
+  it('ai without a model: says plainly it is skipped, deploys nothing, exits 0', async () => {
+    const unset = await runDemo(['--scenario', 'ai'], 60_000);
+    expect(unset.out).toContain('kubeskippy demo: ai: skipped — no model reachable (OLLAMA_HOST is not set)');
+    expect(unset.out).toMatch(/^ai +SKIPPED .*skipped: no model reachable \(OLLAMA_HOST is not set\)$/m);
+    expect(unset.out).not.toContain('starting the Temporal dev server');
+    expect(unset.code, unset.out).toBe(0);
+
+    const port = await closedPort();
+    const closed = await runDemo(['--scenario', 'ai'], 60_000, { OLLAMA_HOST: `http://127.0.0.1:${port}` });
+    expect(closed.out).toContain(
+      `kubeskippy demo: ai: skipped — no model reachable (http://127.0.0.1:${port} did not answer: ECONNREFUSED)`,
+    );
+    expect(closed.code, closed.out).toBe(0);
+  }, 150_000);
+
+  it('ai with a model: asks it, follows its choice, shows the analysis (exit 0, PASS)', async () => {
+    const model = await startFakeModel({ models: ['fake-llm:latest'] });
+    // The policy's other allowed action, so decide mode visibly overrides the rule's choice.
+    model.reply({ content: answer('rollout-restart', 0.9) });
+    try {
+      const address = inject('temporalAddress');
+      const { code, out } = await runDemo(
+        ['--scenario', 'ai', '--time-scale', '0.5', '--temporal-address', address],
+        220_000,
+        { OLLAMA_HOST: model.url, KUBESKIPPY_AI_MODEL: 'fake-llm' },
+      );
+      expect(out).toContain(`kubeskippy demo: ai: using model fake-llm at ${model.url} (Ollama)`);
+      // The narration: the analysis, and that decide mode followed it.
+      expect(out).toMatch(
+        /HealingAction ai-analysis-\S+: AI fake-llm → rollout-restart \(0.90, followed\): memory grows until the container is killed/,
+      );
+      expect(out).toContain('Followed: decide mode runs rollout-restart instead of restart-pod');
+      const summary = out.slice(out.lastIndexOf('\nSummary'));
+      const row = summary.split('\n').find((l) => l.startsWith('ai ')) ?? '';
+      expect(row, out).toMatch(
+        /PASS .*high-memory .*patched Deployment\/ai-app .*healed: Healed; fake-llm → rollout-restart \(0.90, followed\): memory grows/,
+      );
+      // The operator the demo started asked the model it was configured with.
+      const chats = model.requests.filter((r) => r.path === '/api/chat');
+      expect(chats.length).toBeGreaterThanOrEqual(1);
+      expect(chats[0]!.body.model).toBe('fake-llm');
+      expect(code, out).toBe(0);
+    } finally {
+      await model.close();
+    }
+  }, 240_000);
+
   it('plays every scenario and heals each as expected (exit 0, one PASS row per scenario)', async () => {
     const address = inject('temporalAddress');
+    // No model configured: `all` includes ai, which is skipped (and says so) without failing.
     const { code, out } = await runDemo(
       ['--scenario', 'all', '--time-scale', '0.5', '--temporal-address', address],
       280_000,
     );
+    expect(out).toContain('kubeskippy demo: ai: skipped — no model reachable (OLLAMA_HOST is not set)');
     const summary = out.slice(out.lastIndexOf('\nSummary'));
     const row = (name: string): string => summary.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
     expect(row('memory-leak'), out).toMatch(
@@ -70,6 +144,7 @@ describe('kubeskippy demo', () => {
     expect(row('approval'), out).toMatch(
       /PASS .*deleted Pod\/approval-app-.*approved by kubeskippy-demo, healed/,
     );
+    expect(row('ai'), out).toMatch(/SKIPPED .*skipped: no model reachable \(OLLAMA_HOST is not set\)/);
     // The approval commands were shown before the demo approved it.
     expect(out).toMatch(
       /kubectl --kubeconfig \S+ -n demo-apps annotate healingaction manual-approval-\S+ kubeskippy.io\/approve=true/,

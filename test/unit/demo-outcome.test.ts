@@ -7,6 +7,7 @@ import type { DemoSnapshot } from '../../workers/demo/observe.js';
 import { aiText, judge, skippedResult } from '../../workers/demo/outcome.js';
 import { SCENARIOS, selectScenarios } from '../../workers/demo/scenarios.js';
 import { summaryTable } from '../../workers/demo/summary.js';
+import { narrate, renderFrame } from '../../workers/demo/view.js';
 
 const ai = SCENARIOS.find((s) => s.name === 'ai')!;
 
@@ -121,6 +122,39 @@ describe('judge: ai-analysed', () => {
       true,
     );
     expect(r.status).toBe('passed');
+  });
+});
+
+describe('the analysis in the narration and the live view', () => {
+  const done = action({ phase: 'Succeeded', reason: 'Healed', aiAnalysis: answered });
+  const name = done.metadata.name;
+
+  it('narrates it once, after the phase it came with, with why it was followed', () => {
+    const first = narrate(
+      snap(action({ phase: 'Executing' })),
+      { ...snap(done), atMs: Date.now() },
+      Date.now(),
+    );
+    expect(first.map((l) => l.replace(/^\[\d\d:\d\d\] /, ''))).toEqual([
+      `HealingAction ${name}: Executing → Succeeded (Healed)`,
+      `HealingAction ${name}: AI llama3.2 → rollout-restart (0.90, followed): memory grows until the container is killed`,
+      '  Followed: decide mode runs rollout-restart instead of restart-pod',
+    ]);
+    expect(narrate(snap(done), snap(done), Date.now())).toEqual([]);
+  });
+
+  it('shows it under the action in the frame, and a skipped scenario with its own mark', () => {
+    const lines = renderFrame(snap(done), {
+      title: 't',
+      startedMs: Date.now(),
+      results: [skippedResult(ai, 'no model reachable (OLLAMA_HOST is not set)')],
+      notes: [],
+      width: 200,
+    });
+    expect(
+      lines.some((l) => l.includes('AI llama3.2 → rollout-restart (0.90, followed): memory grows')),
+    ).toBe(true);
+    expect(lines).toContain('  – ai           skipped: no model reachable (OLLAMA_HOST is not set)');
   });
 });
 
