@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 state=.kubeskippy
 pidfile=$state/demo.pid
 log=$state/demo.log
-policies=(memory-leak-healing crashloop-healing cpu-spike-healing protected-critical dryrun-flaky manual-approval)
+policies=(memory-leak-healing crashloop-healing cpu-spike-healing protected-critical dryrun-flaky manual-approval ai-analysis)
 
 running() { [[ -f $pidfile ]] && kill -0 "$(cat "$pidfile")" 2>/dev/null; }
 
@@ -43,6 +43,9 @@ Installed the CRDs, the demo apps and the policies into the cluster of $kc.
 Now run the operator against it (with a Temporal server; \`node bin/kubeskippy.js dev-server\` starts one):
 
   node bin/kubeskippy.js operator --kubeconfig $kc --temporal-address 127.0.0.1:7233
+
+(ai-analysis asks Ollama when the operator has OLLAMA_HOST, e.g. OLLAMA_HOST=http://127.0.0.1:11434;
+without it that policy's rule acts alone and the HealingAction records AiNotConfigured.)
 
 and watch:  demo/monitor.sh --kubeconfig $kc --temporal-address 127.0.0.1:7233
 (On a real cluster the apps really leak, crash and spin only as far as their images do.)
