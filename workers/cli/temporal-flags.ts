@@ -2,7 +2,6 @@
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
 import { ConfigError, DEFAULTS, loadConfig } from '../config.js';
-import { connectClient } from '../temporal.js';
 import { CliError } from './errors.js';
 
 export interface TemporalFlags {
@@ -34,6 +33,8 @@ export async function temporalClient(flags: TemporalFlags): Promise<Client> {
   } catch (err) {
     throw err instanceof ConfigError ? new CliError(err.message) : err;
   }
+  // Loaded on use: @temporalio/client costs about a second, which --help should not pay.
+  const { connectClient } = await import('../temporal.js');
   try {
     return await connectClient(config);
   } catch (err) {

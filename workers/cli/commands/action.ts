@@ -3,7 +3,7 @@
 // same approveAction update as the annotation relay, so the history records who decided.
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { ActionStatusView, ApprovalResult } from '../../../workflows/messages.js';
 import { CliError } from '../errors.js';
 import {
@@ -68,6 +68,8 @@ async function decide(
         `${decision === 'approve' ? 'approved' : 'rejected'} ${ref} as ${result.approval.by}\n`,
       );
     } catch (err) {
+      // The client library is loaded by now (it made the call): importing it here costs nothing.
+      const { WorkflowUpdateFailedError } = await import('@temporalio/client');
       if (err instanceof WorkflowUpdateFailedError)
         throw new CliError(`refused: ${err.cause?.message ?? err.message}`, 1);
       throw err;

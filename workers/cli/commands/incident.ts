@@ -1,8 +1,6 @@
 // `kubeskippy incident export --workflow-id ID --out DIR [--kubeconfig PATH]`: an incident as
 // files, to attach to a bug report and replay elsewhere (workers/replay/incident.ts).
 import type { Command } from 'commander';
-import { createKube, loadKubeConfig } from '../../../activities/kube/clients.js';
-import { exportIncident } from '../../replay/incident.js';
 import { CliError } from '../errors.js';
 import { temporalClient, withTemporalFlags, type TemporalFlags } from '../temporal-flags.js';
 
@@ -32,6 +30,11 @@ export function registerIncidentCommands(program: Command): void {
     .action(async (flags: ExportFlags) => {
       if (!flags.workflowId) throw new CliError('--workflow-id is required');
       if (!flags.out) throw new CliError('--out DIR is required');
+      // Loaded on use: client-node takes seconds to load, which other commands should not pay.
+      const [{ createKube, loadKubeConfig }, { exportIncident }] = await Promise.all([
+        import('../../../activities/kube/clients.js'),
+        import('../../replay/incident.js'),
+      ]);
       let kube;
       if (flags.kubeconfig) {
         try {

@@ -3,8 +3,7 @@
 import type { Command } from 'commander';
 import { ConfigError, DEFAULTS, loadConfig, type OperatorConfig } from '../../config.js';
 import { findFreePort } from '../../dev-server.js';
-import { createLogger, installTemporalRuntime } from '../../logger.js';
-import { startOperator, type OperatorRole } from '../../operator.js';
+import type { OperatorRole } from '../../operator.js';
 import { CliError } from '../errors.js';
 
 interface Flags {
@@ -49,6 +48,12 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
     if (err instanceof ConfigError) throw new CliError(err.message);
     throw err;
   }
+  // Loaded here rather than at the top: the Temporal worker and client-node take seconds to load,
+  // and every other command (approve, status, --help) should not pay for them.
+  const [{ createLogger, installTemporalRuntime }, { startOperator }] = await Promise.all([
+    import('../../logger.js'),
+    import('../../operator.js'),
+  ]);
   const logger = createLogger(config.logLevel, { role });
   // The SDK serves its own worker metrics on a private port; /metrics appends them.
   const sdkMetricsAddress = `127.0.0.1:${await findFreePort()}`;

@@ -1,11 +1,9 @@
 // `kubeskippy record --kubeconfig PATH --policy FILE --out FILE [--for 10m] [--interval 5s]`:
 // what the policy workflow would see, as a timeline for `kubeskippy backtest`.
 import type { Command } from 'commander';
-import { createKube, loadKubeConfig } from '../../../activities/kube/clients.js';
 import { formatDuration, parseDuration } from '../../../domain/duration.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { PolicyFileError, readPolicyFile, type PolicyFile } from '../../backtest/policy-file.js';
-import { recordTimeline } from '../../backtest/recorder.js';
 import { CliError } from '../errors.js';
 
 interface RecordFlags {
@@ -60,6 +58,11 @@ export function registerRecordCommand(program: Command): void {
         if (err instanceof PolicyFileError) throw new CliError(`--policy ${err.message}`);
         throw err;
       }
+      // Loaded on use: client-node takes seconds to load, which other commands should not pay.
+      const [{ createKube, loadKubeConfig }, { recordTimeline }] = await Promise.all([
+        import('../../../activities/kube/clients.js'),
+        import('../../backtest/recorder.js'),
+      ]);
       let kube;
       try {
         kube = createKube(loadKubeConfig(config.kubeconfig));

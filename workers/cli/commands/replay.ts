@@ -2,9 +2,7 @@
 // made the same decisions? Exit 0 same, 3 different (a determinism difference), 1 when replay
 // could not run, 2 for bad input.
 import type { Command } from 'commander';
-import { DefaultLogger, makeTelemetryFilterString, Runtime } from '@temporalio/worker';
-import { fetchHistory, loadHistoryFile, type LoadedHistory } from '../../replay/load.js';
-import { bundleWorkflows, replayHistory } from '../../replay/replay.js';
+import type { LoadedHistory } from '../../replay/load.js';
 import { CliError } from '../errors.js';
 import { outputFormat, temporalClient, withTemporalFlags, type TemporalFlags } from '../temporal-flags.js';
 
@@ -17,6 +15,7 @@ interface ReplayFlags extends TemporalFlags {
 export const EXIT_DIFFERENT = 3;
 
 async function load(flags: ReplayFlags): Promise<LoadedHistory> {
+  const { fetchHistory, loadHistoryFile } = await import('../../replay/load.js');
   if (flags.history) {
     try {
       return await loadHistoryFile(flags.history);
@@ -52,6 +51,9 @@ export function registerReplayCommand(program: Command): void {
       if (!flags.workflowId === !flags.history)
         throw new CliError('give exactly one of --workflow-id (from the server) or --history FILE');
       if (flags.runId && !flags.workflowId) throw new CliError('--run-id needs --workflow-id');
+      // Loaded on use: the worker (native core, bundler) takes seconds to load.
+      const [{ DefaultLogger, makeTelemetryFilterString, Runtime }, { bundleWorkflows, replayHistory }] =
+        await Promise.all([import('@temporalio/worker'), import('../../replay/replay.js')]);
       // The core logs the difference as a WARN of its own; the verdict below says it in words.
       Runtime.install({
         logger: new DefaultLogger('ERROR'),
