@@ -68,6 +68,7 @@ describe('judge: ai-analysed', () => {
     );
     expect(r.status).toBe('passed');
     expect(r.outcome).toMatch(/^skipped as the model advised \(AiRecommendedNone\); llama3.2 → none \(0.90/);
+    expect(r.done).toBe('nothing (AiRecommendedNone): restart Deployment/ai-app not run');
   });
 
   it('passes when the model was unsure and the rule ran (the answer is recorded, not followed)', () => {

@@ -210,6 +210,9 @@ export function doneText(a: HealingAction): string {
   const changes = a.status?.result?.changes ?? [];
   const dry = a.status?.phase === 'DryRun';
   const target = `${a.spec.targetResource.kind}/${a.spec.targetResource.name}`;
+  // Skipped (e.g. the model recommended no action): nothing was done, whatever was planned.
+  if (changes.length === 0 && a.status?.phase === 'Skipped')
+    return `nothing (${a.status.reason ?? 'Skipped'}): ${a.spec.action.type} ${target} not run`;
   if (changes.length === 0) return `${dry ? 'would ' : ''}${a.spec.action.type} ${target}`;
   const groups = new Map<string, typeof changes>();
   for (const c of changes) {
