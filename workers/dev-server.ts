@@ -8,7 +8,11 @@ import { mkdir } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { ensureSearchAttributes, searchAttributeFlagValues } from './search-attributes.js';
+import {
+  ensureSearchAttributes,
+  kubeSkippySearchAttributes,
+  searchAttributeFlagValues,
+} from './search-attributes.js';
 import { isResolvedCli, resolveTemporalCli, TemporalCliError } from './temporal-cli.js';
 
 export { ensureSearchAttributes } from './search-attributes.js';
@@ -46,7 +50,12 @@ const HOST = '127.0.0.1';
 export async function startDevServer(opts: DevServerOptions = {}): Promise<DevServer> {
   const onProgress = opts.onProgress ?? ((): void => {});
   const namespace = opts.namespace ?? 'default';
-  const cli = opts.cliPath ?? (await resolveCliPath(onProgress));
+  let cli = opts.cliPath;
+  if (!cli) {
+    const resolved = await resolveTemporalCli({ onProgress });
+    if (!isResolvedCli(resolved)) return startSdkDownloadedServer(opts);
+    cli = resolved.path;
+  }
   const port = opts.port === 0 ? await findFreePort() : (opts.port ?? 7233);
   let uiPort: number | undefined;
   if (!opts.headless) {
@@ -99,15 +108,55 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   };
 }
 
-async function resolveCliPath(onProgress: (msg: string) => void): Promise<string> {
-  const cli = await resolveTemporalCli({ onProgress });
-  if (!isResolvedCli(cli)) {
+/**
+ * The last resort of the resolution order: no binary and no Go, so the Temporal SDK downloads the
+ * CLI (machines with internet) and runs it as its ephemeral dev server. Same flags as ours; the
+ * SDK gives it a shorter start-up allowance and owns the process (no pid, no exit code).
+ */
+async function startSdkDownloadedServer(opts: DevServerOptions): Promise<DevServer> {
+  // (The resolver has already said it is falling back to the SDK download.)
+  const namespace = opts.namespace ?? 'default';
+  const port = opts.port === 0 || opts.port === undefined ? await findFreePort() : opts.port;
+  const uiPort = opts.headless ? undefined : opts.uiPort || (await findFreePort());
+  if (opts.dbFile) await mkdir(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
+  const dynamicConfig = { 'frontend.enableServerVersionCheck': false, ...opts.dynamicConfig };
+  // Loaded only here: the testing package is needed by nobody else at run time.
+  const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+  let env: Awaited<ReturnType<typeof TestWorkflowEnvironment.createLocal>>;
+  try {
+    env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        executable: { type: 'cached-download' },
+        ip: HOST,
+        port,
+        ...(uiPort === undefined ? { ui: false } : { ui: true, uiPort }),
+        ...(opts.dbFile ? { dbFilename: opts.dbFile } : {}),
+        namespace,
+        searchAttributes: [...kubeSkippySearchAttributes],
+        extraArgs: Object.entries(dynamicConfig).flatMap(([k, v]) => [
+          '--dynamic-config-value',
+          `${k}=${JSON.stringify(v)}`,
+        ]),
+      },
+    });
+  } catch (err) {
     throw new TemporalCliError(
-      'no temporal CLI found and Go is not installed: install Go >= 1.25 (the CLI is then built ' +
-        'once), or set KUBESKIPPY_TEMPORAL_CLI=/path/to/temporal',
+      `no temporal CLI found, Go is not installed, and the SDK could not download one: ` +
+        `${(err as Error).message}. Install Go >= 1.25 (the CLI is then built once) or set ` +
+        'KUBESKIPPY_TEMPORAL_CLI=/path/to/temporal',
     );
   }
-  return cli.path;
+  let exit: (code: number | null) => void = () => {};
+  const exited = new Promise<number | null>((resolve) => (exit = resolve));
+  let stopping: Promise<void> | undefined;
+  return {
+    address: env.address,
+    uiUrl: uiPort === undefined ? undefined : `http://${HOST}:${uiPort}`,
+    namespace,
+    pid: -1,
+    exited,
+    stop: () => (stopping ??= env.teardown().finally(() => exit(0))),
+  };
 }
 
 interface WaitOptions {

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { startDevServer } from '../../dev-server.js';
 import { kubeSkippySearchAttributes } from '../../search-attributes.js';
-import { isResolvedCli, resolveTemporalCli } from '../../temporal-cli.js';
+import { isResolvedCli, resolveTemporalCli, TemporalCliError } from '../../temporal-cli.js';
 import { CliError } from '../errors.js';
 
 interface DevServerFlags {
@@ -33,25 +33,29 @@ async function runDevServer(flags: DevServerFlags): Promise<void> {
   }
   const progress = (msg: string): void => void process.stderr.write(`kubeskippy: ${msg}\n`);
   const cli = await resolveTemporalCli({ onProgress: progress });
-  if (!isResolvedCli(cli)) {
-    throw new CliError(
-      'no temporal CLI found and Go is not installed: install Go >= 1.25 (the CLI is then built once) ' +
-        'or set KUBESKIPPY_TEMPORAL_CLI=/path/to/temporal',
-      1,
-    );
+  let server;
+  try {
+    server = await startDevServer({
+      port,
+      uiPort,
+      headless: flags.headless === true,
+      dbFile: flags.db,
+      namespace: flags.namespace,
+      // No binary and no Go: startDevServer falls back to the SDK's download.
+      ...(isResolvedCli(cli) ? { cliPath: cli.path } : {}),
+      onProgress: progress,
+    });
+  } catch (err) {
+    if (err instanceof TemporalCliError) throw new CliError(err.message, 1);
+    throw err;
   }
-  const server = await startDevServer({
-    port,
-    uiPort,
-    headless: flags.headless === true,
-    dbFile: flags.db,
-    namespace: flags.namespace,
-    cliPath: cli.path,
-    onProgress: progress,
-  });
 
   const out = process.stdout;
-  out.write(`Temporal dev server ${cli.version} (CLI from ${cli.source}: ${cli.path}), pid ${server.pid}\n`);
+  out.write(
+    isResolvedCli(cli)
+      ? `Temporal dev server ${cli.version} (CLI from ${cli.source}: ${cli.path}), pid ${server.pid}\n`
+      : 'Temporal dev server (CLI downloaded by the Temporal SDK)\n',
+  );
   out.write(`  address:    ${server.address}\n  namespace:  ${server.namespace}\n`);
   out.write(`  Web UI:     ${server.uiUrl ?? '(headless)'}\n`);
   out.write(`  storage:    ${flags.db ?? 'in memory (lost on stop; use --db FILE to keep it)'}\n`);
