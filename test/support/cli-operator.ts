@@ -1,0 +1,74 @@
+// `kubeskippy operator` (or `worker` / `controller`) as a child process, the way a user runs it,
+// against an engine's simulated cluster and Temporal server: for tests that must kill the process
+// (SIGKILL: no shutdown hooks, no graceful worker drain) and start another one.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { Engine } from './engine-harness.js';
+
+const bin = fileURLToPath(new URL('../../bin/kubeskippy.js', import.meta.url));
+
+export interface CliOperator {
+  pid: number;
+  /** Everything written to stdout and stderr so far (pino JSON lines), for failure messages. */
+  output(): string;
+  /** Settles when the process has exited, with its code or signal. */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Resolves with the health/metrics port once /readyz answers 200 (worker running, controller synced). */
+  ready(timeoutMs?: number): Promise<number>;
+  /** SIGKILL, and waits for the exit. */
+  kill(): Promise<void>;
+}
+
+export function spawnCliOperator(
+  engine: Engine,
+  command: 'operator' | 'worker' | 'controller' = 'operator',
+): CliOperator {
+  const args = [
+    bin,
+    command,
+    '--kubeconfig',
+    engine.kubeconfig,
+    '--temporal-address',
+    engine.config.temporalAddress,
+    '--temporal-namespace',
+    engine.config.temporalNamespace,
+    '--task-queue',
+    engine.config.taskQueue,
+    '--metrics-port',
+    '0',
+    '--log-level',
+    'info',
+  ];
+  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  );
+  let gone = false;
+  void exited.then(() => (gone = true));
+  return {
+    pid: child.pid!,
+    output: () => out,
+    exited,
+    ready: async (timeoutMs = 90_000) => {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        if (gone) throw new Error(`kubeskippy ${command} exited before it was ready:\n${out}`);
+        const port = /"metricsPort":(\d+)/.exec(out)?.[1];
+        if (port) {
+          const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
+          if (res?.status === 200) return Number(port);
+        }
+        if (Date.now() > deadline)
+          throw new Error(`kubeskippy ${command} not ready after ${timeoutMs} ms:\n${out}`);
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    kill: async () => {
+      if (!gone) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
