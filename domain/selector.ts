@@ -101,3 +101,45 @@ export function protectionOf(obj: ProtectableObject, rules: ProtectionRules): Pr
   }
   return { protected: false };
 }
+
+export class SelectorSyntaxError extends Error {}
+
+/**
+ * Parses kubectl's label selector syntax (`app=web,tier!=db,env in (a,b),!legacy,owner`) into a
+ * LabelSelector: `=`/`==` become matchLabels, the rest matchExpressions (`!=` is NotIn with one
+ * value, as in apimachinery). An empty string selects everything.
+ */
+export function parseLabelSelector(text: string): LabelSelector {
+  const matchLabels: Record<string, string> = {};
+  const matchExpressions: LabelSelectorRequirement[] = [];
+  const key = String.raw`[A-Za-z0-9]([-A-Za-z0-9_./]*[A-Za-z0-9])?`;
+  const value = String.raw`([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?`;
+  // Split on commas outside parentheses: `env in (a,b),app=web`.
+  const parts = text.trim() === '' ? [] : text.split(/,(?![^(]*\))/).map((p) => p.trim());
+  for (const part of parts) {
+    let m: RegExpExecArray | null;
+    if ((m = new RegExp(`^(${key})\\s*(==?|!=)\\s*(${value})$`).exec(part))) {
+      const [, k, , op, v = ''] = m as unknown as [string, string, string, string, string];
+      if (op === '!=') matchExpressions.push({ key: k, operator: 'NotIn', values: [v] });
+      else matchLabels[k] = v;
+    } else if ((m = new RegExp(`^(${key})\\s+(in|notin)\\s*\\(([^)]*)\\)$`).exec(part))) {
+      const [, k, , op, list = ''] = m as unknown as [string, string, string, string, string];
+      const values = list.split(',').map((v) => v.trim());
+      if (values.some((v) => !new RegExp(`^${value}$`).test(v)) || values.every((v) => v === ''))
+        throw new SelectorSyntaxError(`"${part}": the values in (...) must be label values`);
+      matchExpressions.push({ key: k, operator: op === 'in' ? 'In' : 'NotIn', values });
+    } else if ((m = new RegExp(`^!\\s*(${key})$`).exec(part))) {
+      matchExpressions.push({ key: m[1]!, operator: 'DoesNotExist' });
+    } else if ((m = new RegExp(`^(${key})$`).exec(part))) {
+      matchExpressions.push({ key: m[1]!, operator: 'Exists' });
+    } else {
+      throw new SelectorSyntaxError(
+        `"${part}" is not a label requirement (expected key=value, key!=value, key in (a,b), key notin (a,b), key or !key)`,
+      );
+    }
+  }
+  return {
+    ...(Object.keys(matchLabels).length ? { matchLabels } : {}),
+    ...(matchExpressions.length ? { matchExpressions } : {}),
+  };
+}

@@ -39,8 +39,8 @@ async function cli(...args: string[]): Promise<Result> {
 }
 const temporal = (): string[] => ['--temporal-address', engine.config.temporalAddress];
 
-function restartPolicy(mode: string, name = 'restart-once'): KObject {
-  return healingPolicy(engine.namespace, name, 'web', {
+function restartPolicy(mode: string, name = 'restart-once', app = 'web'): KObject {
+  return healingPolicy(engine.namespace, name, app, {
     mode,
     triggers: [alwaysTrue('always', { cooldownPeriod: '1h' })],
     actions: [
@@ -203,4 +203,53 @@ describe('replaying an incident', () => {
     expect(text.stdout).toContain('Side by side:');
     expect(text.stdout).toMatch(/ACTION\s+always\s+\S+\/Pod\/web-/);
   });
+
+  it(
+    'records by label selector, before any policy exists, and a policy backtests on it',
+    { timeout: 300_000 },
+    async () => {
+      const bad = await cli('record', '--selector', 'app in (web', '--out', join(dir, 'x.jsonl'));
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toMatch(/--selector: "app in \(web" is not a label requirement/);
+
+      engine.apply([deployment('api', { namespace: engine.namespace, replicas: 2 })]);
+      await eventually('2 running api pods', () =>
+        engine.sim.store
+          .list('core/v1/pods', { namespace: engine.namespace })
+          .filter((p) => p.metadata.labels?.app === 'api' && p.status?.phase === 'Running').length === 2
+          ? true
+          : undefined,
+      );
+      const timeline = join(dir, 'by-selector.jsonl');
+      const recorded = await cli(
+        'record',
+        '--kubeconfig',
+        engine.kubeconfig,
+        '--selector',
+        'app=api',
+        '-n',
+        engine.namespace,
+        '--out',
+        timeline,
+        '--for',
+        '3s',
+        '--interval',
+        '1s',
+      );
+      expect(recorded.code, recorded.stderr).toBe(0);
+      expect(recorded.stderr).toContain(`recording pods in ${engine.namespace} matching "app=api"`);
+      const [header] = (await readFile(timeline, 'utf8')).split('\n').map((l) => JSON.parse(l || '{}'));
+      expect(header).toMatchObject({
+        policy: `selector ${engine.namespace}: app=api`,
+        request: { labelSelector: { matchLabels: { app: 'api' } }, needUsage: true },
+      });
+
+      const automatic = join(dir, 'automatic-later.yaml');
+      await writeFile(automatic, stringify(restartPolicy('automatic', 'auto', 'api')));
+      const json = await cli('backtest', '--policy', automatic, '--timeline', timeline, '-o', 'json');
+      expect(json.code, json.stderr).toBe(0);
+      const [auto] = (JSON.parse(json.stdout) as { reports: { summary: { actions: number } }[] }).reports;
+      expect(auto!.summary.actions).toBe(1);
+    },
+  );
 });

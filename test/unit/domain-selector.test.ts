@@ -4,7 +4,9 @@ import type { ProtectedResource } from '../../crds/healing-policy.js';
 import {
   matchesLabelSelector,
   matchesResourceFilter,
+  parseLabelSelector,
   protectionOf,
+  SelectorSyntaxError,
   type ProtectableObject,
 } from '../../domain/selector.js';
 
@@ -149,4 +151,49 @@ describe('protectionOf', () => {
     if (want === false) expect(verdict).toEqual({ protected: false });
     else expect(verdict.protected && verdict.why).toContain(want);
   });
+});
+
+describe('parseLabelSelector (kubectl syntax)', () => {
+  it.each([
+    ['', {}],
+    ['app=web', { matchLabels: { app: 'web' } }],
+    ['app==web,tier=front', { matchLabels: { app: 'web', tier: 'front' } }],
+    ['app=', { matchLabels: { app: '' } }],
+    ['tier!=db', { matchExpressions: [{ key: 'tier', operator: 'NotIn', values: ['db'] }] }],
+    [
+      'env in (prod, staging),app=web',
+      {
+        matchLabels: { app: 'web' },
+        matchExpressions: [{ key: 'env', operator: 'In', values: ['prod', 'staging'] }],
+      },
+    ],
+    ['env notin (dev)', { matchExpressions: [{ key: 'env', operator: 'NotIn', values: ['dev'] }] }],
+    ['!legacy', { matchExpressions: [{ key: 'legacy', operator: 'DoesNotExist' }] }],
+    [
+      'app.kubernetes.io/name, !kubeskippy.io/protected',
+      {
+        matchExpressions: [
+          { key: 'app.kubernetes.io/name', operator: 'Exists' },
+          { key: 'kubeskippy.io/protected', operator: 'DoesNotExist' },
+        ],
+      },
+    ],
+  ])('%j', (text, selector) => {
+    expect(parseLabelSelector(text)).toEqual(selector);
+  });
+
+  it('selects what kubectl would', () => {
+    const s = parseLabelSelector('app=web,env in (prod,staging),!legacy');
+    expect(matchesLabelSelector(s, { app: 'web', env: 'prod' })).toBe(true);
+    expect(matchesLabelSelector(s, { app: 'web', env: 'dev' })).toBe(false);
+    expect(matchesLabelSelector(s, { app: 'web', env: 'prod', legacy: 'yes' })).toBe(false);
+    expect(matchesLabelSelector(parseLabelSelector('tier!=db'), {})).toBe(true);
+  });
+
+  it.each(['app=web=x', 'env in ()', 'env in (a', '=web', 'a b', 'app=we b'])(
+    'refuses %j, saying why',
+    (text) => {
+      expect(() => parseLabelSelector(text)).toThrow(SelectorSyntaxError);
+    },
+  );
 });

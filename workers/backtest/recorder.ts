@@ -5,15 +5,31 @@
 import { appendFile, writeFile } from 'node:fs/promises';
 import { collectSnapshot, type CollectOptions } from '../../activities/snapshot/collect.js';
 import type { Kube } from '../../activities/kube/clients.js';
-import { snapshotRequest } from '../../domain/targets.js';
+import type { LabelSelector } from '../../crds/common.js';
+import { snapshotRequest, type SnapshotRequest } from '../../domain/targets.js';
 import type { PolicyFile } from './policy-file.js';
 import { timelineLine, type TimelineEntry, type TimelineHeader } from './timeline.js';
 
+/** Pods picked by a label selector, without a policy: collect everything a policy could use. */
+export interface Selection {
+  namespaces: string[];
+  labelSelector?: LabelSelector;
+  /** The selector as the user wrote it, for the header. */
+  text: string;
+}
+
+/** Events this far back are kept in every snapshot of a selector recording. */
+export const SELECTION_EVENT_LOOKBACK_MS = 15 * 60_000;
+export const SELECTION_DEFAULT_INTERVAL_MS = 10_000;
+
 export interface RecordOptions {
   kube: Kube;
-  policy: PolicyFile;
+  /** Record what this policy's workflow would see (its selector and what its triggers need)... */
+  policy?: PolicyFile;
+  /** ...or pods picked by a selector: usage, restarts, conditions and 15 minutes of Events. */
+  selection?: Selection;
   out: string;
-  /** Default: the policy's evaluationInterval. */
+  /** Default: the policy's evaluationInterval (10s for a selection). */
   intervalMs?: number;
   durationMs: number;
   collect?: CollectOptions;
@@ -29,14 +45,38 @@ export interface RecordResult {
   maxGapMs: number;
 }
 
+/** What to collect, and the header's name for it. */
+function source(opts: RecordOptions): { name: string; request: SnapshotRequest; intervalMs: number } {
+  const { policy, selection } = opts;
+  if (policy && !selection)
+    return {
+      name: `${policy.namespace}/${policy.name}`,
+      request: snapshotRequest(policy.policy),
+      intervalMs: opts.intervalMs ?? policy.policy.evaluationIntervalMs,
+    };
+  if (selection && !policy)
+    return {
+      name: `selector ${selection.namespaces.join(',')}: ${selection.text || '(all pods)'}`,
+      request: {
+        namespaces: [...selection.namespaces],
+        ...(selection.labelSelector ? { labelSelector: selection.labelSelector } : {}),
+        kinds: ['Pod'],
+        needUsage: true,
+        promQueries: [],
+        eventLookbackMs: SELECTION_EVENT_LOOKBACK_MS,
+      },
+      intervalMs: opts.intervalMs ?? SELECTION_DEFAULT_INTERVAL_MS,
+    };
+  throw new Error('record either a policy or a selection');
+}
+
 export async function recordTimeline(opts: RecordOptions): Promise<RecordResult> {
-  const { policy } = opts;
-  const intervalMs = opts.intervalMs ?? policy.policy.evaluationIntervalMs;
+  const { name, request, intervalMs } = source(opts);
   const header: TimelineHeader = {
     kind: 'header',
     version: 1,
-    policy: `${policy.namespace}/${policy.name}`,
-    request: snapshotRequest(policy.policy),
+    policy: name,
+    request,
     intervalMs,
     startedAtMs: Date.now(),
   };

@@ -1,14 +1,23 @@
-// `kubeskippy record --kubeconfig PATH --policy FILE --out FILE [--for 10m] [--interval 5s]`:
-// what the policy workflow would see, as a timeline for `kubeskippy backtest`.
+// `kubeskippy record --kubeconfig PATH (--policy FILE | --selector SEL [-n NS]) --out FILE
+// [--for 10m] [--interval 5s]`: what a policy workflow would see, as a timeline for
+// `kubeskippy backtest`. With --selector there is no policy yet: everything a policy could use is
+// collected for the selected pods, so any policy can be backtested on it later.
 import type { Command } from 'commander';
 import { formatDuration, parseDuration } from '../../../domain/duration.js';
 import { ConfigError, loadConfig } from '../../config.js';
 import { PolicyFileError, readPolicyFile, type PolicyFile } from '../../backtest/policy-file.js';
+import type { LabelSelector } from '../../../crds/common.js';
+import { parseLabelSelector } from '../../../domain/selector.js';
+import type { Selection } from '../../backtest/recorder.js';
 import { CliError } from '../errors.js';
+
+const isEmpty = (s: LabelSelector): boolean => !s.matchLabels && !s.matchExpressions;
 
 interface RecordFlags {
   kubeconfig?: string;
   policy?: string;
+  selector?: string;
+  namespace?: string[];
   out?: string;
   for: string;
   interval?: string;
@@ -36,33 +45,63 @@ export function registerRecordCommand(program: Command): void {
       'cluster to read (env KUBECONFIG; default in-cluster, else ~/.kube/config)',
     )
     .option('--policy <file>', 'the HealingPolicy whose selector and triggers define what to collect')
+    .option(
+      '-l, --selector <labels>',
+      'instead of --policy: pods matching this label selector (kubectl syntax, "" = all), with usage, ' +
+        'restarts, conditions and 15 minutes of Events',
+    )
+    .option(
+      '-n, --namespace <ns>',
+      'namespace for --selector (repeat for several; default "default")',
+      (v: string, prev: string[] = []) => [...prev, v],
+    )
     .option('--out <file>', 'the JSON-lines timeline to write')
     .option('--for <duration>', 'how long to record (Ctrl-C stops early)', '10m')
-    .option('--interval <duration>', "time between collections (default: the policy's evaluationInterval)")
+    .option(
+      '--interval <duration>',
+      "time between collections (default: the policy's evaluationInterval; 10s with --selector)",
+    )
     .option('--prometheus-url <url>', 'Prometheus for PromQL triggers (env KUBESKIPPY_PROMETHEUS_URL)')
     .action(async (flags: RecordFlags) => {
-      if (!flags.policy) throw new CliError('--policy FILE is required');
+      if (!flags.policy === (flags.selector === undefined))
+        throw new CliError('give exactly one of --policy FILE or --selector LABELS');
+      if (flags.namespace && !flags.selector) throw new CliError('--namespace goes with --selector');
       if (!flags.out) throw new CliError('--out FILE is required');
+      let selection: Selection | undefined;
+      if (flags.selector !== undefined) {
+        try {
+          const namespaces = flags.namespace ?? ['default'];
+          const labelSelector = parseLabelSelector(flags.selector);
+          selection = {
+            namespaces,
+            text: flags.selector,
+            ...(isEmpty(labelSelector) ? {} : { labelSelector }),
+          };
+        } catch (err) {
+          throw new CliError(`--selector: ${(err as Error).message}`);
+        }
+      }
       const forMs = duration('--for', flags.for);
       const intervalMs = flags.interval !== undefined ? duration('--interval', flags.interval) : undefined;
       let config;
-      let policy: PolicyFile;
+      let policy: PolicyFile | undefined;
       try {
         config = loadConfig({
           ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
           ...(flags.prometheusUrl ? { prometheusUrl: flags.prometheusUrl } : {}),
         });
-        policy = await readPolicyFile(flags.policy);
+        if (flags.policy) policy = await readPolicyFile(flags.policy);
       } catch (err) {
         if (err instanceof ConfigError) throw new CliError(err.message);
         if (err instanceof PolicyFileError) throw new CliError(`--policy ${err.message}`);
         throw err;
       }
       // Loaded on use: client-node takes seconds to load, which other commands should not pay.
-      const [{ createKube, loadKubeConfig }, { recordTimeline }] = await Promise.all([
-        import('../../../activities/kube/clients.js'),
-        import('../../backtest/recorder.js'),
-      ]);
+      const [{ createKube, loadKubeConfig }, { recordTimeline, SELECTION_DEFAULT_INTERVAL_MS }] =
+        await Promise.all([
+          import('../../../activities/kube/clients.js'),
+          import('../../backtest/recorder.js'),
+        ]);
       let kube;
       try {
         kube = createKube(loadKubeConfig(config.kubeconfig));
@@ -73,13 +112,16 @@ export function registerRecordCommand(program: Command): void {
       const onSignal = (): void => stop.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
-      const every = formatDuration(intervalMs ?? policy.policy.evaluationIntervalMs);
-      process.stderr.write(
-        `recording ${policy.namespace}/${policy.name} every ${every} for ${flags.for} into ${flags.out}…\n`,
+      const every = formatDuration(
+        intervalMs ?? policy?.policy.evaluationIntervalMs ?? SELECTION_DEFAULT_INTERVAL_MS,
       );
+      const what = policy
+        ? `${policy.namespace}/${policy.name}`
+        : `pods in ${selection!.namespaces.join(', ')} matching "${selection!.text}"`;
+      process.stderr.write(`recording ${what} every ${every} for ${flags.for} into ${flags.out}…\n`);
       const result = await recordTimeline({
         kube,
-        policy,
+        ...(policy ? { policy } : { selection: selection! }),
         out: flags.out,
         durationMs: forMs,
         ...(intervalMs !== undefined ? { intervalMs } : {}),
