@@ -98,6 +98,24 @@ describe('policy status', () => {
     });
   });
 
+  it('keeps Ready=False for a rejected generation while mirroring the one that still runs', () => {
+    const s = mirroredStatus({
+      view: view(),
+      workflowId: 'w',
+      generation: 2,
+      invalid: { generation: 3, message: 'spec.actions[0].triggers: unknown trigger "nope"' },
+      nowIso: now,
+    });
+    expect(cond(s, 'Ready')).toMatchObject({ status: 'False', reason: 'InvalidSpec', observedGeneration: 3 });
+    expect((cond(s, 'Ready') as { message: string }).message).toBe(
+      'spec.actions[0].triggers: unknown trigger "nope"; generation 2 keeps running',
+    );
+    expect(s.observedGeneration).toBe(3);
+    // The running generation's counters are still shown.
+    expect(s).toMatchObject({ actionsTaken: 1, workflowId: 'w' });
+    expect(cond(s, 'Paused')).toMatchObject({ status: 'False', observedGeneration: 2 });
+  });
+
   it('is Degraded with PartialSnapshot when parts of the cluster could not be read', () => {
     const s = mirroredStatus({
       view: view({ snapshotErrors: ['metrics.k8s.io unavailable'] }),

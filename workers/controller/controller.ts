@@ -50,6 +50,8 @@ interface Tracked {
   /** The last valid spec, to start the workflow again if it was terminated from outside. */
   ref?: PolicyRefInput;
   status?: HealingPolicyStatus;
+  /** The newest generation, when it was rejected: Ready stays False until a valid one arrives. */
+  invalid?: { generation?: number; message: string };
 }
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
@@ -135,6 +137,7 @@ export class Controller {
     if (!parsed.ok) {
       const message = formatErrors(parsed.errors);
       log.warn({ errors: parsed.errors }, 'invalid HealingPolicy');
+      tracked.invalid = { ...(generation !== undefined ? { generation } : {}), message };
       await this.patchStatus(
         tracked,
         invalidStatus({
@@ -158,6 +161,7 @@ export class Controller {
       await this.ensureWorkflow(ref);
       tracked.runningGeneration = generation;
       tracked.ref = ref;
+      delete tracked.invalid;
       log.info('policy workflow in sync');
       await this.mirror(tracked);
     } catch (err) {
@@ -224,6 +228,7 @@ export class Controller {
         workflowId,
         generation: tracked.runningGeneration,
         previous: tracked.status,
+        ...(tracked.invalid ? { invalid: tracked.invalid } : {}),
         nowIso,
       });
     } catch (err) {

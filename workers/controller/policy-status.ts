@@ -23,6 +23,25 @@ export function mergeConditions(
   });
 }
 
+/** Ready=False for a rejected generation, saying what still runs. */
+function invalidReady(
+  generation: number | undefined,
+  message: string,
+  runningGeneration?: number,
+): Condition {
+  const still =
+    runningGeneration !== undefined
+      ? `; generation ${runningGeneration} keeps running`
+      : '; no workflow was started';
+  return {
+    type: 'Ready',
+    status: 'False',
+    reason: 'InvalidSpec',
+    message: `${message}${still}`,
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+  };
+}
+
 export function invalidStatus(opts: {
   generation?: number;
   message: string;
@@ -30,24 +49,12 @@ export function invalidStatus(opts: {
   runningGeneration?: number;
   nowIso: string;
 }): HealingPolicyStatus {
-  const still =
-    opts.runningGeneration !== undefined
-      ? `; generation ${opts.runningGeneration} keeps running`
-      : '; no workflow was started';
   return {
     ...opts.previous,
     ...(opts.generation !== undefined ? { observedGeneration: opts.generation } : {}),
     conditions: mergeConditions(
       opts.previous?.conditions,
-      [
-        {
-          type: 'Ready',
-          status: 'False',
-          reason: 'InvalidSpec',
-          message: `${opts.message}${still}`,
-          ...(opts.generation !== undefined ? { observedGeneration: opts.generation } : {}),
-        },
-      ],
+      [invalidReady(opts.generation, opts.message, opts.runningGeneration)],
       opts.nowIso,
     ),
   };
@@ -58,19 +65,23 @@ export function mirroredStatus(opts: {
   workflowId: string;
   generation?: number;
   previous?: HealingPolicyStatus;
+  /** A newer generation was rejected: Ready stays False (naming the field) while the old one runs. */
+  invalid?: { generation?: number; message: string };
   nowIso: string;
 }): HealingPolicyStatus {
-  const { view } = opts;
+  const { view, invalid } = opts;
   const gen = opts.generation !== undefined ? { observedGeneration: opts.generation } : {};
   const held = view.held.length;
   const conditions: Condition[] = [
-    {
-      type: 'Ready',
-      status: 'True',
-      reason: 'WorkflowRunning',
-      message: `evaluating in mode ${view.mode}${view.mode !== view.specMode ? ` (overridden; spec says ${view.specMode})` : ''}`,
-      ...gen,
-    },
+    invalid
+      ? invalidReady(invalid.generation, invalid.message, opts.generation)
+      : {
+          type: 'Ready',
+          status: 'True',
+          reason: 'WorkflowRunning',
+          message: `evaluating in mode ${view.mode}${view.mode !== view.specMode ? ` (overridden; spec says ${view.specMode})` : ''}`,
+          ...gen,
+        },
     {
       type: 'Paused',
       status: view.paused ? 'True' : 'False',
@@ -89,7 +100,7 @@ export function mirroredStatus(opts: {
     },
   ];
   const status: HealingPolicyStatus = {
-    ...gen,
+    ...(invalid?.generation !== undefined ? { observedGeneration: invalid.generation } : gen),
     conditions: mergeConditions(opts.previous?.conditions, conditions, opts.nowIso),
     activeTriggers: view.activeTriggers,
     actionsTaken: view.counters.actionsStarted,
