@@ -3,8 +3,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { runMonitor } from '../../demo/monitor.js';
-import { runDemo } from '../../demo/run.js';
 import { DEMO_NAMESPACE, SCENARIO_NAMES, selectScenarios } from '../../demo/scenarios.js';
 import { CliError } from '../errors.js';
 
@@ -49,13 +47,16 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('-n, --namespace <ns>', 'namespace of the apps and HealingActions', DEMO_NAMESPACE)
     .option('--temporal-address <host:port>', 'also show policy refusals from this Temporal server')
-    .action((flags: { kubeconfig?: string; namespace: string; temporalAddress?: string }) =>
-      runMonitor({
+    .action(async (flags: { kubeconfig?: string; namespace: string; temporalAddress?: string }) => {
+      const options = {
         namespace: flags.namespace,
         ...monitorKubeconfig(flags.kubeconfig),
         ...(flags.temporalAddress ? { temporalAddress: checkAddress(flags.temporalAddress) } : {}),
-      }),
-    );
+      };
+      // Loaded on use (client-node and the client take seconds), after the flags are checked.
+      const { runMonitor } = await import('../../demo/monitor.js');
+      await runMonitor(options);
+    });
 }
 
 async function demoAction(flags: DemoFlags): Promise<void> {
@@ -69,6 +70,8 @@ async function demoAction(flags: DemoFlags): Promise<void> {
     throw new CliError(
       `--time-scale must be a number from 0.1 to 10 (1 = real time), got "${flags.timeScale}"`,
     );
+  // Loaded on use: the demo pulls in the whole operator, seconds that other commands should not pay.
+  const { runDemo } = await import('../../demo/run.js');
   process.exitCode = await runDemo({
     scenarios,
     watch: flags.watch === true,
