@@ -13,6 +13,8 @@ export interface HealthOptions {
   port: number;
   host?: string;
   ready: () => boolean;
+  /** Why it is not ready (e.g. a CRD is missing), shown in the 503 body of /readyz. */
+  notReadyReason?: () => string | undefined;
   registry?: Registry;
   /** Extra exposition text appended to /metrics (the Temporal SDK's own metrics). */
   extraMetrics?: () => Promise<string>;
@@ -25,7 +27,10 @@ export function startHealthServer(opts: HealthOptions): Promise<HealthServer> {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
     } else if (url === '/readyz') {
       const ok = opts.ready();
-      res.writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' }).end(ok ? 'ready' : 'not ready');
+      const reason = ok ? undefined : opts.notReadyReason?.();
+      res
+        .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(ok ? 'ready' : `not ready${reason ? `: ${reason}` : ''}\n`);
     } else if (url === '/metrics' && opts.registry) {
       const registry = opts.registry;
       void (async (): Promise<void> => {

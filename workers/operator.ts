@@ -85,6 +85,13 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
     port: config.metricsPort,
     ready: () =>
       (role === 'controller' || workerRunning) && (role === 'worker' || Boolean(controller?.ready)),
+    notReadyReason: () =>
+      [
+        role !== 'controller' && !workerRunning ? 'the worker is not running' : undefined,
+        role !== 'worker' ? controller?.notReadyReason() : undefined,
+      ]
+        .filter(Boolean)
+        .join('; ') || undefined,
     registry,
     ...(opts.sdkMetricsAddress
       ? { extraMetrics: () => fetchText(`http://${opts.sdkMetricsAddress}/metrics`) }

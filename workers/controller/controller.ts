@@ -6,11 +6,14 @@
 //          └── deleted ───────────────────▶ cancel the workflow
 //   every statusInterval: query `status` ──▶ patch CR status (only when it changed)
 //   informer(HealingAction) ── kubeskippy.io/approve=true|reject ──▶ approveAction update
+//   list/watch answers 404 ──▶ "CRD not installed: kubeskippy crds | kubectl apply -f -" (logged at
+//          most once a minute), not ready, retried with back-off until the CRD appears
 import {
   makeInformer,
   PatchStrategy,
   setHeaderOptions,
   type Informer,
+  type KubernetesListObject,
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import { WithStartWorkflowOperation, WorkflowNotFoundError, type Client } from '@temporalio/client';
@@ -23,6 +26,7 @@ import type { PolicyRefInput, PolicyStatusView } from '../../workflows/messages.
 import { KubeSkippyMode, KubeSkippyNamespace, KubeSkippyPolicy } from '../../workflows/search-attributes.js';
 import type { Logger } from '../logger.js';
 import { relayApproval, type HealingActionObject } from './approval-relay.js';
+import { isNotFound, missingCrdMessage, nextRetryDelay } from './missing-crd.js';
 import { invalidStatus, mirroredStatus, notRunningStatus } from './policy-status.js';
 
 export interface ControllerOptions {
@@ -32,8 +36,12 @@ export interface ControllerOptions {
   logger: Logger;
   /** How often workflow state is mirrored into CR status. */
   statusIntervalMs?: number;
-  /** Restart delay for an informer whose watch failed. */
+  /** Restart delay for an informer whose watch failed; the first retry while a CRD is missing. */
   restartDelayMs?: number;
+  /** Longest pause between checks while a CRD is missing (the delay doubles up to it). */
+  missingCrdMaxDelayMs?: number;
+  /** How often the missing-CRD error is logged again while it lasts. */
+  missingCrdLogEveryMs?: number;
 }
 
 interface PolicyObject extends KubernetesObject {
@@ -54,58 +62,66 @@ interface Tracked {
   invalid?: { generation?: number; message: string };
 }
 
+/** One watched custom resource and what the API server said about it. */
+interface Watched {
+  kind: 'HealingPolicy' | 'HealingAction';
+  plural: string;
+  informer: Informer<KubernetesObject>;
+  /** Lists through the informer's list function (and so marks the resource found). */
+  list: () => Promise<unknown>;
+  /** Listed successfully at least once. */
+  listed: boolean;
+  /** The API answers 404 for it: its CRD is not installed. */
+  missing: boolean;
+  retryMs?: number;
+  lastLoggedMs?: number;
+}
+
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export class Controller {
   private readonly policies = new Map<string, Tracked>();
-  private informers: Informer<KubernetesObject>[] = [];
+  private watched: Watched[] = [];
+  private readonly retries = new Set<NodeJS.Timeout>();
   private timer: NodeJS.Timeout | undefined;
+  private started = false;
   private stopped = false;
   private mirroring: Promise<void> | undefined;
   private readonly log: Logger;
-  /** Becomes true after both informers listed once: what /readyz reports. */
-  ready = false;
 
   constructor(private readonly opts: ControllerOptions) {
     this.log = opts.logger.child({ component: 'controller' });
   }
 
+  /** What /readyz reports: both resources listed, and their CRDs installed. */
+  get ready(): boolean {
+    return this.notReadyReason() === undefined;
+  }
+
+  /** Why the controller is not ready, in words for /readyz; undefined when it is. */
+  notReadyReason(): string | undefined {
+    if (!this.started) return 'the controller has not started';
+    const missing = this.watched.filter((w) => w.missing).map((w) => w.kind);
+    if (missing.length) return missingCrdMessage(missing);
+    const unlisted = this.watched.filter((w) => !w.listed).map((w) => `${w.kind}s`);
+    if (unlisted.length) return `waiting to list ${unlisted.join(' and ')} from the API server`;
+    return undefined;
+  }
+
   async start(): Promise<void> {
-    const { kube } = this.opts;
-    const policies = makeInformer<PolicyObject>(
-      kube.config,
-      `/apis/${GROUP}/${VERSION}/healingpolicies`,
-      () =>
-        kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'healingpolicies' }),
-    );
+    const policies = this.watch<PolicyObject>('HealingPolicy', 'healingpolicies');
     policies.on('add', (o) => void this.onPolicy(o));
     policies.on('update', (o) => void this.onPolicy(o));
     policies.on('delete', (o) => void this.onPolicyDeleted(o));
-    const actions = makeInformer<HealingActionObject>(
-      kube.config,
-      `/apis/${GROUP}/${VERSION}/healingactions`,
-      () => kube.custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: 'healingactions' }),
-    );
+    const actions = this.watch<HealingActionObject>('HealingAction', 'healingactions');
     const relay = (o: HealingActionObject): void =>
       void relayApproval(this.opts.client, o, this.log).catch((err) =>
         this.log.warn({ err }, 'approval relay failed'),
       );
     actions.on('add', relay);
     actions.on('update', relay);
-    this.informers = [policies, actions] as unknown as Informer<KubernetesObject>[];
-    for (const informer of this.informers) {
-      // A watch can end (timeouts, API server restarts, network): start it again after a pause.
-      informer.on('error', (err: unknown) => {
-        if (this.stopped) return;
-        this.log.warn({ err: (err as Error)?.message }, 'watch failed; restarting');
-        setTimeout(
-          () => !this.stopped && void informer.start().catch(() => undefined),
-          this.opts.restartDelayMs ?? 2000,
-        );
-      });
-    }
-    await Promise.all(this.informers.map((i) => i.start()));
-    this.ready = true;
+    this.started = true;
+    await Promise.all(this.watched.map((w) => w.informer.start()));
     this.timer = setInterval(() => {
       // One mirror pass at a time; stop() waits for the one in flight before connections close.
       this.mirroring ??= this.mirrorAll().finally(() => (this.mirroring = undefined));
@@ -115,8 +131,86 @@ export class Controller {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.timer) clearInterval(this.timer);
+    for (const t of this.retries) clearTimeout(t);
+    this.retries.clear();
     await this.mirroring?.catch(() => undefined);
-    await Promise.all(this.informers.map((i) => i.stop()));
+    await Promise.all(this.watched.map((w) => w.informer.stop()));
+  }
+
+  /** An informer over one custom resource, restarted when its watch fails. */
+  private watch<T extends KubernetesObject>(kind: Watched['kind'], plural: string): Informer<T> {
+    const { kube } = this.opts;
+    const list = async (): Promise<KubernetesListObject<T>> => {
+      const result = (await kube.custom.listClusterCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural,
+      })) as KubernetesListObject<T>;
+      this.found(w);
+      return result;
+    };
+    const informer = makeInformer<T>(kube.config, `/apis/${GROUP}/${VERSION}/${plural}`, list);
+    const w: Watched = {
+      kind,
+      plural,
+      informer: informer as unknown as Informer<KubernetesObject>,
+      list,
+      listed: false,
+      missing: false,
+    };
+    this.watched.push(w);
+    informer.on('error', (err: unknown) => {
+      if (this.stopped) return;
+      if (isNotFound(err)) return this.onMissing(w);
+      // A watch can end (timeouts, API server restarts, network): start it again after a pause.
+      this.log.warn({ err: (err as Error)?.message, resource: plural }, 'watch failed; restarting');
+      this.later(() => informer.start(), this.opts.restartDelayMs ?? 2000);
+    });
+    return informer;
+  }
+
+  private later(fn: () => Promise<void>, ms: number): void {
+    const t = setTimeout(() => {
+      this.retries.delete(t);
+      if (!this.stopped) void fn().catch(() => undefined);
+    }, ms);
+    this.retries.add(t);
+  }
+
+  /** The list worked: the CRD is there (again). */
+  private found(w: Watched): void {
+    w.listed = true;
+    if (!w.missing) return;
+    w.missing = false;
+    delete w.retryMs;
+    delete w.lastLoggedMs;
+    this.log.info({ resource: w.plural }, `the ${w.kind} CRD is installed now; watching ${w.plural}`);
+  }
+
+  /** 404 from list or watch: say what to do (at most once a minute), check again with back-off. */
+  private onMissing(w: Watched): void {
+    w.missing = true;
+    const now = Date.now();
+    if (w.lastLoggedMs === undefined || now - w.lastLoggedMs >= (this.opts.missingCrdLogEveryMs ?? 60_000)) {
+      w.lastLoggedMs = now;
+      this.log.error({ resource: `${w.plural}.${GROUP}` }, missingCrdMessage([w.kind]));
+    }
+    w.retryMs = nextRetryDelay(
+      w.retryMs,
+      this.opts.restartDelayMs ?? 2000,
+      this.opts.missingCrdMaxDelayMs ?? 30_000,
+    );
+    this.later(async () => {
+      try {
+        await w.list(); // cheap check first; the informer only starts again once the CRD is there
+      } catch (err) {
+        if (this.stopped) return;
+        if (isNotFound(err)) return this.onMissing(w);
+        this.log.warn({ err: (err as Error)?.message, resource: w.plural }, 'list failed; retrying');
+        return this.later(() => w.informer.start(), w.retryMs ?? 2000);
+      }
+      await w.informer.start();
+    }, w.retryMs);
   }
 
   private key(o: KubernetesObject): string {
