@@ -110,6 +110,66 @@ describe.skipIf(!hasKubectl)('kubectl against the simulated API server', () => {
     expect(header(await ok('get', 'wd'))[0]).toBe('NAME');
   });
 
+  it("installs KubeSkippy's own CRDs and shows their columns and field docs, as users will see them", async () => {
+    const crds = join(import.meta.dirname, '..', '..', 'deploy', 'crds');
+    expect(await ok('apply', '-f', crds)).toContain(
+      'customresourcedefinition.apiextensions.k8s.io/healingactions.kubeskippy.io created',
+    );
+    const action = {
+      apiVersion: 'kubeskippy.io/v1alpha1',
+      kind: 'HealingAction',
+      metadata: { name: 'restart-web-1', namespace: 'default' },
+      spec: {
+        policyRef: { name: 'memory-leak', namespace: 'default' },
+        targetResource: { apiVersion: 'v1', kind: 'Pod', name: 'web-1', namespace: 'default' },
+        action: { name: 'evict', type: 'restart' },
+      },
+    };
+    await writeFile(join(dir, 'ha.yaml'), stringify(action));
+    expect(await ok('apply', '-f', join(dir, 'ha.yaml'))).toContain(
+      'healingaction.kubeskippy.io/restart-web-1 created',
+    );
+    await ok(
+      'patch',
+      'ha',
+      'restart-web-1',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"phase":"Succeeded","reason":"Healed"}}',
+    );
+    const table = await ok('get', 'healingactions');
+    expect(header(table)).toEqual(['NAME', 'POLICY', 'KIND', 'TARGET', 'ACTION', 'PHASE', 'AGE']);
+    expect(table).toMatch(/restart-web-1\s+memory-leak\s+Pod\s+web-1\s+restart\s+Succeeded\s+\d+s/);
+    // Reason is a priority-1 column: only with -o wide.
+    const wide = await ok('get', 'ha', '-o', 'wide');
+    expect(header(wide)).toEqual(['NAME', 'POLICY', 'KIND', 'TARGET', 'ACTION', 'PHASE', 'REASON', 'AGE']);
+    expect(wide).toMatch(/restart-web-1\s+memory-leak\s+Pod\s+web-1\s+restart\s+Succeeded\s+Healed\s+\d+s/);
+    const policy = {
+      apiVersion: 'kubeskippy.io/v1alpha1',
+      kind: 'HealingPolicy',
+      metadata: { name: 'memory-leak', namespace: 'default' },
+      spec: {
+        selector: { labelSelector: { matchLabels: { app: 'web' } } },
+        triggers: [
+          {
+            name: 'memory',
+            type: 'metric',
+            metricTrigger: { query: 'memory_usage_percent', operator: '>', threshold: 85 },
+          },
+        ],
+        actions: [{ name: 'evict', type: 'restart' }],
+      },
+    };
+    await writeFile(join(dir, 'hp.yaml'), stringify(policy));
+    await ok('apply', '-f', join(dir, 'hp.yaml'));
+    // Schema defaults are applied by the server: the mode column says monitor.
+    expect(header(await ok('get', 'hp'))).toEqual(['NAME', 'MODE', 'READY', 'ACTIONS', 'LAST ACTION', 'AGE']);
+    expect(await ok('get', 'hp')).toMatch(/memory-leak\s+monitor\s+/);
+    const explained = await ok('explain', 'healingpolicy.spec.verification.stabilityPeriod');
+    expect(explained).toMatch(/must stay healed/);
+  });
+
   it('rejects an invalid custom resource with the field named', async () => {
     const r = await kubectl('apply', '-f', join(dir, 'bad-widget.yaml'));
     expect(r.code).not.toBe(0);
