@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { pino } from 'pino';
 import { parseAllDocuments } from 'yaml';
 import { createKube, loadKubeConfig, type Kube } from '../../activities/kube/clients.js';
 import type { HealingAction } from '../../crds/healing-action.js';
@@ -46,6 +47,8 @@ export interface Engine {
   kubeconfig: string;
   config: OperatorConfig;
   operator?: RunningOperator;
+  /** The operator's log lines (parsed JSON, info and up) when started with `captureLogs`. */
+  logs: LogLine[];
   /** Creates (or updates) objects in the sim through its store, rewriting namespaces to ours. */
   apply(objects: KObject[]): void;
   /** Reads a YAML file (e.g. demo/apps/memory-leak-app.yaml), moved into our namespace. */
@@ -69,7 +72,18 @@ export function intoNamespace(objects: KObject[], namespace: string): KObject[] 
     });
 }
 
+export interface LogLine {
+  level: number;
+  msg: string;
+  component?: string;
+  [key: string]: unknown;
+}
+
 export interface EngineOptions {
+  /** Install the CRDs at start (default true); false for a cluster that does not have them yet. */
+  crds?: boolean;
+  /** Keep the operator's log lines in `engine.logs` (warnings still print). */
+  captureLogs?: boolean;
   /** Multiplies every sim behaviour time (0.4 = 2.5× faster). */
   timeScale?: number;
   /** Start the operator at once (default true). */
@@ -89,8 +103,13 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
     kubeconfigOut: kubeconfig,
     ...(opts.timeScale ? { timeScale: opts.timeScale } : {}),
   });
-  const crds = renderCrdFiles().flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as KObject));
-  for (const crd of crds) sim.store.create('apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  const installCrds = (): void => {
+    const crds = renderCrdFiles().flatMap((f) =>
+      parseAllDocuments(f.content).map((d) => d.toJS() as KObject),
+    );
+    for (const crd of crds) sim.store.create('apiextensions.k8s.io/v1/customresourcedefinitions', crd);
+  };
+  if (opts.crds !== false) installCrds();
   sim.store.create('core/v1/namespaces', {
     apiVersion: 'v1',
     kind: 'Namespace',
@@ -119,6 +138,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
     client,
     kubeconfig,
     config,
+    logs: [],
     apply: (objects) => void applyObjects(sim.store, intoNamespace(objects, namespace)),
     manifests: async (file) =>
       parseAllDocuments(await readFile(join(root, file), 'utf8')).map((d) => d.toJS() as KObject),
@@ -128,7 +148,9 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
       engine.operator = await startOperator({
         config,
         role: 'all',
-        logger: createLogger('warn', { test: namespace }),
+        logger: opts.captureLogs
+          ? capturingLogger(engine.logs, { test: namespace })
+          : createLogger('warn', { test: namespace }),
         workflowBundle: await workflowBundle(),
       });
       return engine.operator;
@@ -155,6 +177,23 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
   };
   if (opts.operator !== false) await engine.startOperator();
   return engine;
+}
+
+/** A logger like createLogger's that keeps every line (info and up) and prints warnings and errors. */
+function capturingLogger(
+  into: LogLine[],
+  bindings: Record<string, unknown>,
+): ReturnType<typeof createLogger> {
+  return pino(
+    { level: 'info', base: { app: 'kubeskippy', ...bindings } },
+    {
+      write: (line: string): void => {
+        const parsed = JSON.parse(line) as LogLine;
+        into.push(parsed);
+        if (parsed.level >= 40) process.stdout.write(line);
+      },
+    },
+  );
 }
 
 /**
