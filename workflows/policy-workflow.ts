@@ -267,19 +267,31 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
     refusals: Refusal[],
     fires: { trigger: string; targetKey: string; firstTrueMs: number }[],
   ): Promise<void> => {
-    const events = refusals.map((r) => {
+    const policyObject = {
+      apiVersion: 'kubeskippy.io/v1alpha1',
+      kind: 'HealingPolicy',
+      namespace: ref.namespace,
+      name: ref.name,
+      ...(ref.uid ? { uid: ref.uid } : {}),
+    };
+    // On the target and on the policy, like a HealingAction's Events: `kubectl describe` of either shows it.
+    const events = refusals.flatMap((r) => {
       const fire = fires.find((f) => f.trigger === r.trigger && f.targetKey === r.targetKey);
-      return {
-        // One Event per continuous episode: the window start is part of the name.
-        name: `${ref.name}.wouldheal.${r.target.name}.${fire?.firstTrueMs ?? 0}`
-          .toLowerCase()
-          .replace(/[^a-z0-9.-]/g, '-'),
-        involvedObject: { ...r.target },
-        type: 'Normal' as const,
-        reason: 'WouldHeal',
-        message: `${ref.name}: ${r.action ?? 'an action'} would run (${r.trigger}); ${r.message}`,
-        timeMs: Date.now(),
-      };
+      // One Event per continuous episode: the window start is part of the name.
+      const name = `${ref.name}.wouldheal.${r.target.name}.${fire?.firstTrueMs ?? 0}`
+        .toLowerCase()
+        .replace(/[^a-z0-9.-]/g, '-');
+      const what = `${r.action ?? 'an action'} would run (${r.trigger}); ${r.message}`;
+      const event = { type: 'Normal' as const, reason: 'WouldHeal', timeMs: Date.now() };
+      return [
+        { ...event, name, involvedObject: { ...r.target }, message: `${ref.name}: ${what}` },
+        {
+          ...event,
+          name: `${name}.policy`,
+          involvedObject: policyObject,
+          message: `${r.targetKey}: ${what}`,
+        },
+      ];
     });
     try {
       await recordWrites.emitEvents(events);
