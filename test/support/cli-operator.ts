@@ -13,8 +13,6 @@ export interface CliOperator {
   output(): string;
   /** Settles when the process has exited, with its code or signal. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  /** Resolves with the health/metrics port once /readyz answers 200 (worker running, controller synced). */
-  ready(timeoutMs?: number): Promise<number>;
   /** SIGKILL, and waits for the exit. */
   kill(): Promise<void>;
 }
@@ -37,7 +35,7 @@ export function spawnCliOperator(
     '--metrics-port',
     '0',
     '--log-level',
-    'info',
+    'warn',
   ];
   const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
@@ -52,20 +50,6 @@ export function spawnCliOperator(
     pid: child.pid!,
     output: () => out,
     exited,
-    ready: async (timeoutMs = 90_000) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        if (gone) throw new Error(`kubeskippy ${command} exited before it was ready:\n${out}`);
-        const port = /"metricsPort":(\d+)/.exec(out)?.[1];
-        if (port) {
-          const res = await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined);
-          if (res?.status === 200) return Number(port);
-        }
-        if (Date.now() > deadline)
-          throw new Error(`kubeskippy ${command} not ready after ${timeoutMs} ms:\n${out}`);
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    },
     kill: async () => {
       if (!gone) child.kill('SIGKILL');
       await exited;
