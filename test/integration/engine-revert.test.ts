@@ -111,11 +111,14 @@ describe('a patch that does not heal', () => {
       // The patch really landed in the cluster, and the template is byte for byte what it was.
       expect(watch.seen).toEqual(['500ms', '700ms', '500ms']);
       expect(JSON.stringify(deploymentOf(engine, 'revert-app').spec.template)).toBe(template);
-      expect(
-        eventsWith(engine, 'HealingFailed', 'revert-app').map(
-          (e) => (e as { involvedObject?: { kind?: string } }).involvedObject?.kind,
-        ),
-      ).toContain('Deployment');
+      // The Event is written just after the final status (a step later in the workflow).
+      await eventually('a HealingFailed Event on the Deployment', () =>
+        eventsWith(engine, 'HealingFailed', 'revert-app').some(
+          (e) => (e as { involvedObject?: { kind?: string } }).involvedObject?.kind === 'Deployment',
+        )
+          ? true
+          : undefined,
+      );
       await sleep(2000); // the cooldown holds: no second attempt, no second change
       expect(actionsOf(engine, 'revert-app')).toHaveLength(1);
       expect(watch.seen).toEqual(['500ms', '700ms', '500ms']);
