@@ -321,7 +321,9 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
     }
   } catch (err) {
     // The CR was deleted: stop evaluating. Open actions were abandoned on purpose and finish alone.
-    if (isCancellation(err)) return;
+    // The run ends Cancelled (the cancellation propagates), so the Web UI and `temporal workflow
+    // list` say what happened; runs cancelled before this change completed instead and replay so.
+    if (isCancellation(err) && !patched('end-cancelled-on-delete')) return;
     throw err;
   }
 }
