@@ -5,6 +5,7 @@
 // executeAction activity ran once, in the killed process, while the new process completed the
 // workflow without executing it again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findFreePort } from '../../workers/dev-server.js';
 import { spawnCliOperator, type CliOperator } from '../support/cli-operator.js';
 import { eventually, startEngine, type Engine } from '../support/engine-harness.js';
 import {
@@ -31,8 +32,8 @@ afterAll(async () => {
   await engine?.stop();
 });
 
-const spawnOperator = (): CliOperator => {
-  const child = spawnCliOperator(engine, 'operator');
+const spawnOperator = (metricsPort?: number): CliOperator => {
+  const child = spawnCliOperator(engine, 'operator', metricsPort ? { metricsPort } : {});
   children.push(child);
   return child;
 };
@@ -101,7 +102,8 @@ describe('a worker killed in the middle of an action', () => {
       await sleep(2000);
       expect(actionNamed(engine, verifying.metadata.name!)?.status?.phase).toBe('Verifying');
 
-      const second = spawnOperator();
+      const metricsPort = await findFreePort();
+      const second = spawnOperator(metricsPort);
       const done = await eventually(
         () => `the action to finish: ${describeActions(engine, 'crash-scale')}\n${second.output()}`,
         () => {
@@ -115,6 +117,11 @@ describe('a worker killed in the middle of an action', () => {
       expect(done.status!.result!.changes).toEqual([
         expect.objectContaining({ field: 'spec.replicas', oldValue: '1', newValue: '2' }),
       ]);
+      // What a Prometheus scraping the new process sees: its own count of the action it finished,
+      // and the Temporal SDK's worker metrics appended to the same /metrics.
+      const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+      expect(metrics).toMatch(/^kubeskippy_healing_actions_total\{[^}]*phase="Succeeded"[^}]*\} 1$/m);
+      expect(metrics).toMatch(/^temporal_\w+/m);
 
       // One HealingAction; the Deployment moved one step, 1 → 2, and carries this action's mark.
       await sleep(3000); // time for a wrongly repeated scale to show

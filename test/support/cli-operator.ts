@@ -20,6 +20,7 @@ export interface CliOperator {
 export function spawnCliOperator(
   engine: Engine,
   command: 'operator' | 'worker' | 'controller' = 'operator',
+  opts: { metricsPort?: number } = {},
 ): CliOperator {
   const args = [
     bin,
@@ -33,7 +34,7 @@ export function spawnCliOperator(
     '--task-queue',
     engine.config.taskQueue,
     '--metrics-port',
-    '0',
+    String(opts.metricsPort ?? 0),
     '--log-level',
     'warn',
   ];
