@@ -13,7 +13,7 @@ import {
   sleep,
 } from '../support/engine-scenarios.js';
 import { recordHistories } from '../support/record-histories.js';
-import { deployment } from '../support/sim-fixtures.js';
+import { crashLoopingDeployment, patchToHealthy } from '../support/sim-fixtures.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -22,21 +22,9 @@ beforeAll(async () => {
 });
 afterAll(() => engine?.stop());
 
-const crashing = (name: string): ReturnType<typeof deployment> =>
-  deployment(name, {
-    replicas: 1,
-    // It crashes before it could become Ready (1s), so no check ever sees it healthy by chance.
-    behaviour: { behavior: 'crashloop', 'crash-after': '500ms', 'memory-start': '8Mi' },
-    limits: { memory: '128Mi', cpu: '200m' },
-  });
-
-const toHealthy = {
-  type: 'strategic',
-  patch: JSON.stringify({
-    spec: { template: { metadata: { annotations: { 'sim.kubeskippy.io/behavior': 'healthy' } } } },
-  }),
-  allowedPaths: ['/spec/template/metadata/annotations'],
-};
+// It crashes before it could become Ready (1s), so no check ever sees it healthy by chance.
+const crashing = (name: string): ReturnType<typeof crashLoopingDeployment> =>
+  crashLoopingDeployment(name, '500ms');
 
 const restarts = (pod: { status?: { containerStatuses?: { restartCount: number }[] } }): number =>
   (pod.status?.containerStatuses ?? []).reduce((n, c) => n + c.restartCount, 0);
@@ -79,7 +67,7 @@ describe('crash loop', () => {
             cooldownPeriod: '5m',
           },
         ],
-        actions: [{ name: 'heal-template', type: 'patch', patchAction: toHealthy }],
+        actions: [{ name: 'heal-template', type: 'patch', patchAction: patchToHealthy }],
         verification: { delay: '1s', timeout: '30s', interval: '1s' },
       }),
     ]);
@@ -129,7 +117,7 @@ describe('crash loop', () => {
             priority: 100,
             restartAction: { strategy: 'delete', gracePeriodSeconds: 0 },
           },
-          { name: 'heal-template', type: 'patch', priority: 50, patchAction: toHealthy },
+          { name: 'heal-template', type: 'patch', priority: 50, patchAction: patchToHealthy },
         ],
         // minReadyReplicas 0: a crash-looping single replica is not ready anyway. One action at a
         // time, so the replacement's fire waits for rung 1's verdict (see the report on ladders).

@@ -13,7 +13,7 @@ import {
   podsOf,
   sleep,
 } from '../support/engine-scenarios.js';
-import { deployment } from '../support/sim-fixtures.js';
+import { crashLoopingDeployment } from '../support/sim-fixtures.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -22,12 +22,8 @@ beforeAll(async () => {
 });
 afterAll(() => engine?.stop());
 
-const crashing = (name: string): ReturnType<typeof deployment> =>
-  deployment(name, {
-    replicas: 1,
-    behaviour: { behavior: 'crashloop', 'crash-after': '500ms', 'memory-start': '8Mi' },
-    limits: { memory: '128Mi', cpu: '200m' },
-  });
+const crashing = (name: string): ReturnType<typeof crashLoopingDeployment> =>
+  crashLoopingDeployment(name, '500ms');
 
 /** Still a crash loop, only a later one: the patch applies cleanly and heals nothing. */
 const stillCrashing = {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealingAction } from '../../crds/healing-action.js';
 import { eventually, startEngine, type Engine } from '../support/engine-harness.js';
 import { actionsOf, describeActions, healingPolicy } from '../support/engine-scenarios.js';
-import { deployment } from '../support/sim-fixtures.js';
+import { crashLoopingDeployment, patchToHealthy } from '../support/sim-fixtures.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -14,12 +14,8 @@ beforeAll(async () => {
 });
 afterAll(() => engine?.stop());
 
-const relapsing = (name: string): ReturnType<typeof deployment> =>
-  deployment(name, {
-    replicas: 1,
-    behaviour: { behavior: 'crashloop', 'crash-after': '80s', 'memory-start': '8Mi' },
-    limits: { memory: '128Mi', cpu: '200m' },
-  });
+const relapsing = (name: string): ReturnType<typeof crashLoopingDeployment> =>
+  crashLoopingDeployment(name, '80s');
 
 function restartOnCrash(
   app: string,
@@ -92,15 +88,7 @@ describe('verification stability', () => {
           {
             name: 'heal-template',
             type: 'patch',
-            patchAction: {
-              type: 'strategic',
-              patch: JSON.stringify({
-                spec: {
-                  template: { metadata: { annotations: { 'sim.kubeskippy.io/behavior': 'healthy' } } },
-                },
-              }),
-              allowedPaths: ['/spec/template/metadata/annotations'],
-            },
+            patchAction: patchToHealthy,
           },
         ],
         safetyRules: { minReadyReplicas: 0, maxActionsPerHour: 1 },

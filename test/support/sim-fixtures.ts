@@ -98,3 +98,24 @@ export async function waitFor<T>(
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * One replica that crash-loops: it exits `crashAfter` (behaviour time) after each start. Small
+ * memory and explicit limits, so the engine tests that heal it differ only in when it crashes.
+ */
+export function crashLoopingDeployment(name: string, crashAfter: string): KObject {
+  return deployment(name, {
+    replicas: 1,
+    behaviour: { behavior: 'crashloop', 'crash-after': crashAfter, 'memory-start': '8Mi' },
+    limits: { memory: '128Mi', cpu: '200m' },
+  });
+}
+
+/** A patch action body that turns a Deployment's pods healthy (only the template annotations). */
+export const patchToHealthy = {
+  type: 'strategic',
+  patch: JSON.stringify({
+    spec: { template: { metadata: { annotations: { 'sim.kubeskippy.io/behavior': 'healthy' } } } },
+  }),
+  allowedPaths: ['/spec/template/metadata/annotations'],
+};
