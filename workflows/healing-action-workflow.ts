@@ -13,6 +13,7 @@ import {
   setHandler,
   sleep,
   workflowInfo,
+  type SignalDefinition,
 } from '@temporalio/workflow';
 import type { ActionPhase, HealingActionStatus, ResourceChange } from '../crds/healing-action.js';
 import { aiEventMessage, aiReasonCode } from '../domain/ai-verdict.js';
@@ -41,19 +42,23 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
   // AI analysis first (when the policy asks): it may pick another allowed action, or none.
   const ai = await analyzeStep(input.planned);
   const planned = ai?.planned ?? input.planned;
+  /** Signals the policy workflow; when it is gone (its CR was deleted) there is nobody to tell. */
+  const tellPolicy = async <T>(signal: SignalDefinition<[T]>, arg: T): Promise<void> => {
+    try {
+      await getExternalWorkflowHandle(input.policyWorkflowId).signal(signal, arg);
+    } catch {
+      // The record is complete without it.
+    }
+  };
   // Tell the policy what really runs, so its conflict checks see the AI's target (new signal: patched).
   if (planned !== input.planned && patched('ai-retarget-signal')) {
-    try {
-      await getExternalWorkflowHandle(input.policyWorkflowId).signal(actionRetargetedSignal, {
-        workflowId: workflowInfo().workflowId,
-        action: planned.action.name,
-        ladderIndex: planned.ladderIndex,
-        targetKey: planned.targetKey,
-        onOwner: planned.onOwner,
-      });
-    } catch {
-      // The policy is gone: nobody's checks to update.
-    }
+    await tellPolicy(actionRetargetedSignal, {
+      workflowId: workflowInfo().workflowId,
+      action: planned.action.name,
+      ladderIndex: planned.ladderIndex,
+      targetKey: planned.targetKey,
+      onOwner: planned.onOwner,
+    });
   }
   const rec = new ActionRecorder(planned);
   let decision: ApprovalInput | undefined;
@@ -100,18 +105,14 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
       `Healing${phase}`,
       message,
     );
-    try {
-      await getExternalWorkflowHandle(input.policyWorkflowId).signal(actionFinishedSignal, {
-        workflowId: workflowInfo().workflowId,
-        targetKey: planned.targetKey,
-        phase,
-        reason,
-        action: planned.action.name,
-        finishedMs: Date.now(),
-      });
-    } catch {
-      // The policy is gone (its CR was deleted): nobody to tell; the record is complete anyway.
-    }
+    await tellPolicy(actionFinishedSignal, {
+      workflowId: workflowInfo().workflowId,
+      targetKey: planned.targetKey,
+      phase,
+      reason,
+      action: planned.action.name,
+      finishedMs: Date.now(),
+    });
     return rec.status;
   };
 
@@ -252,10 +253,11 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
     if (step.relapsed) relapses++;
     if (step.stable) {
       const held = stabilityMs > 0 ? `, and stayed so for ${Math.round(stabilityMs / 1000)}s` : '';
-      return finish('Succeeded', verdict.reason, `${result.message}; ${verdict.message}${held}`, {
+      const message = `${result.message}; ${verdict.message}${held}`;
+      return finish('Succeeded', verdict.reason, message, {
         result: {
           success: true,
-          message: `${result.message}; ${verdict.message}${held}`,
+          message,
           changes,
           before: check.before,
           after,
