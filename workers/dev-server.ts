@@ -71,11 +71,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   if (opts.dbFile) args.push('--db-filename', opts.dbFile);
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const value of searchAttributeFlagValues()) args.push('--search-attribute', value);
-  // The server would otherwise phone home for version checks, which fails offline.
-  const dynamicConfig = { 'frontend.enableServerVersionCheck': false, ...opts.dynamicConfig };
-  for (const [key, value] of Object.entries(dynamicConfig)) {
-    args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
-  }
+  args.push(...dynamicConfigArgs(opts));
   args.push('--log-level', opts.logLevel ?? 'warn');
 
   const started = Date.now();
@@ -108,6 +104,16 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   };
 }
 
+/** `--dynamic-config-value KEY=JSON` flags for both ways of starting the server. */
+function dynamicConfigArgs(opts: DevServerOptions): string[] {
+  // The server would otherwise phone home for version checks, which fails offline.
+  const dynamicConfig = { 'frontend.enableServerVersionCheck': false, ...opts.dynamicConfig };
+  return Object.entries(dynamicConfig).flatMap(([k, v]) => [
+    '--dynamic-config-value',
+    `${k}=${JSON.stringify(v)}`,
+  ]);
+}
+
 /**
  * The last resort of the resolution order: no binary and no Go, so the Temporal SDK downloads the
  * CLI (machines with internet) and runs it as its ephemeral dev server. Same flags as ours; the
@@ -119,7 +125,6 @@ async function startSdkDownloadedServer(opts: DevServerOptions): Promise<DevServ
   const port = opts.port === 0 || opts.port === undefined ? await findFreePort() : opts.port;
   const uiPort = opts.headless ? undefined : opts.uiPort || (await findFreePort());
   if (opts.dbFile) await mkdir(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
-  const dynamicConfig = { 'frontend.enableServerVersionCheck': false, ...opts.dynamicConfig };
   // Loaded only here: the testing package is needed by nobody else at run time.
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');
   let env: Awaited<ReturnType<typeof TestWorkflowEnvironment.createLocal>>;
@@ -133,10 +138,7 @@ async function startSdkDownloadedServer(opts: DevServerOptions): Promise<DevServ
         ...(opts.dbFile ? { dbFilename: opts.dbFile } : {}),
         namespace,
         searchAttributes: [...kubeSkippySearchAttributes],
-        extraArgs: Object.entries(dynamicConfig).flatMap(([k, v]) => [
-          '--dynamic-config-value',
-          `${k}=${JSON.stringify(v)}`,
-        ]),
+        extraArgs: dynamicConfigArgs(opts),
       },
     });
   } catch (err) {
