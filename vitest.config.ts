@@ -2,11 +2,29 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     // Integration tests share one Temporal dev server and run real timers; keep the defaults generous.
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    globalSetup: ['test/support/global-setup.ts'],
+    projects: [
+      {
+        extends: true,
+        test: { name: 'sim', include: ['test/**/*.test.ts'], exclude: ['test/real/**'] },
+      },
+      {
+        // The real control plane (kube-apiserver, etcd, controllers, kwok): one cluster for the
+        // tier, started by its own global setup, after the sim tiers so the two do not share the
+        // machine's two cores.
+        extends: true,
+        test: {
+          name: 'real',
+          include: ['test/real/**/*.test.ts'],
+          globalSetup: ['test/support/global-setup.ts', 'test/support/real-cluster-setup.ts'],
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
+    sequence: { groupOrder: 0 },
   },
 });

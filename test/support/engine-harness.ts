@@ -180,7 +180,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
 }
 
 /** A logger like createLogger's that keeps every line (info and up) and prints warnings and errors. */
-function capturingLogger(
+export function capturingLogger(
   into: LogLine[],
   bindings: Record<string, unknown>,
 ): ReturnType<typeof createLogger> {

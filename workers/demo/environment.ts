@@ -13,6 +13,7 @@ import { startOperator } from '../operator.js';
 import { ensureSearchAttributes } from '../search-attributes.js';
 import { connectClient } from '../temporal.js';
 import { applyAll, installCrds, scenarioManifests } from './cluster.js';
+import { prepareOperatorIdentity } from './real-cluster.js';
 import { DEMO_NAMESPACE, type Scenario } from './scenarios.js';
 
 export interface EnvironmentOptions {
@@ -21,6 +22,8 @@ export interface EnvironmentOptions {
   temporalAddress?: string;
   /** Reuse this cluster (or a running sim) instead of starting one. */
   kubeconfig?: string;
+  /** The cluster to start when no kubeconfig is given (default sim). */
+  cluster?: 'sim' | 'real';
   uiPort: number;
   timeScale: number;
   /** Where the dev server's database, the sim's kubeconfig and the operator log go. */
@@ -31,7 +34,10 @@ export interface EnvironmentOptions {
 export interface Environment {
   kube: Kube;
   client: Client;
+  /** The admin's (what the demo and kubectl use). */
   kubeconfig: string;
+  /** The operator's: the same, except on the real cluster, where it is its ServiceAccount's. */
+  operatorKubeconfig: string;
   temporalAddress: string;
   temporalNamespace: string;
   uiUrl?: string;
@@ -95,13 +101,7 @@ async function bringUp(
   await ensureSearchAttributes(client.connection as Connection, config.temporalNamespace);
   await clearPreviousRun(client, progress);
 
-  let kubeconfig = opts.kubeconfig;
-  if (!kubeconfig) {
-    progress('starting the simulated cluster');
-    kubeconfig = resolve(opts.stateDir, 'sim.kubeconfig');
-    const sim = await startSim({ port: 0, nodes: 3, timeScale: opts.timeScale, kubeconfigOut: kubeconfig });
-    stops.push(() => sim.stop());
-  }
+  const { kubeconfig, operatorKubeconfig } = await startCluster(opts, stops);
   const kube = createKube(loadKubeConfig(kubeconfig));
   progress('installing the CRDs');
   await installCrds(kube);
@@ -120,7 +120,11 @@ async function bringUp(
   // workflow whose CR still exists), then the demo's workflows are ended while the server is up,
   // so nothing is left retrying against a cluster that is about to disappear.
   stops.push(() => terminateDemoWorkflows(client, 'the demo stopped'));
-  const operator = await startOperator({ config: { ...config, kubeconfig }, role: 'all', logger });
+  const operator = await startOperator({
+    config: { ...config, kubeconfig: operatorKubeconfig },
+    role: 'all',
+    logger,
+  });
   stops.push(() => operator.stop());
 
   progress('deploying the demo apps and the policies');
@@ -130,6 +134,7 @@ async function bringUp(
     kube,
     client,
     kubeconfig,
+    operatorKubeconfig,
     temporalAddress,
     temporalNamespace: config.temporalNamespace,
     ...(uiUrl ? { uiUrl } : {}),
@@ -205,4 +210,37 @@ async function removeDemoObjects(kube: Kube): Promise<void> {
       })
       .catch(() => undefined);
   }
+}
+
+/** The cluster to run on: the given one, the simulated one (default) or a real control plane. */
+async function startCluster(
+  opts: EnvironmentOptions,
+  stops: (() => Promise<void>)[],
+): Promise<{ kubeconfig: string; operatorKubeconfig: string }> {
+  if (opts.kubeconfig) return { kubeconfig: opts.kubeconfig, operatorKubeconfig: opts.kubeconfig };
+  if (opts.cluster !== 'real') {
+    opts.progress('starting the simulated cluster');
+    const kubeconfig = resolve(opts.stateDir, 'sim.kubeconfig');
+    const sim = await startSim({ port: 0, nodes: 3, timeScale: opts.timeScale, kubeconfigOut: kubeconfig });
+    stops.push(() => sim.stop());
+    return { kubeconfig, operatorKubeconfig: kubeconfig };
+  }
+  opts.progress('starting the real cluster (etcd, kube-apiserver, controllers, kwok, metrics-server)');
+  const { startCluster: startReal } = await import('../../cluster/index.js');
+  const kubeconfig = resolve(opts.stateDir, 'cluster.kubeconfig');
+  const cluster = await startReal({
+    port: 0,
+    nodes: 3,
+    dataDir: resolve(opts.stateDir, 'demo-cluster'),
+    kubeconfigOut: kubeconfig,
+    allowBuild: true,
+    freshData: true,
+    log: (msg) => opts.progress(`cluster: ${msg}`),
+  });
+  stops.push(() => cluster.stop());
+  const identity = await prepareOperatorIdentity(kubeconfig, opts.stateDir);
+  opts.progress(
+    `the operator runs as system:serviceaccount:${identity.namespace}:${identity.serviceAccount}`,
+  );
+  return { kubeconfig, operatorKubeconfig: identity.kubeconfig };
 }

@@ -17,6 +17,8 @@ export interface DemoOptions {
   interactive: boolean;
   temporalAddress?: string;
   kubeconfig?: string;
+  /** The cluster to start when no kubeconfig is given. */
+  cluster: 'sim' | 'real';
   uiPort: number;
   timeScale: number;
   stateDir: string;

@@ -12,6 +12,7 @@ interface DemoFlags {
   interactive?: boolean;
   temporalAddress?: string;
   kubeconfig?: string;
+  cluster: string;
   uiPort: string;
   timeScale: string;
 }
@@ -29,6 +30,12 @@ export function registerDemoCommand(program: Command): void {
     .option(
       '--kubeconfig <path>',
       'reuse this cluster (or a running sim) instead of starting the simulated one',
+    )
+    .option(
+      '--cluster <kind>',
+      'the cluster to start: sim (simulated, ready in seconds) or real (kube-apiserver, etcd, ' +
+        'controllers and kwok from `npm run tools:cluster`; the operator runs as its ServiceAccount)',
+      'sim',
     )
     .option('--ui-port <port>', 'Temporal Web UI port of the dev server', '8233')
     .option(
@@ -62,6 +69,12 @@ export function registerDemoCommand(program: Command): void {
 async function demoAction(flags: DemoFlags): Promise<void> {
   const scenarios = selectScenarios(flags.scenario);
   if (!scenarios) throw new CliError(`--scenario must be ${SCENARIO_HELP}; got "${flags.scenario}"`);
+  if (flags.cluster !== 'sim' && flags.cluster !== 'real')
+    throw new CliError(`--cluster must be sim or real, got "${flags.cluster}"`);
+  if (flags.kubeconfig && flags.cluster === 'real')
+    throw new CliError('--kubeconfig reuses a running cluster; it cannot be combined with --cluster real');
+  if (flags.cluster === 'real' && flags.timeScale !== '1')
+    throw new CliError('--time-scale speeds the simulated cluster only; the real one runs in real time');
   const uiPort = Number(flags.uiPort);
   if (!/^\d+$/.test(flags.uiPort) || uiPort > 65_535)
     throw new CliError(`--ui-port must be a port number between 0 and 65535, got "${flags.uiPort}"`);
@@ -78,6 +91,7 @@ async function demoAction(flags: DemoFlags): Promise<void> {
     interactive: flags.interactive === true,
     ...(flags.temporalAddress ? { temporalAddress: checkAddress(flags.temporalAddress) } : {}),
     ...(flags.kubeconfig ? { kubeconfig: resolve(flags.kubeconfig) } : {}),
+    cluster: flags.cluster,
     uiPort,
     timeScale,
     stateDir: resolve('.kubeskippy'),

@@ -1,0 +1,139 @@
+// What the control plane needs inside the API before it is usable: kwok's fake nodes and the
+// registration of metrics-server as the aggregated metrics.k8s.io API; then the wait until the
+// nodes are Ready and the metrics API answers with their usage.
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  KubeConfig,
+  KubernetesObjectApi,
+  PatchStrategy,
+  type KubernetesObject,
+  type V1Node,
+} from '@kubernetes/client-node';
+import { KWOK_NODE_ANNOTATION, type Ports } from './components.js';
+
+const FIELD_MANAGER = 'kubeskippy-cluster';
+
+export function nodeName(i: number): string {
+  return `kwok-node-${i}`;
+}
+
+/** A fake node kwok manages: its capacity is what the scheduler fits pods into. */
+export function fakeNode(name: string): KubernetesObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name,
+      annotations: {
+        [KWOK_NODE_ANNOTATION.key]: KWOK_NODE_ANNOTATION.value,
+        'node.alpha.kubernetes.io/ttl': '0',
+        // Where metrics-server scrapes this node: kwok serves kubelet-style resource metrics there.
+        'metrics.k8s.io/resource-metrics-path': `/metrics/nodes/${name}/metrics/resource`,
+      },
+      labels: {
+        'kubernetes.io/hostname': name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': 'amd64',
+        'node-role.kubernetes.io/agent': '',
+        type: 'kwok',
+      },
+    },
+    spec: {},
+    status: {
+      allocatable: { cpu: '16', memory: '64Gi', pods: '110' },
+      capacity: { cpu: '16', memory: '64Gi', pods: '110' },
+    },
+  } as KubernetesObject;
+}
+
+/** metrics-server runs on the host, so its Service is an ExternalName for 127.0.0.1. */
+export function metricsApiObjects(port: number): KubernetesObject[] {
+  return [
+    {
+      apiVersion: 'v1',
+      kind: 'Service',
+      metadata: { name: 'metrics-server', namespace: 'kube-system' },
+      spec: {
+        type: 'ExternalName',
+        externalName: '127.0.0.1',
+        ports: [{ name: 'https', port, protocol: 'TCP' }],
+      },
+    } as KubernetesObject,
+    {
+      apiVersion: 'apiregistration.k8s.io/v1',
+      kind: 'APIService',
+      metadata: { name: 'v1beta1.metrics.k8s.io' },
+      spec: {
+        group: 'metrics.k8s.io',
+        version: 'v1beta1',
+        service: { name: 'metrics-server', namespace: 'kube-system', port },
+        // metrics-server serves a self-signed certificate it makes at start.
+        insecureSkipTLSVerify: true,
+        groupPriorityMinimum: 100,
+        versionPriority: 100,
+      },
+    } as KubernetesObject,
+  ];
+}
+
+async function apply(kc: KubeConfig, objects: KubernetesObject[]): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  for (const obj of objects) {
+    await api.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+  }
+}
+
+function load(kubeconfig: string): KubeConfig {
+  const kc = new KubeConfig();
+  kc.loadFromFile(kubeconfig);
+  return kc;
+}
+
+async function beforeKwok(kubeconfig: string, opts: { nodes: number; ports: Ports }): Promise<void> {
+  const kc = load(kubeconfig);
+  const nodes = Array.from({ length: opts.nodes }, (_, i) => fakeNode(nodeName(i)));
+  await apply(kc, [...nodes, ...metricsApiObjects(opts.ports.metricsServer)]);
+}
+
+const isReady = (n: V1Node): boolean =>
+  n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+
+async function untilReady(
+  kubeconfig: string,
+  opts: { nodes: number; log: (msg: string) => void; timeoutMs?: number },
+): Promise<void> {
+  const kc = load(kubeconfig);
+  const core = kc.makeApiClient(CoreV1Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const deadline = Date.now() + (opts.timeoutMs ?? 120_000);
+  let waiting = 'nodes';
+  for (;;) {
+    try {
+      const nodes = (await core.listNode()).items;
+      const ready = nodes.filter(isReady).length;
+      if (ready < opts.nodes) {
+        waiting = `nodes Ready: ${ready} of ${opts.nodes}`;
+      } else {
+        const metrics = (await custom.listClusterCustomObject({
+          group: 'metrics.k8s.io',
+          version: 'v1beta1',
+          plural: 'nodes',
+        })) as { items?: { usage?: Record<string, string> }[] };
+        const withUsage = (metrics.items ?? []).filter((m) => m.usage?.cpu !== undefined).length;
+        if (withUsage >= opts.nodes) {
+          opts.log(`${ready} node(s) Ready, metrics.k8s.io answering`);
+          return;
+        }
+        waiting = `metrics.k8s.io usage for ${withUsage} of ${opts.nodes} nodes`;
+      }
+    } catch (err) {
+      waiting = `${waiting} (last error: ${(err as Error).message.split('\n')[0]})`;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`the cluster did not become ready: still waiting for ${waiting}`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+export const bootstrap = { beforeKwok, untilReady };

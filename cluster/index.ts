@@ -1,0 +1,183 @@
+// `startCluster()`: a real Kubernetes control plane on this machine, no containers —
+//
+//   etcd → kube-apiserver (TLS, Node+RBAC) → kube-controller-manager → kube-scheduler
+//        → kwok (fake nodes, pod lifecycle, resource usage) → metrics-server (metrics.k8s.io)
+//
+// Ready means: /readyz ok, every fake node Ready, and the metrics API answering with node usage.
+// `stop()` (and Ctrl-C / SIGTERM in the CLI) stops every process; a component that dies while the
+// cluster runs is reported through `died` and the rest are stopped.
+import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { componentSpecs, type Layout, type Ports } from './components.js';
+import { kubeconfigYaml } from './kubeconfig.js';
+import { bootstrap } from './bootstrap.js';
+import { pickPorts } from './ports.js';
+import { ensurePki, type Pki } from './pki.js';
+import {
+  ComponentDiedError,
+  lastLines,
+  reapStale,
+  startProcess,
+  stopAll,
+  waitReady,
+  writePidFile,
+  type Running,
+} from './processes.js';
+import { resolveClusterTools, type ClusterTools } from './tools.js';
+
+export { ComponentDiedError } from './processes.js';
+export { ClusterToolsError } from './tools.js';
+
+const CLUSTER_DIR = fileURLToPath(new URL('.', import.meta.url));
+export const DEFAULT_KWOK_CONFIG_DIR = path.join(CLUSTER_DIR, 'kwok');
+
+export interface StartClusterOptions {
+  /** The API server's port; 0 = a free one. */
+  port: number;
+  /** Holds the PKI, etcd's data, logs, kubeconfigs and the pid file; kept between starts. */
+  dataDir: string;
+  /** Also write the admin kubeconfig here. */
+  kubeconfigOut?: string;
+  /** kwok config files (Stages, ClusterResourceUsage, Metric); default: cluster/kwok/*.yaml. */
+  kwokConfigs?: readonly string[];
+  nodes?: number;
+  /** Start from an empty etcd (the certificates are kept): the demo wants a clean cluster. */
+  freshData?: boolean;
+  log?: (msg: string) => void;
+  /** Resolve the binaries without building them (tests: the build is its own CI step). */
+  allowBuild?: boolean;
+  tools?: ClusterTools;
+}
+
+export interface ClusterHandle {
+  server: string;
+  /** The admin kubeconfig (system:masters). */
+  kubeconfig: string;
+  dataDir: string;
+  pki: Pki;
+  logDir: string;
+  /** Settles when a component dies while the cluster runs (never while it is healthy). */
+  died: Promise<ComponentDiedError>;
+  /** Per-component start-up time, ms from the start of startCluster(). */
+  timings: Record<string, number>;
+  pids(): Record<string, number | undefined>;
+  stop(): Promise<void>;
+}
+
+export async function startCluster(opts: StartClusterOptions): Promise<ClusterHandle> {
+  const started = Date.now();
+  const log = opts.log ?? ((): void => {});
+  const dataDir = path.resolve(opts.dataDir);
+  const logDir = path.join(dataDir, 'logs');
+  await mkdir(logDir, { recursive: true });
+  const pidFile = path.join(dataDir, 'pids.json');
+  await reapStale(pidFile, log);
+  if (opts.freshData) await rm(path.join(dataDir, 'etcd'), { recursive: true, force: true });
+  const tools =
+    opts.tools ?? (await resolveClusterTools({ allowBuild: opts.allowBuild ?? false, onProgress: log }));
+  const pki = await ensurePki(path.join(dataDir, 'pki'));
+  const timings: Record<string, number> = { pki: Date.now() - started };
+  // The last start's ports are reused when free, so a restart keeps the same URLs.
+  const portsFile = path.join(dataDir, 'ports.json');
+  const previous = JSON.parse(await readFile(portsFile, 'utf8').catch(() => '{}')) as Partial<Ports>;
+  const ports = await pickPorts(opts.port, previous);
+  await writeFile(portsFile, `${JSON.stringify(ports, null, 2)}\n`);
+  const server = `https://127.0.0.1:${ports.apiserver}`;
+  const kubeconfigs = await writeKubeconfigs(dataDir, server, pki);
+  const layout: Layout = {
+    dataDir,
+    pki,
+    ports,
+    kubeconfigs,
+    kwokConfigs: opts.kwokConfigs ?? (await defaultKwokConfigs()),
+  };
+  const specs = componentSpecs(tools, layout);
+  const runs: Running[] = [];
+  let stopping = false;
+  let reportDeath: (e: ComponentDiedError) => void = () => {};
+  const died = new Promise<ComponentDiedError>((res) => (reportDeath = res));
+  const stop = async (): Promise<void> => {
+    stopping = true;
+    await stopAll([...runs].reverse());
+  };
+  const tls = {
+    ca: await readFile(pki.ca.cert),
+    cert: await readFile(pki.admin.cert),
+    key: await readFile(pki.admin.key),
+  };
+  try {
+    for (const spec of specs) {
+      const run = startProcess(spec, logDir);
+      runs.push(run);
+      await writePidFile(pidFile, runs, specs);
+      run.child.once('exit', (code, signal) => {
+        if (stopping) return;
+        void lastLines(run.logFile).then((tail) => {
+          reportDeath(
+            new ComponentDiedError(
+              `${spec.name} exited (${code ?? signal}); last lines of ${run.logFile}:\n${tail}`,
+            ),
+          );
+          void stop();
+        });
+      });
+      await waitReady(run, spec, tls, spec.name === 'kube-apiserver' ? 120_000 : 60_000);
+      const readyMs = Date.now() - started;
+      timings[spec.name] = readyMs;
+      log(`${spec.name} ready (${(readyMs / 1000).toFixed(1)}s)`);
+      if (spec.name === 'kube-apiserver') {
+        // Nodes and the metrics APIService go in as soon as the API answers, so kwok and
+        // metrics-server find them when they start.
+        await bootstrap.beforeKwok(kubeconfigs.admin, { nodes: opts.nodes ?? 1, ports });
+      }
+    }
+    await bootstrap.untilReady(kubeconfigs.admin, { nodes: opts.nodes ?? 1, log });
+    timings.ready = Date.now() - started;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  if (opts.kubeconfigOut) {
+    await mkdir(path.dirname(path.resolve(opts.kubeconfigOut)), { recursive: true });
+    await writeFile(opts.kubeconfigOut, await readFile(kubeconfigs.admin));
+  }
+  return {
+    server,
+    kubeconfig: kubeconfigs.admin,
+    dataDir,
+    pki,
+    logDir,
+    died,
+    timings,
+    pids: () => Object.fromEntries(runs.map((r) => [r.name, r.child.pid])),
+    stop: async () => {
+      await stop();
+      await writePidFile(pidFile, [], specs);
+    },
+  };
+}
+
+async function writeKubeconfigs(dataDir: string, server: string, pki: Pki): Promise<Layout['kubeconfigs']> {
+  const dir = path.join(dataDir, 'kubeconfig');
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const write = async (name: string, cert: Pki['admin']): Promise<string> => {
+    const file = path.join(dir, `${name}.kubeconfig`);
+    await writeFile(file, await kubeconfigYaml({ server, caFile: pki.ca.cert, user: { name, cert } }), {
+      mode: 0o600,
+    });
+    return file;
+  };
+  return {
+    admin: await write('admin', pki.admin),
+    controllerManager: await write('kube-controller-manager', pki.controllerManager),
+    scheduler: await write('kube-scheduler', pki.scheduler),
+  };
+}
+
+async function defaultKwokConfigs(): Promise<string[]> {
+  const files = (await readdir(DEFAULT_KWOK_CONFIG_DIR).catch(() => []))
+    .filter((f) => /\.ya?ml$/.test(f))
+    .sort();
+  return files.map((f) => path.join(DEFAULT_KWOK_CONFIG_DIR, f));
+}
