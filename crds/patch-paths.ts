@@ -1,0 +1,46 @@
+// "Inside the allow-list" for patch paths, in TypeScript and in CEL, with the prefix semantics of
+// the executor (activities/executors/patch.ts): a path is inside a prefix when it is the prefix or
+// lies below it. The executor also checks the patch's *effect* on the live object; these checks
+// refuse at admission what is visibly outside before anything runs.
+import { DEFAULT_ALLOWED_PATHS } from '../domain/patch.js';
+import { celString } from './cel.js';
+
+export { DEFAULT_ALLOWED_PATHS };
+
+export const under = (path: string, prefix: string): boolean =>
+  path === prefix || path.startsWith(prefix.replace(/\/$/, '') + '/');
+
+/** The JSON pointer of a legacy `patches[].path` (map keys, `~` and `/` escaped per RFC 6901). */
+export const legacyPointer = (keys: readonly string[]): string =>
+  '/' + keys.map((k) => k.replaceAll('~', '~0').replaceAll('/', '~1')).join('/');
+
+export const effectiveAllowed = (allowed: readonly string[] | undefined): readonly string[] =>
+  allowed?.length ? allowed : DEFAULT_ALLOWED_PATHS;
+
+/** The first pointer outside every allowed prefix, if any. */
+export function firstOutsideAllowed(
+  pointers: readonly string[],
+  allowed: readonly string[] | undefined,
+): string | undefined {
+  const prefixes = effectiveAllowed(allowed);
+  return pointers.find((p) => !prefixes.some((prefix) => under(p, prefix)));
+}
+
+/** The words of a refusal, the same in code and in the CRD's messageExpression. */
+export const outsideMessage = (pointer: string, allowed: readonly string[] | undefined): string =>
+  `${pointer} is outside the allowed paths ${effectiveAllowed(allowed).join(', ')}`;
+
+// CEL over a PatchAction (`self`). `cel.bind` names the pointer once per operation.
+const CEL_ALLOWED = `(has(self.allowedPaths) && size(self.allowedPaths) > 0 ? self.allowedPaths : [${DEFAULT_ALLOWED_PATHS.map(celString).join(', ')}])`;
+const celPointer = (keys: string): string =>
+  `'/' + ${keys}.map(k, k.replace('~', '~0').replace('/', '~1')).join('/')`;
+const celUnder = (ptr: string, p: string): string =>
+  `${ptr} == ${p} || ${ptr}.startsWith((${p}.endsWith('/') ? ${p}.substring(0, size(${p}) - 1) : ${p}) + '/')`;
+const celOpInside = (op: string): string =>
+  `size(${op}.path) == 0 || cel.bind(ptr, ${celPointer(`${op}.path`)}, ${CEL_ALLOWED}.exists(p, ${celUnder('ptr', 'p')}))`;
+
+/** CEL: the legacy `patches` (used only when `patch` is empty) stay inside the allow-list. */
+export const celLegacyPatchesInside = `(has(self.patch) && self.patch != '') || !has(self.patches) || self.patches.all(op, ${celOpInside('op')})`;
+
+/** CEL message naming the first legacy path outside, like `outsideMessage`. */
+export const celLegacyOutsideMessage = `${celPointer(`self.patches.filter(op, !(${celOpInside('op')}))[0].path`)} + ' is outside the allowed paths ' + ${CEL_ALLOWED}.join(', ')`;
