@@ -38,6 +38,14 @@ export const PositiveDuration = withRules(Duration, [
 /** Longest name of a trigger or action: names are compared in CEL rules, which need a bound. */
 export const MAX_NAME_LENGTH = 63;
 
+/** Bounds of the lists CEL rules iterate over (the API server budgets each rule's cost). */
+export const MAX_TRIGGERS = 16;
+export const MAX_ACTIONS = 16;
+
+/** The name of a trigger or an action. */
+export const ItemName = (what: string): z.ZodString =>
+  z.string().min(1).max(MAX_NAME_LENGTH).describe(`Name of the ${what}, unique in the policy.`);
+
 /** A Kubernetes-style int-or-string, e.g. `2` or `"50%"`. */
 export const IntOrPercent = z.union([
   z.number().int().min(0),
