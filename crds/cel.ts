@@ -23,6 +23,7 @@ export interface CelRule<T> {
    * The same judgement in TypeScript: undefined when acceptable, else the message, which must say
    * exactly what `message` (or `messageExpression`) says for that value. It may also name a more
    * precise path (relative to the schema) than CEL's static fieldPath can, e.g. a list index.
+   * Where CEL's cost budget allows no messageExpression, it may name the value `message` cannot.
    */
   check: (value: T) => string | { message: string; path: PropertyKey[] } | undefined;
   /** The message when it needs no values from the object. */

@@ -138,7 +138,6 @@ export type PolicyMode = z.infer<typeof PolicyMode>;
 
 /** Names in a list are unique; zod names the index of the second one, CEL the list. */
 function uniqueNames(what: 'trigger' | 'action'): CelRule<{ name: string }[]> {
-  const dup = '!self.exists_one(u, u.name == t.name)';
   return {
     rule: 'self.all(t, self.exists_one(u, u.name == t.name))',
     check: (items) => {
@@ -146,7 +145,9 @@ function uniqueNames(what: 'trigger' | 'action'): CelRule<{ name: string }[]> {
       return i < 0 ? undefined : { message: `duplicate ${what} name "${items[i]!.name}"`, path: [i, 'name'] };
     },
     message: `${what} names must be unique`,
-    messageExpression: `'duplicate ${what} name "' + self.filter(t, ${dup})[0].name + '"'`,
+    // Names are mapped out before indexing: the API server estimates the cost of indexing a
+    // filtered list of objects as unbounded and would refuse the CRD.
+    messageExpression: `'duplicate ${what} name "' + self.map(t, t.name).filter(n, size(self.filter(u, u.name == n)) > 1)[0] + '"'`,
   };
 }
 
@@ -167,9 +168,7 @@ const knownTriggers: CelRule<{
     return undefined;
   },
   message: 'actions[].triggers must name triggers in spec.triggers',
-  messageExpression:
-    `'unknown trigger "' + self.actions.filter(a, has(a.triggers) && a.triggers.exists(n, ${unknownTrigger}))[0]` +
-    `.triggers.filter(n, ${unknownTrigger})[0] + '"'`,
+  messageExpression: `'unknown trigger "' + self.actions.map(a, has(a.triggers) ? a.triggers : []).flatten().filter(n, ${unknownTrigger})[0] + '"'`,
   fieldPath: '.actions',
 };
 

@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { celString, withRules, type CelRule } from './cel.js';
 import { ItemName, MAX_NAME_LENGTH, MAX_TRIGGERS } from './common.js';
 import {
-  celLegacyOutsideMessage,
   celLegacyPatchesInside,
   firstOutsideAllowed,
   legacyPointer,
+  needsEscaping,
   outsideMessage,
 } from './patch-paths.js';
 
@@ -36,7 +36,8 @@ export const ScaleAction = withRules(
       check: (s) =>
         s.minReplicas > s.maxReplicas ? `must not exceed maxReplicas (${s.maxReplicas})` : undefined,
       message: 'must not exceed maxReplicas',
-      messageExpression: "'must not exceed maxReplicas (' + string(self.maxReplicas) + ')'",
+      // format(), not string(int): the API server estimates string()'s output as unbounded.
+      messageExpression: "'must not exceed maxReplicas (%d)'.format([self.maxReplicas])",
       fieldPath: '.minReplicas',
     },
   ],
@@ -45,8 +46,8 @@ export type ScaleAction = z.infer<typeof ScaleAction>;
 
 export const LegacyPatchOperation = z.object({
   path: z
-    .array(z.string().max(253))
-    .max(16)
+    .array(z.string().max(128))
+    .max(10)
     .describe('Map keys from the object root to the field to set; inside allowedPaths.'),
   value: z.string().describe('New value, as JSON (else used as a string).'),
 });
@@ -66,14 +67,14 @@ export const PatchAction = withRules(
       .describe('The patch document (JSON or YAML); for type json, a JSON Patch array of operations.'),
     patches: z
       .array(LegacyPatchOperation)
-      .max(32)
+      .max(16)
       .optional()
       .describe(
         'Original KubeSkippy form: fields to set, applied as a merge patch. Ignored when patch is set.',
       ),
     allowedPaths: z
       .array(z.string().max(256).regex(/^\//, 'must be a JSON pointer such as /spec/template'))
-      .max(16)
+      .max(8)
       .optional()
       .describe(
         'JSON-pointer prefixes the patch may touch, e.g. /spec/template/spec/containers. Default: ' +
@@ -108,14 +109,16 @@ export const PatchAction = withRules(
       rule: celLegacyPatchesInside,
       check: (p) => {
         if (p.patch || !p.patches) return undefined;
+        // Keys that need escaping are left to parseHealingPolicySpec, as CEL leaves them.
+        const judged = p.patches.filter((op) => op.path.length > 0 && !op.path.some(needsEscaping));
         const outside = firstOutsideAllowed(
-          p.patches.filter((op) => op.path.length > 0).map((op) => legacyPointer(op.path)),
+          judged.map((op) => legacyPointer(op.path)),
           p.allowedPaths,
         );
         return outside === undefined ? undefined : outsideMessage(outside, p.allowedPaths);
       },
+      // No messageExpression naming the path: every CEL form of it is estimated over budget.
       message: 'every path must be inside allowedPaths (default /spec/template)',
-      messageExpression: celLegacyOutsideMessage,
       fieldPath: '.patches',
     },
   ],

@@ -6,7 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { HealingPolicySpec } from './healing-policy.js';
-import { firstOutsideAllowed, outsideMessage } from './patch-paths.js';
+import { firstOutsideAllowed, legacyPointer, outsideMessage } from './patch-paths.js';
 
 export interface FieldError {
   /** e.g. "spec.triggers[0].metricTrigger.threshold" */
@@ -57,6 +57,13 @@ function checkSpec(spec: HealingPolicySpec, ctx: z.RefinementCtx): void {
   });
   spec.actions.forEach((a, i) => {
     const p = a.patchAction;
+    if (p && !p.patch && p.patches) {
+      // The legacy keys CEL cannot judge (their pointers need escaping, see ./patch-paths.ts).
+      const pointers = p.patches.filter((op) => op.path.length > 0).map((op) => legacyPointer(op.path));
+      const outside = firstOutsideAllowed(pointers, p.allowedPaths);
+      if (outside !== undefined)
+        issue(['actions', i, 'patchAction', 'patches'], outsideMessage(outside, p.allowedPaths));
+    }
     const where = ['actions', i, 'patchAction', 'patch'];
     if (p?.patch && p.type === 'json') {
       let ops: unknown;

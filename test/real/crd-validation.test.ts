@@ -66,9 +66,11 @@ const patchStatus = (kind: string, name: string, status: unknown): Promise<strin
   ]);
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** One field error as the API server words it: `<path>: <Invalid value: "object"|Required value|Forbidden>: <message>`. */
+/** One field error as the API server words it: `<path>: Invalid value: ["<value>": ]<message>`, or Required value / Forbidden. */
 const fieldError = (field: string, message: string): RegExp =>
-  new RegExp(`${escape(field)}: (Invalid value: "[^"]*"|Required value|Forbidden): ${escape(message)}`);
+  new RegExp(
+    `${escape(field)}: (Invalid value: ("[^"]*": )?|Required value: |Forbidden: )${escape(message)}`,
+  );
 
 /** Column headers of a `kubectl get` table. */
 const headers = (table: string): string[] =>
