@@ -26,15 +26,16 @@ export function firstOutsideAllowed(
   return pointers.find((p) => !prefixes.some((prefix) => under(p, prefix)));
 }
 
-/** The words of a refusal, the same in code and in the CRD's messageExpression. */
+/** The words of a refusal by code (CEL's budget allows only a static message). */
 export const outsideMessage = (pointer: string, allowed: readonly string[] | undefined): string =>
   `${pointer} is outside the allowed paths ${effectiveAllowed(allowed).join(', ')}`;
 
-// CEL over a PatchAction (`self`). The API server's cost estimate shapes these: it has no cel.bind,
-// treats the output of replace() as unbounded (so keys are not escaped in CEL), and estimates
-// filter().map() and indexing a filtered list of objects as unbounded (so the message cannot name
-// the path); any of these would get the CRD refused. So CEL judges the operations whose keys need no escaping (no "/" or "~"), which
-// is exactly the same judgement as `under` there, and leaves the others to code.
+// CEL over a PatchAction (`self`). The API server's cost estimate shapes these: it has no
+// cel.bind, treats the output of replace() as unbounded (so keys are not escaped in CEL), and
+// estimates filter().map() and indexing a filtered list of objects as unbounded (so the message
+// cannot name the path); each would get the CRD refused. So CEL judges the operations whose keys
+// need no escaping (no "/" or "~"), with exactly the judgement of `under`, and leaves the others
+// to parseHealingPolicySpec.
 const CEL_ALLOWED = `(has(self.allowedPaths) && size(self.allowedPaths) > 0 ? self.allowedPaths : [${DEFAULT_ALLOWED_PATHS.map(celString).join(', ')}])`;
 const celPointer = (op: string): string => `('/' + ${op}.path.join('/'))`;
 const celOutside = (op: string): string =>
