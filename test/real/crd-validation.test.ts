@@ -52,6 +52,18 @@ const policy = (name: string, spec: unknown): unknown => ({
   spec,
 });
 
+/** A HealingAction of policy `columns` on pod web-1, as the operator records one. */
+const healingAction = (name: string, action: unknown): unknown => ({
+  apiVersion: 'kubeskippy.io/v1alpha1',
+  kind: 'HealingAction',
+  metadata: { name, namespace: ns },
+  spec: {
+    policyRef: { name: 'columns', namespace: ns },
+    targetResource: { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: 'web-1' },
+    action,
+  },
+});
+
 const patchStatus = (kind: string, name: string, status: unknown): Promise<string> =>
   ok([
     'patch',
@@ -184,16 +196,7 @@ describe.skipIf(!kubeconfig)('the CRDs on a real API server', () => {
     expect(headers(hp)).toEqual(['NAME', 'MODE', 'READY', 'ACTIONS', 'LAST ACTION', 'AGE']);
     expect(hp.split('\n')[1]).toMatch(/^columns\s+monitor\s+True\s+2\s+<none>\s+\d+s/);
 
-    await ok(['apply', '-f', '-'], {
-      apiVersion: 'kubeskippy.io/v1alpha1',
-      kind: 'HealingAction',
-      metadata: { name: 'columns-restart', namespace: ns },
-      spec: {
-        policyRef: { name: 'columns', namespace: ns },
-        targetResource: { apiVersion: 'v1', kind: 'Pod', namespace: ns, name: 'web-1' },
-        action: { name: 'restart', type: 'restart' },
-      },
-    });
+    await ok(['apply', '-f', '-'], healingAction('columns-restart', { name: 'restart', type: 'restart' }));
     await patchStatus('ha', 'columns-restart', { phase: 'Succeeded', reason: 'Healed' });
     const ha = await ok(['get', 'ha', 'columns-restart', '-n', ns]);
     expect(headers(ha)).toEqual(['NAME', 'POLICY', 'KIND', 'TARGET', 'ACTION', 'PHASE', 'AGE']);
@@ -206,16 +209,10 @@ describe.skipIf(!kubeconfig)('the CRDs on a real API server', () => {
   });
 
   it('applies the HealingAction rules too (spec.action shares the policy action schema)', async () => {
-    const run = await kubectl(['apply', '-f', '-'], {
-      apiVersion: 'kubeskippy.io/v1alpha1',
-      kind: 'HealingAction',
-      metadata: { name: 'bad-scale', namespace: ns },
-      spec: {
-        policyRef: { name: 'columns', namespace: ns },
-        targetResource: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'web' },
-        action: { name: 'scale', type: 'scale' },
-      },
-    });
+    const run = await kubectl(
+      ['apply', '-f', '-'],
+      healingAction('bad-scale', { name: 'scale', type: 'scale' }),
+    );
     expect(run.code).not.toBe(0);
     expect(run.stderr).toMatch(fieldError('spec.action.scaleAction', 'required when type is "scale"'));
   });
