@@ -1,20 +1,8 @@
-// The admin kubeconfig of the real cluster the real tier runs against: provided by the tier's
-// global setup (vitest `inject('realKubeconfig')`), else KUBESKIPPY_REAL_KUBECONFIG for running a
-// file by hand against a `kubeskippy cluster --kubeconfig-out K`. '' when there is none.
+// The admin kubeconfig of the real cluster this tier runs against, from the tier's global setup
+// (test/support/real-cluster-setup.ts): the cluster it started, or the one named by
+// KUBESKIPPY_REAL_KUBECONFIG when a running `kubeskippy cluster` is reused.
 import { inject } from 'vitest';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    realKubeconfig: string;
-  }
-}
-
 export function realKubeconfig(): string {
-  let provided: string | undefined;
-  try {
-    provided = inject('realKubeconfig');
-  } catch {
-    provided = undefined;
-  }
-  return provided || process.env['KUBESKIPPY_REAL_KUBECONFIG'] || '';
+  return inject('realKubeconfig');
 }
