@@ -8,6 +8,7 @@ import https from 'node:https';
 import { describe, expect, inject, it } from 'vitest';
 import { loadKubeConfig } from '../../activities/kube/clients.js';
 import { KUBERNETES_VERSION } from '../../cluster/versions.js';
+import { eventually } from '../support/engine-harness.js';
 import { kubectlFor, kubectlJson } from '../support/kubectl.js';
 import { realKubeconfig } from './support.js';
 
@@ -39,7 +40,7 @@ describe('the real control plane', () => {
     expect(version.serverVersion.gitVersion).toBe(KUBERNETES_VERSION);
   });
 
-  it('has a Ready kwok node and answers kubectl top', async () => {
+  it('has a Ready kwok node and answers kubectl top', { timeout: 120_000 }, async () => {
     const nodes = await kubectlJson<{
       items: { metadata: { name: string }; status: { conditions: { type: string; status: string }[] } }[];
     }>(kubectl, 'get', 'nodes');
@@ -47,7 +48,22 @@ describe('the real control plane', () => {
     for (const n of nodes.items) {
       expect(n.status.conditions.find((c) => c.type === 'Ready')?.status, n.metadata.name).toBe('True');
     }
-    expect(await kubectl('top', 'nodes', '--no-headers')).toMatch(/^kwok-node-0\s+\d+m/m);
+    // metrics-server lists a node once pods run on it (kwok sums their usage), so run one.
+    const ns = `top-${Date.now()}`;
+    await kubectl('create', 'namespace', ns);
+    try {
+      await kubectl('-n', ns, 'create', 'deployment', 'web', '--image=nginx');
+      const top = await eventually(
+        'kubectl top pods to list the pod',
+        () => kubectl('-n', ns, 'top', 'pods', '--no-headers').catch(() => ''),
+        90_000,
+        2000,
+      );
+      expect(top).toMatch(/^web-\S+\s+\d+m\s+\d+Mi/m);
+      expect(await kubectl('top', 'nodes', '--no-headers')).toMatch(/^kwok-node-0\s+\d+m/m);
+    } finally {
+      await kubectl('delete', 'namespace', ns, '--wait=false');
+    }
   });
 
   it('refuses a caller without credentials (authentication and RBAC are on)', async () => {
@@ -73,14 +89,14 @@ describe('the real control plane', () => {
 describe("the operator's ServiceAccount (deploy/operator/rbac.yaml)", () => {
   it.each([
     ['get', 'pods'],
-    ['create', 'pods/eviction'],
+    ['create', 'pods', '--subresource=eviction'],
     ['patch', 'deployments.apps'],
     ['list', 'poddisruptionbudgets.policy'],
     ['list', 'pods.metrics.k8s.io'],
     ['create', 'healingactions.kubeskippy.io'],
-    ['patch', 'healingpolicies.kubeskippy.io/status'],
-  ])('may %s %s', async (verb, resource) => {
-    expect(await canI(verb, resource, '-A')).toBe('yes');
+    ['patch', 'healingpolicies.kubeskippy.io', '--subresource=status'],
+  ])('may %s %s %s', async (verb, resource, subresource = '') => {
+    expect(await canI(verb, resource, ...(subresource ? [subresource] : []), '-A')).toBe('yes');
   });
 
   it.each([

@@ -3,7 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
+import {
+  ApiextensionsV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubernetesObject,
+} from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { FIELD_MANAGER, type Kube } from '../../activities/kube/clients.js';
 import { parseDuration } from '../../domain/duration.js';
@@ -39,7 +44,18 @@ export async function applyAll(kube: Kube, objects: Obj[]): Promise<string[]> {
 /** Applies the CRDs and waits until the API serves them (a real cluster takes a moment). */
 export async function installCrds(kube: Kube, timeoutMs = 30_000): Promise<void> {
   const crds = renderCrdFiles().flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as Obj));
-  await applyAll(kube, crds);
+  // Not through KubernetesObjectApi: it serializes a CRD through client-node's typed model, which
+  // looks for `_default` and `x_kubernetes_int_or_string` and so silently drops every `default`
+  // and `x-kubernetes-*` key of a plain object. A real API server then refuses the CRD (an
+  // int-or-string field with no type); the sim accepted it without defaults and CEL rules. A patch
+  // body is sent as is.
+  const api = kube.config.makeApiClient(ApiextensionsV1Api);
+  for (const crd of crds) {
+    await api.patchCustomResourceDefinition(
+      { name: crd.metadata?.name ?? '', body: crd, fieldManager: FIELD_MANAGER, force: true },
+      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+    );
+  }
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {
