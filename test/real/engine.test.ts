@@ -9,7 +9,8 @@ import { policyStatusQuery, type PolicyStatusView } from '../../workflows/messag
 import { eventually } from '../support/engine-harness.js';
 import { healingPolicy } from '../support/engine-scenarios.js';
 import { kubectlFor } from '../support/kubectl.js';
-import { deployment, pdb } from '../support/sim-fixtures.js';
+import type { KObject } from '../../sim/contract.js';
+import { crashLoopingDeployment, deployment, patchToHealthy, pdb } from '../support/sim-fixtures.js';
 import { forbiddenLines, realKubeconfig, startRealEngine, type RealEngine } from './support.js';
 
 let engine: RealEngine;
@@ -272,6 +273,149 @@ describe('on the real control plane', () => {
         60_000,
       );
       expect(ended.status.name).toBe('CANCELLED');
+    },
+  );
+});
+
+describe('the demo behaviours healed on the real control plane (kwok stages)', () => {
+  const restarts = (pod: KObject): number =>
+    ((pod.status?.containerStatuses ?? []) as { restartCount: number }[]).reduce(
+      (n, c) => n + c.restartCount,
+      0,
+    );
+
+  it.concurrent(
+    'restarts a leaking pod through the Eviction API once > 85% held; the replacement starts low',
+    { timeout: 240_000 },
+    async () => {
+      await engine.apply([
+        deployment('leaky', {
+          replicas: 2,
+          // ~74% at start, +1.5%/s: over 85% after ~8 s, OOM at the limit after ~17 s.
+          behaviour: {
+            behavior: 'memory-leak',
+            'memory-start': '380Mi',
+            'memory-leak-rate': '8Mi/s',
+            jitter: '0',
+          },
+          limits: { cpu: '200m', memory: '512Mi' },
+        }),
+        pdb('leaky', { app: 'leaky' }, { minAvailable: 1 }),
+        healingPolicy(engine.namespace, 'leaky', 'leaky', {
+          triggers: [
+            {
+              name: 'high-memory',
+              type: 'metric',
+              metricTrigger: { query: 'memory_usage_percent', threshold: 85, for: '2s' },
+              cooldownPeriod: '10m',
+            },
+          ],
+          actions: [evict],
+          safetyRules: { maxActionsPerHour: 1 },
+          verification: { delay: '1s', timeout: '60s', interval: '1s' },
+        }),
+      ]);
+      const done = await finished('leaky', 180_000);
+      expect(done.status, JSON.stringify(done.status)).toMatchObject({ phase: 'Succeeded' });
+      expect(Number(done.spec.trigger!.observedValue)).toBeGreaterThan(85);
+      const percent = (text: string | undefined): number => Number(/\((\d+)%\)/.exec(text ?? '')?.[1]);
+      expect(percent(done.status!.result!.before!.memory)).toBeGreaterThan(85);
+      expect(percent(done.status!.result!.after!.memory)).toBeLessThan(85);
+      expect(await livePods('leaky')).not.toContain(done.spec.targetResource.uid);
+    },
+  );
+
+  it.concurrent(
+    'patches a crash-looping Deployment to healthy: a new ReplicaSet rolls out and its pod stops restarting',
+    { timeout: 240_000 },
+    async () => {
+      await engine.apply([
+        crashLoopingDeployment('crashy', '2s'),
+        healingPolicy(engine.namespace, 'crashy', 'crashy', {
+          triggers: [
+            {
+              name: 'crash-loop',
+              type: 'condition',
+              conditionTrigger: { type: 'CrashLoopBackOff' },
+              cooldownPeriod: '10m',
+            },
+          ],
+          actions: [{ name: 'heal', type: 'patch', patchAction: patchToHealthy }],
+          verification: { delay: '1s', timeout: '90s', interval: '1s', stabilityPeriod: '5s' },
+        }),
+      ]);
+      const done = await finished('crashy', 180_000);
+      expect(done.status, JSON.stringify(done.status)).toMatchObject({ phase: 'Succeeded' });
+      const d = await engine.kube.apps.readNamespacedDeployment({
+        name: 'crashy',
+        namespace: engine.namespace,
+      });
+      expect(d.spec?.template.metadata?.annotations?.['sim.kubeskippy.io/behavior']).toBe('healthy');
+      const [pod] = await eventually(
+        'one pod of the healed template',
+        async () => {
+          const pods = (await engine.pods('crashy')).filter((p) => !p.metadata.deletionTimestamp);
+          return pods.length === 1 &&
+            pods[0]!.metadata.annotations?.['sim.kubeskippy.io/behavior'] === 'healthy'
+            ? pods
+            : undefined;
+        },
+        60_000,
+      );
+      const before = restarts(pod!);
+      await new Promise((r) => setTimeout(r, 6000)); // three crash periods of the old template
+      const [again] = (await engine.pods('crashy')).filter((p) => !p.metadata.deletionTimestamp);
+      expect(again?.metadata.uid).toBe(pod!.metadata.uid);
+      expect(restarts(again!)).toBe(before);
+    },
+  );
+
+  it.concurrent(
+    'reverts a patch that does not heal: Failed (NotHealedReverted), the template restored',
+    { timeout: 240_000 },
+    async () => {
+      await engine.apply([
+        crashLoopingDeployment('unhealed', '2s'),
+        healingPolicy(engine.namespace, 'unhealed', 'unhealed', {
+          triggers: [
+            {
+              name: 'crash-loop',
+              type: 'condition',
+              conditionTrigger: { type: 'CrashLoopBackOff' },
+              cooldownPeriod: '10m',
+            },
+          ],
+          actions: [
+            {
+              name: 'tweak',
+              type: 'patch',
+              patchAction: {
+                type: 'strategic',
+                patch: JSON.stringify({
+                  spec: {
+                    template: { metadata: { annotations: { 'sim.kubeskippy.io/crash-after': '3s' } } },
+                  },
+                }),
+                allowedPaths: ['/spec/template/metadata/annotations'],
+              },
+            },
+          ],
+          // kwok marks a pod Ready at once, so the new pod looks healed for the 3 s before its
+          // first crash: only a stability period tells a relapse from a cure (the sim's pods
+          // crashed before their 1 s readiness delay).
+          verification: { delay: '1s', timeout: '30s', interval: '1s', stabilityPeriod: '10s' },
+        }),
+      ]);
+      const done = await finished('unhealed', 180_000);
+      expect(done.status, JSON.stringify(done.status)).toMatchObject({
+        phase: 'Failed',
+        reason: 'NotHealedReverted',
+      });
+      const d = await engine.kube.apps.readNamespacedDeployment({
+        name: 'unhealed',
+        namespace: engine.namespace,
+      });
+      expect(d.spec?.template.metadata?.annotations?.['sim.kubeskippy.io/crash-after']).toBe('2s');
     },
   );
 });
