@@ -31,7 +31,7 @@ const declaresLoad = (pod: V1Pod): boolean =>
   Object.keys(pod.metadata?.annotations ?? {}).some((k) => LOAD_ANNOTATION.test(k));
 
 /**
- * Which pods need which `ready-replicas` value now: every live pod that declares a cpu-load, with
+ * Which pods need which `ready-replicas` value now: every running pod that declares a cpu-load, with
  * its workload's serving replicas (at least 1). Pods that already carry the value are left out.
  */
 export function readyReplicaPatches(
@@ -40,7 +40,8 @@ export function readyReplicaPatches(
   const counts = servingReplicas(pods as PodLike[]);
   const out: { namespace: string; name: string; value: string }[] = [];
   for (const pod of pods) {
-    if (!declaresLoad(pod) || pod.metadata?.deletionTimestamp) continue;
+    // Only running pods: a write to a Pending pod makes kwok re-match (and replay) its start stage.
+    if (!declaresLoad(pod) || pod.metadata?.deletionTimestamp || pod.status?.phase !== 'Running') continue;
     const value = String(Math.max(1, counts.get(workloadKey(pod as PodLike)) ?? 0));
     if (pod.metadata?.annotations?.[READY_REPLICAS_ANNOTATION] === value) continue;
     out.push({ namespace: pod.metadata?.namespace ?? 'default', name: pod.metadata?.name ?? '', value });

@@ -13,6 +13,7 @@ import {
   setHeaderOptions,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { READY_REPLICAS_ANNOTATION, startLoadSpreader } from '../../cluster/load-spreader.js';
 import { startSim, type SimHandle } from '../../sim/index.js';
 import { waitFor } from '../support/sim-fixtures.js';
 
@@ -22,6 +23,7 @@ let dir: string;
 let apps: AppsV1Api;
 let core: CoreV1Api;
 let metrics: Metrics;
+let kc: KubeConfig;
 
 beforeAll(async () => {
   dir = await mkdtemp(path.join(os.tmpdir(), 'sim-cpu-load-'));
@@ -29,7 +31,7 @@ beforeAll(async () => {
   // 0.05: the spike starts 1.5 s after each pod.
   const scenarios = [path.resolve('demo/apps/cpu-spike-app.yaml')];
   sim = await startSim({ port: 0, timeScale: 0.05, kubeconfigOut: kubeconfig, scenarios });
-  const kc = new KubeConfig();
+  kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   apps = kc.makeApiClient(AppsV1Api);
   core = kc.makeApiClient(CoreV1Api);
@@ -86,6 +88,23 @@ describe('cpu-spike-app: its load is shared by the ready replicas', () => {
       const usage = await perPodCpu(replicas);
       for (const u of usage)
         expect(Math.abs(u - expected[replicas])).toBeLessThanOrEqual(expected[replicas] * 0.04);
+    }
+  });
+});
+
+describe('load spreader (what kwok needs from outside CEL), against the same API', () => {
+  it('writes each cpu-load pod its workload’s ready replica count, and follows a scale-down', async () => {
+    const spreader = await startLoadSpreader(kc, { debounceMs: 50 });
+    try {
+      const counts = async (): Promise<string[]> =>
+        (await core.listNamespacedPod({ namespace: NS, labelSelector: 'app=cpu-spike-app' })).items
+          .filter((p) => !p.metadata?.deletionTimestamp)
+          .map((p) => p.metadata?.annotations?.[READY_REPLICAS_ANNOTATION] ?? '-');
+      await waitFor(async () => (await counts()).join() === '4,4,4,4', '4 pods counted 4', 10_000, 50);
+      await scaleTo(2);
+      await waitFor(async () => (await counts()).join() === '2,2', '2 pods counted 2', 10_000, 50);
+    } finally {
+      await spreader.stop();
     }
   });
 });

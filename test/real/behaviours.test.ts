@@ -65,6 +65,8 @@ const podsOf = async (app: string): Promise<V1Pod[]> =>
   (await core.listNamespacedPod({ namespace: NS, labelSelector: `app=${app}` })).items.filter(
     (p) => !p.metadata?.deletionTimestamp,
   );
+/** waitFor takes [] as done: an empty list must read as not yet. */
+const nonEmpty = <T>(list: T[]): T[] | false => list.length > 0 && list;
 const isReady = (p: V1Pod): boolean =>
   p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 const eventsOf = async (pod: string, reason: string) =>
@@ -118,7 +120,7 @@ describe.skipIf(!KUBECONFIG)('demo behaviours on the real cluster (kwok stages)'
         ),
       });
       const [pod] = await waitFor(
-        async () => (await podsOf('healthy')).filter(isReady),
+        async () => nonEmpty((await podsOf('healthy')).filter(isReady)),
         'healthy pod Ready',
         30_000,
         500,
@@ -148,7 +150,8 @@ describe.skipIf(!KUBECONFIG)('demo behaviours on the real cluster (kwok stages)'
         ),
       });
       const [pod] = await waitFor(
-        async () => (await podsOf('leak')).filter((p) => p.status?.containerStatuses?.[0]?.state?.running),
+        async () =>
+          nonEmpty((await podsOf('leak')).filter((p) => p.status?.containerStatuses?.[0]?.state?.running)),
         'leak pod running',
         30_000,
         500,

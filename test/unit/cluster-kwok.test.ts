@@ -87,7 +87,7 @@ describe('load spreader: ready-replicas for the pods of cpu-load workloads', () 
       ],
       annotations: { 'sim.kubeskippy.io/cpu-load': '900m', ...annotations },
     },
-    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+    status: { phase: 'Running', conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
   });
 
   it('writes the ready count of the whole Deployment (both ReplicaSets) on each of its pods', () => {
@@ -113,6 +113,14 @@ describe('load spreader: ready-replicas for the pods of cpu-load workloads', () 
       plain,
     ]);
     expect(patches).toEqual([]);
+  });
+
+  it('leaves Pending pods alone (kwok would replay their start stage), and counts them once Running', () => {
+    const pending = pod('a', 'old1', false);
+    pending.status!.phase = 'Pending';
+    expect(readyReplicaPatches([pending, pod('b', 'old1', true)]).map((p) => [p.name, p.value])).toEqual([
+      ['b', '1'],
+    ]);
   });
 
   it('never writes 0: a workload with no ready pod counts as one', () => {
