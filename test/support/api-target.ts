@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { RequestOptions } from 'node:https';
 import * as k8s from '@kubernetes/client-node';
+import { startApiServer, type ApiServerHandle } from '../../sim/api/index.js';
 import { startSim, type SimHandle } from '../../sim/index.js';
 import { waitFor } from './sim-fixtures.js';
 
@@ -25,7 +26,7 @@ export interface ApiTarget {
   /** A Ready node whose pods run (sim-node-1 / kwok-node-0). */
   node: string;
   /** The simulated cluster, for what only it has (its store is never read by the suites). */
-  sim?: SimHandle;
+  sim?: SimHandle | ApiServerHandle;
   /** A name unique to this run, for cluster-scoped objects (CRD groups, nodes). */
   unique: string;
   /** fetch() with the target's credentials (the real server wants its client certificate). */
@@ -57,6 +58,24 @@ export async function simTarget(): Promise<ApiTarget> {
   });
 }
 
+/** Only the sim's API server (no controllers): for suites about the API alone, such as watch. */
+export async function simApiTarget(opts: Parameters<typeof startApiServer>[0] = {}): Promise<ApiTarget> {
+  const dir = await mkdtemp(join(tmpdir(), 'kubeskippy-conf-'));
+  const kubeconfig = join(dir, 'kubeconfig');
+  const api = await startApiServer(opts);
+  await api.writeKubeconfig(kubeconfig);
+  return open({
+    name: 'sim',
+    kubeconfig,
+    node: 'sim-node-1',
+    sim: api,
+    cleanup: async () => {
+      await api.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  });
+}
+
 /** The real tier's cluster (an admin kubeconfig), with a namespace of this file's own. */
 export async function realTarget(kubeconfig: string): Promise<ApiTarget> {
   return open({ name: 'real', kubeconfig, node: 'kwok-node-0', cleanup: async () => {} });
@@ -66,7 +85,7 @@ async function open(o: {
   name: ApiTarget['name'];
   kubeconfig: string;
   node: string;
-  sim?: SimHandle;
+  sim?: SimHandle | ApiServerHandle;
   cleanup: () => Promise<void>;
 }): Promise<ApiTarget> {
   const kc = new k8s.KubeConfig();
