@@ -14,6 +14,7 @@ import { renderCrdFiles } from '../../crds/render.js';
 import type { KObject } from '../../sim/contract.js';
 import { startSim, type SimHandle } from '../../sim/index.js';
 import { inActivityContext } from './activities-sim.js';
+import { defaultServiceAccount } from './api-target.js';
 import { waitFor } from './sim-fixtures.js';
 
 /** group/version/plural, as the sim's store names resources, to the kind the API serves. */
@@ -116,6 +117,7 @@ function activityTarget(
     namespace: async () => {
       const ns = `a-${randomUUID().slice(0, 8)}`;
       await kube.core.createNamespace({ body: { metadata: { name: ns } } });
+      if (name === 'real') await defaultServiceAccount(kube.core, ns);
       namespaces.push(ns);
       return ns;
     },

@@ -94,6 +94,9 @@ async function open(o: {
   const namespace = `conf-${unique}`;
   const core = kc.makeApiClient(k8s.CoreV1Api);
   await core.createNamespace({ body: { metadata: { name: namespace } } });
+  // A real API server refuses pods until the namespace's default ServiceAccount exists (its
+  // controller makes it a moment later); the sim serves no ServiceAccounts (docs/sim.md).
+  if (o.name === 'real') await defaultServiceAccount(core, namespace);
   const url = kc.getCurrentCluster()!.server;
   return {
     name: o.name,
@@ -146,6 +149,14 @@ export async function podReady(target: ApiTarget, namespace: string, name: strin
       );
     },
     `pod ${namespace}/${name} to be Running and Ready`,
+    30_000,
+  );
+}
+
+export async function defaultServiceAccount(core: k8s.CoreV1Api, namespace: string): Promise<void> {
+  await waitFor(
+    () => core.readNamespacedServiceAccount({ namespace, name: 'default' }),
+    `the default ServiceAccount of ${namespace}`,
     30_000,
   );
 }
