@@ -22,6 +22,9 @@ export default defineConfig({
           include: ['test/real/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts', 'test/support/real-cluster-setup.ts'],
           sequence: { groupOrder: 1 },
+          // One file at a time: each starts an operator whose controller watches HealingPolicies
+          // cluster-wide, so two at once would pick up each other's policies.
+          poolOptions: { forks: { singleFork: true } },
         },
       },
     ],

@@ -2,6 +2,7 @@
 // registration of metrics-server as the aggregated metrics.k8s.io API; then the wait until the
 // nodes are Ready and the metrics API answers with their usage.
 import {
+  ApiregistrationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   KubeConfig,
@@ -115,17 +116,22 @@ async function untilReady(
       if (ready < opts.nodes) {
         waiting = `nodes Ready: ${ready} of ${opts.nodes}`;
       } else {
-        const metrics = (await custom.listClusterCustomObject({
-          group: 'metrics.k8s.io',
-          version: 'v1beta1',
-          plural: 'nodes',
-        })) as { items?: { usage?: Record<string, string> }[] };
-        const withUsage = (metrics.items ?? []).filter((m) => m.usage?.cpu !== undefined).length;
-        if (withUsage >= opts.nodes) {
+        // Answering is the bar: metrics-server lists a node only once pods run on it (kwok reports
+        // a node's usage as the sum of its pods'), so an empty cluster has an empty NodeMetricsList.
+        const apis = kc.makeApiClient(ApiregistrationV1Api);
+        const svc = await apis.readAPIService({ name: 'v1beta1.metrics.k8s.io' });
+        const available = svc.status?.conditions?.find((c) => c.type === 'Available');
+        if (available?.status === 'True') {
+          await custom.listClusterCustomObject({
+            group: 'metrics.k8s.io',
+            version: 'v1beta1',
+            plural: 'nodes',
+          });
           opts.log(`${ready} node(s) Ready, metrics.k8s.io answering`);
           return;
         }
-        waiting = `metrics.k8s.io usage for ${withUsage} of ${opts.nodes} nodes`;
+        waiting =
+          `the metrics.k8s.io APIService: ${available?.reason ?? 'no status yet'} ${available?.message ?? ''}`.trim();
       }
     } catch (err) {
       waiting = `${waiting} (last error: ${(err as Error).message.split('\n')[0]})`;

@@ -169,6 +169,7 @@ export function componentSpecs(tools: ClusterTools, l: Layout): ComponentSpec[] 
         '--kubelet-insecure-tls',
         '--kubelet-preferred-address-types=InternalIP',
         '--metric-resolution=10s',
+        '--kubelet-request-timeout=5s',
       ],
       // /readyz stays 503 until the first scrape of a node; readiness of the metrics API is
       // checked through the API server afterwards.

@@ -9,6 +9,8 @@
 import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { KubeConfig } from '@kubernetes/client-node';
+import { startLoadSpreader } from './load-spreader.js';
 import { componentSpecs, type Layout, type Ports } from './components.js';
 import { kubeconfigYaml } from './kubeconfig.js';
 import { bootstrap } from './bootstrap.js';
@@ -97,8 +99,10 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterHa
   let stopping = false;
   let reportDeath: (e: ComponentDiedError) => void = () => {};
   const died = new Promise<ComponentDiedError>((res) => (reportDeath = res));
+  let spreader: { stop(): Promise<void> } | undefined;
   const stop = async (): Promise<void> => {
     stopping = true;
+    await spreader?.stop();
     await stopAll([...runs].reverse());
   };
   const tls = {
@@ -133,6 +137,10 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterHa
       }
     }
     await bootstrap.untilReady(kubeconfigs.admin, { nodes: opts.nodes ?? 1, log });
+    // CEL in kwok's usage sees one pod; how many replicas share a workload's load comes from here.
+    const kc = new KubeConfig();
+    kc.loadFromFile(kubeconfigs.admin);
+    spreader = await startLoadSpreader(kc, { onError: (err) => log(`load spreader: ${String(err)}`) });
     timings.ready = Date.now() - started;
   } catch (err) {
     await stop();

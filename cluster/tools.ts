@@ -90,7 +90,7 @@ async function buildMissing(
       `(once per machine; a cold build took about ${coldMinutes} min on 2 busy cores)`,
   );
   const built: Partial<ClusterTools> = {};
-  for (const [i, group] of groups.entries()) {
+  const buildOne = async (group: ToolGroup, position: string): Promise<void> => {
     const finalDir = path.join(cacheDir, group.id);
     await mkdir(finalDir, { recursive: true });
     // A scratch folder plus rename: an interrupted build never leaves a half-written binary where
@@ -103,7 +103,7 @@ async function buildMissing(
         workDir: path.join(cacheDir, 'modules', group.id),
         outDir,
         runner,
-        position: `${i + 1}/${groups.length}`,
+        position,
       });
       for (const bin of binariesOf(group)) {
         await rename(path.join(outDir, bin), path.join(finalDir, bin));
@@ -118,7 +118,23 @@ async function buildMissing(
       `built ${group.id} in ${formatElapsed(Date.now() - groupStarted)} ` +
         `(${formatElapsed(Date.now() - startedMs)} in all)`,
     );
-  }
+  };
+  // Two lanes: Kubernetes (the long one) beside the rest, one after another. A Go build leaves a
+  // core idle in its long single-threaded steps (linking, the biggest packages); the other lane
+  // fills it. Both lanes finish before a failure is reported, so finished groups are kept.
+  const lanes = [
+    groups.filter((g) => g.recipe.kind === 'kubernetes'),
+    groups.filter((g) => g.recipe.kind !== 'kubernetes'),
+  ];
+  let n = 0;
+  const positions = new Map(groups.map((g) => [g.id, `${++n}/${groups.length}`]));
+  const results = await Promise.allSettled(
+    lanes.map(async (lane) => {
+      for (const group of lane) await buildOne(group, positions.get(group.id) ?? '');
+    }),
+  );
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return built;
 }
 

@@ -1,16 +1,50 @@
 // Building blocks shared by the HealingPolicy and HealingAction schemas. Every field carries a
 // description: it becomes the CRD's OpenAPI description, which is what `kubectl explain` prints.
 import { z } from 'zod';
+import { celString, withRules } from './cel.js';
 
 export const GROUP = 'kubeskippy.io';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
-/** Go-style duration ("30s", "5m", "1h30m", "250ms"); checked at admission by the CRD pattern. */
+/**
+ * Go-style duration ("30s", "5m", "1h30m", "250ms"); checked at admission by the CRD pattern.
+ * Every value it admits is also valid Go duration syntax, so CEL rules may call `duration()` on it
+ * (after a `matches` guard: the API server runs CEL even when the pattern failed).
+ */
 export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';
+/** Longest duration text; bounds the cost of the CEL rules that read durations. */
+export const MAX_DURATION_LENGTH = 32;
 export const Duration = z
   .string()
+  .max(MAX_DURATION_LENGTH)
   .regex(new RegExp(DURATION_PATTERN), 'must be a duration such as "30s", "5m" or "1h30m"');
+
+/** CEL: `expr` (a string) is a well-formed duration, so `duration(expr)` cannot fail. */
+export const celIsDuration = (expr: string): string => `${expr}.matches(${celString(DURATION_PATTERN)})`;
+
+/** A duration whose every number is zero ("0s", "0m0s", "0.0h"). */
+const ZERO_DURATION = '^([0.]+(ms|s|m|h))+$';
+
+/** A duration that must be longer than zero: a zero window or interval never works. */
+export const PositiveDuration = withRules(Duration, [
+  {
+    rule: `!self.matches(${celString(ZERO_DURATION)})`,
+    check: (v) => (new RegExp(ZERO_DURATION).test(v) ? 'must be longer than 0s' : undefined),
+    message: 'must be longer than 0s',
+  },
+]);
+
+/** Longest name of a trigger or action: names are compared in CEL rules, which need a bound. */
+export const MAX_NAME_LENGTH = 63;
+
+/** Bounds of the lists CEL rules iterate over (the API server budgets each rule's cost). */
+export const MAX_TRIGGERS = 16;
+export const MAX_ACTIONS = 16;
+
+/** The name of a trigger or an action. */
+export const ItemName = (what: string): z.ZodString =>
+  z.string().min(1).max(MAX_NAME_LENGTH).describe(`Name of the ${what}, unique in the policy.`);
 
 /** A Kubernetes-style int-or-string, e.g. `2` or `"50%"`. */
 export const IntOrPercent = z.union([
@@ -18,16 +52,45 @@ export const IntOrPercent = z.union([
   z.string().regex(/^[0-9]+%$/, 'must be an integer or a percentage such as "50%"'),
 ]);
 
-export const LabelSelectorRequirement = z.object({
-  key: z.string().min(1).describe('The label key the selector applies to.'),
-  operator: z
-    .enum(['In', 'NotIn', 'Exists', 'DoesNotExist'])
-    .describe('How the key relates to the values: In, NotIn, Exists or DoesNotExist.'),
-  values: z
-    .array(z.string())
-    .optional()
-    .describe('Values for In and NotIn; must be empty for Exists and DoesNotExist.'),
-});
+const SET_OPERATORS = "self.operator in ['In', 'NotIn']";
+const hasValues = (r: { values?: string[] | undefined }): boolean => (r.values?.length ?? 0) > 0;
+
+// As for Kubernetes' own label selectors: In/NotIn without values would match nothing (or
+// everything) silently, and values next to Exists would be ignored silently.
+export const LabelSelectorRequirement = withRules(
+  z.object({
+    key: z.string().min(1).describe('The label key the selector applies to.'),
+    operator: z
+      .enum(['In', 'NotIn', 'Exists', 'DoesNotExist'])
+      .describe('How the key relates to the values: In, NotIn, Exists or DoesNotExist.'),
+    values: z
+      .array(z.string())
+      .optional()
+      .describe('Values for In and NotIn; must be empty for Exists and DoesNotExist.'),
+  }),
+  [
+    {
+      rule: `!(${SET_OPERATORS}) || (has(self.values) && size(self.values) > 0)`,
+      check: (r) =>
+        (r.operator === 'In' || r.operator === 'NotIn') && !hasValues(r)
+          ? 'must be specified when operator is In or NotIn'
+          : undefined,
+      message: 'must be specified when operator is In or NotIn',
+      fieldPath: '.values',
+      reason: 'FieldValueRequired',
+    },
+    {
+      rule: `${SET_OPERATORS} || !has(self.values) || size(self.values) == 0`,
+      check: (r) =>
+        r.operator !== 'In' && r.operator !== 'NotIn' && hasValues(r)
+          ? 'must be empty when operator is Exists or DoesNotExist'
+          : undefined,
+      message: 'must be empty when operator is Exists or DoesNotExist',
+      fieldPath: '.values',
+      reason: 'FieldValueForbidden',
+    },
+  ],
+);
 export type LabelSelectorRequirement = z.infer<typeof LabelSelectorRequirement>;
 
 export const LabelSelector = z.object({
@@ -37,6 +100,7 @@ export const LabelSelector = z.object({
     .describe('Labels that must all be present with exactly these values.'),
   matchExpressions: z
     .array(LabelSelectorRequirement)
+    .max(32)
     .optional()
     .describe('Set-based requirements; all must hold.'),
 });

@@ -1,10 +1,31 @@
 // HealingPolicy: "if this, then that" for Kubernetes. Field names follow the original KubeSkippy
 // (selector / triggers[].metricTrigger / actions[].restartAction ...) so its policies keep
-// applying; every new field is optional with a safe default. Rules the CRD schema cannot express
-// (a metric trigger needs metricTrigger, names are unique, regexes compile, ...) are checked by
-// `validatePolicySpec` in ./validate.ts, which the controller runs before starting a workflow.
+// applying; every new field is optional with a safe default. Rules between fields (a metric
+// trigger needs metricTrigger, names are unique, minReplicas <= maxReplicas, ...) sit next to
+// their schema as `withRules` (./cel.ts): CEL in the CRD, the same check in zod. What CEL cannot
+// judge (regexes compile, patch documents parse) is checked by `parseHealingPolicySpec` in
+// ./validate.ts, which the controller runs before starting a workflow. Triggers and actions have
+// files of their own (./policy-triggers.ts, ./policy-actions.ts), re-exported from here.
 import { z } from 'zod';
-import { API_VERSION, Condition, Duration, IntOrPercent, LabelSelector, ObjectMeta } from './common.js';
+import { withRules, type CelRule } from './cel.js';
+import {
+  API_VERSION,
+  Condition,
+  Duration,
+  IntOrPercent,
+  LabelSelector,
+  MAX_ACTIONS,
+  MAX_TRIGGERS,
+  ObjectMeta,
+  PositiveDuration,
+  celIsDuration,
+} from './common.js';
+import { parseDurationOr } from '../domain/duration.js';
+import { HealingActionTemplate } from './policy-actions.js';
+import { HealingTrigger } from './policy-triggers.js';
+
+export * from './policy-triggers.js';
+export * from './policy-actions.js';
 
 export const ResourceFilter = z.object({
   apiVersion: z
@@ -29,169 +50,38 @@ export const ResourceSelector = z.object({
 });
 export type ResourceSelector = z.infer<typeof ResourceSelector>;
 
-export const MetricOperator = z.enum(['>', '>=', '<', '<=', '==', '!=']);
-export type MetricOperator = z.infer<typeof MetricOperator>;
+const verificationFits: CelRule<{ enabled: boolean; stabilityPeriod: string; timeout: string }> = {
+  rule:
+    '!self.enabled || !has(self.stabilityPeriod) || !has(self.timeout) || ' +
+    `!${celIsDuration('self.stabilityPeriod')} || !${celIsDuration('self.timeout')} || ` +
+    'duration(self.stabilityPeriod) < duration(self.timeout)',
+  check: (v) =>
+    v.enabled && parseDurationOr(v.stabilityPeriod, 0) >= parseDurationOr(v.timeout, Infinity)
+      ? `must be shorter than verification.timeout (${v.timeout}), or the action can never succeed`
+      : undefined,
+  message: 'must be shorter than verification.timeout, or the action can never succeed',
+  messageExpression:
+    "'must be shorter than verification.timeout (' + self.timeout + '), or the action can never succeed'",
+  fieldPath: '.stabilityPeriod',
+};
 
-export const MetricTrigger = z.object({
-  query: z
-    .string()
-    .min(1)
-    .describe(
-      'What to measure per target: memory_usage_percent, cpu_usage_percent (usage over the container ' +
-        'limit, else request), memory_usage_bytes, cpu_usage_millicores, restart_count (restarts within ' +
-        '`window`), or a PromQL expression (needs a configured Prometheus).',
+export const Verification = withRules(
+  z.object({
+    enabled: z.boolean().default(true).describe('Check that the target recovered after acting.'),
+    delay: Duration.default('30s').describe('Wait this long after acting before the first check.'),
+    timeout: Duration.default('5m').describe('Give up and mark the action Failed after this long.'),
+    interval: PositiveDuration.default('10s').describe('Time between checks; longer than 0s.'),
+    stabilityPeriod: Duration.default('0s').describe(
+      'How long the target must stay healed, every check in a row, before the action counts as ' +
+        "Succeeded (like a Deployment's minReadySeconds); a relapse restarts the clock. Must be " +
+        'shorter than timeout. 0s: the first healthy check suffices.',
     ),
-  operator: MetricOperator.default('>').describe('Comparison of the value with the threshold.'),
-  threshold: z.number().describe('The value the measurement is compared with.'),
-  for: Duration.optional().describe(
-    'How long the comparison must hold continuously before the trigger fires ("3m"). Empty: at once.',
-  ),
-  duration: Duration.optional().describe('Alias of `for`, the original KubeSkippy name.'),
-  window: Duration.default('5m').describe('The look-back window of restart_count ("restarts in 5 minutes").'),
-});
-export type MetricTrigger = z.infer<typeof MetricTrigger>;
-
-export const EventTrigger = z.object({
-  reason: z.string().optional().describe('Event reason to match exactly, e.g. BackOff. Empty: any reason.'),
-  reasonPattern: z
-    .string()
-    .optional()
-    .describe('Regular expression the whole event reason must match, e.g. "BackOff|Unhealthy".'),
-  type: z.enum(['Normal', 'Warning']).optional().describe('Event type to match. Empty: any type.'),
-  count: z
-    .number()
-    .int()
-    .min(1)
-    .default(1)
-    .describe("How many occurrences within the window fire the trigger (an event's own count is summed)."),
-  window: Duration.default('5m').describe('Look-back window for counting events.'),
-});
-export type EventTrigger = z.infer<typeof EventTrigger>;
-
-export const ConditionTrigger = z.object({
-  type: z
-    .string()
-    .min(1)
-    .describe(
-      'A pod condition (Ready, ContainersReady, PodScheduled, Initialized) or a container state ' +
-        '(CrashLoopBackOff, OOMKilled, ImagePullBackOff, ErrImagePull, CreateContainerConfigError, Error).',
-    ),
-  status: z
-    .enum(['True', 'False', 'Unknown'])
-    .default('True')
-    .describe('Required status; "Ready" with "False" means not ready. Container states use True.'),
-  for: Duration.optional().describe('How long the condition must hold before the trigger fires.'),
-  duration: Duration.optional().describe('Alias of `for`, the original KubeSkippy name.'),
-});
-export type ConditionTrigger = z.infer<typeof ConditionTrigger>;
-
-export const HealingTrigger = z.object({
-  name: z.string().min(1).describe('Name of the trigger, unique in the policy.'),
-  type: z.enum(['metric', 'event', 'condition']).describe('Which of the trigger blocks below applies.'),
-  metricTrigger: MetricTrigger.optional().describe('Settings of a metric trigger.'),
-  eventTrigger: EventTrigger.optional().describe('Settings of an event trigger.'),
-  conditionTrigger: ConditionTrigger.optional().describe('Settings of a condition trigger.'),
-  cooldownPeriod: Duration.default('5m').describe(
-    'After an action for this trigger on a target, how long the same trigger ignores that target.',
-  ),
-});
-export type HealingTrigger = z.infer<typeof HealingTrigger>;
-
-export const RestartAction = z.object({
-  strategy: z
-    .enum(['evict', 'delete', 'rollout', 'rolling', 'recreate', 'graceful'])
-    .default('evict')
-    .describe(
-      'evict: Eviction API, honours PodDisruptionBudgets; delete: delete the pod (uid precondition); ' +
-        'rollout: rollout restart of the owning Deployment/StatefulSet. Original names: rolling = rollout, ' +
-        'recreate = delete, graceful = evict.',
-    ),
-  gracePeriodSeconds: z.number().int().min(0).default(30).describe('Termination grace period for the pod.'),
-});
-export type RestartAction = z.infer<typeof RestartAction>;
-
-export const ScaleAction = z.object({
-  direction: z.enum(['up', 'down', 'absolute']).describe('Add replicas, remove replicas, or set a count.'),
-  replicas: z.number().int().min(0).describe('Replicas to add or remove, or the absolute count.'),
-  minReplicas: z.number().int().min(0).default(1).describe('Never scale below this.'),
-  maxReplicas: z.number().int().min(1).default(10).describe('Never scale above this.'),
-});
-export type ScaleAction = z.infer<typeof ScaleAction>;
-
-export const LegacyPatchOperation = z.object({
-  path: z.array(z.string()).describe('Map keys from the object root to the field to set.'),
-  value: z.string().describe('New value, as JSON (else used as a string).'),
-});
-
-export const PatchAction = z.object({
-  type: z.enum(['strategic', 'merge', 'json']).default('strategic').describe('Patch semantics.'),
-  patch: z
-    .string()
-    .optional()
-    .describe('The patch document (JSON or YAML); for type json, a JSON Patch array of operations.'),
-  patches: z
-    .array(LegacyPatchOperation)
-    .optional()
-    .describe('Original KubeSkippy form: fields to set, applied as a merge patch.'),
-  allowedPaths: z
-    .array(z.string())
-    .optional()
-    .describe(
-      'JSON-pointer prefixes the patch may touch, e.g. /spec/template/spec/containers. Default: ' +
-        '/spec/template (the pod template of the owning workload).',
-    ),
-  target: z
-    .enum(['owner', 'self'])
-    .default('owner')
-    .describe("owner: patch the pod's Deployment/StatefulSet; self: patch the target object itself."),
-});
-export type PatchAction = z.infer<typeof PatchAction>;
-
-export const DeleteAction = z.object({
-  gracePeriodSeconds: z.number().int().min(0).default(30).describe('Termination grace period.'),
-  force: z.boolean().default(false).describe('Remove finalizers first (only with care).'),
-  propagationPolicy: z
-    .enum(['Orphan', 'Background', 'Foreground'])
-    .default('Background')
-    .describe('What happens to dependents.'),
-});
-export type DeleteAction = z.infer<typeof DeleteAction>;
-
-export const HealingActionTemplate = z.object({
-  name: z.string().min(1).describe('Name of the action, unique in the policy.'),
-  type: z.enum(['restart', 'scale', 'patch', 'delete']).describe('What the action does.'),
-  description: z.string().optional().describe('Free text for people.'),
-  restartAction: RestartAction.optional().describe('Settings of a restart.'),
-  scaleAction: ScaleAction.optional().describe('Settings of a scale (required for type scale).'),
-  patchAction: PatchAction.optional().describe('Settings of a patch (required for type patch).'),
-  deleteAction: DeleteAction.optional().describe('Settings of a delete.'),
-  priority: z
-    .number()
-    .int()
-    .default(50)
-    .describe('Order among actions: HIGHER runs first (as in the original); ties keep list order.'),
-  requiresApproval: z.boolean().default(false).describe('Wait for a person to approve before acting.'),
-  triggers: z
-    .array(z.string())
-    .optional()
-    .describe('Names of the triggers this action answers. Empty: every trigger.'),
-});
-export type HealingActionTemplate = z.infer<typeof HealingActionTemplate>;
-
-export const Verification = z.object({
-  enabled: z.boolean().default(true).describe('Check that the target recovered after acting.'),
-  delay: Duration.default('30s').describe('Wait this long after acting before the first check.'),
-  timeout: Duration.default('5m').describe('Give up and mark the action Failed after this long.'),
-  interval: Duration.default('10s').describe('Time between checks.'),
-  stabilityPeriod: Duration.default('0s').describe(
-    'How long the target must stay healed, every check in a row, before the action counts as ' +
-      "Succeeded (like a Deployment's minReadySeconds); a relapse restarts the clock. Must be " +
-      'shorter than timeout. 0s: the first healthy check suffices.',
-  ),
-  requireReady: z.boolean().default(true).describe('The target, or its replacement, must be Ready.'),
-  requireTriggerCleared: z.boolean().default(true).describe('The trigger must no longer hold.'),
-  rollbackOnFailure: z.boolean().default(true).describe('Revert a patch that did not heal.'),
-});
+    requireReady: z.boolean().default(true).describe('The target, or its replacement, must be Ready.'),
+    requireTriggerCleared: z.boolean().default(true).describe('The trigger must no longer hold.'),
+    rollbackOnFailure: z.boolean().default(true).describe('Revert a patch that did not heal.'),
+  }),
+  [verificationFits],
+);
 export type Verification = z.infer<typeof Verification>;
 
 export const ProtectedResource = z.object({
@@ -211,7 +101,7 @@ export const SafetyRules = z.object({
     .default(5)
     .describe('Sliding one-hour budget of started actions, failures included. 0 disables acting.'),
   maxConcurrentActions: z.number().int().min(1).default(3).describe('Open actions at once for this policy.'),
-  protectedResources: z.array(ProtectedResource).optional().describe('Objects never to act on.'),
+  protectedResources: z.array(ProtectedResource).max(32).optional().describe('Objects never to act on.'),
   protectedNamespaces: z
     .array(z.string())
     .default(['kube-system', 'kube-public', 'kube-node-lease'])
@@ -246,19 +136,64 @@ export type AiAnalysis = z.infer<typeof AiAnalysis>;
 export const PolicyMode = z.enum(['monitor', 'dryrun', 'automatic', 'manual']);
 export type PolicyMode = z.infer<typeof PolicyMode>;
 
-export const HealingPolicySpec = z.object({
-  selector: ResourceSelector.describe('Which objects the policy watches and may heal.'),
-  triggers: z.array(HealingTrigger).min(1).describe('Conditions that call for healing, per target.'),
-  actions: z.array(HealingActionTemplate).min(1).describe('What to do when a trigger fires.'),
-  verification: Verification.default(Verification.parse({})).describe('How to prove an action healed.'),
-  safetyRules: SafetyRules.default(SafetyRules.parse({})).describe('Limits that keep healing safe.'),
-  mode: PolicyMode.default('monitor').describe(
-    'monitor: evaluate and report only; dryrun: record what would change; automatic: act; manual: ' +
-      'every action waits for approval.',
-  ),
-  evaluationInterval: Duration.default('30s').describe('How often the policy collects and evaluates.'),
-  aiAnalysis: AiAnalysis.optional().describe('Optional language-model analysis of incidents.'),
-});
+/** Names in a list are unique; zod names the index of the second one, CEL the list. */
+function uniqueNames(what: 'trigger' | 'action'): CelRule<{ name: string }[]> {
+  return {
+    rule: 'self.all(t, self.exists_one(u, u.name == t.name))',
+    check: (items) => {
+      const i = items.findIndex((x, j) => items.findIndex((y) => y.name === x.name) !== j);
+      return i < 0 ? undefined : { message: `duplicate ${what} name "${items[i]!.name}"`, path: [i, 'name'] };
+    },
+    message: `${what} names must be unique`,
+    // Names are mapped out before indexing: the API server estimates the cost of indexing a
+    // filtered list of objects as unbounded and would refuse the CRD.
+    messageExpression: `'duplicate ${what} name "' + self.map(t, t.name).filter(n, size(self.filter(u, u.name == n)) > 1)[0] + '"'`,
+  };
+}
+
+const unknownTrigger = '!self.triggers.exists(t, t.name == n)';
+/** actions[].triggers name triggers of this policy. */
+const knownTriggers: CelRule<{
+  triggers: { name: string }[];
+  actions: { triggers?: string[] | undefined }[];
+}> = {
+  rule: `self.actions.all(a, !has(a.triggers) || a.triggers.all(n, !(${unknownTrigger})))`,
+  check: (spec) => {
+    const names = new Set(spec.triggers.map((t) => t.name));
+    for (const [i, a] of spec.actions.entries()) {
+      const unknown = a.triggers?.find((n) => !names.has(n));
+      if (unknown !== undefined)
+        return { message: `unknown trigger "${unknown}"`, path: ['actions', i, 'triggers'] };
+    }
+    return undefined;
+  },
+  message: 'actions[].triggers must name triggers in spec.triggers',
+  messageExpression: `'unknown trigger "' + self.actions.map(a, has(a.triggers) ? a.triggers : []).flatten().filter(n, ${unknownTrigger})[0] + '"'`,
+  fieldPath: '.actions',
+};
+
+export const HealingPolicySpec = withRules(
+  z.object({
+    selector: ResourceSelector.describe('Which objects the policy watches and may heal.'),
+    triggers: withRules(z.array(HealingTrigger).min(1).max(MAX_TRIGGERS), [uniqueNames('trigger')]).describe(
+      'Conditions that call for healing, per target.',
+    ),
+    actions: withRules(z.array(HealingActionTemplate).min(1).max(MAX_ACTIONS), [
+      uniqueNames('action'),
+    ]).describe('What to do when a trigger fires.'),
+    verification: Verification.default(Verification.parse({})).describe('How to prove an action healed.'),
+    safetyRules: SafetyRules.default(SafetyRules.parse({})).describe('Limits that keep healing safe.'),
+    mode: PolicyMode.default('monitor').describe(
+      'monitor: evaluate and report only; dryrun: record what would change; automatic: act; manual: ' +
+        'every action waits for approval.',
+    ),
+    evaluationInterval: PositiveDuration.default('30s').describe(
+      'How often the policy collects and evaluates; longer than 0s.',
+    ),
+    aiAnalysis: AiAnalysis.optional().describe('Optional language-model analysis of incidents.'),
+  }),
+  [knownTriggers],
+);
 export type HealingPolicySpec = z.infer<typeof HealingPolicySpec>;
 export type HealingPolicySpecInput = z.input<typeof HealingPolicySpec>;
 

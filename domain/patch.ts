@@ -4,7 +4,7 @@
 import type { PatchAction } from '../crds/healing-policy.js';
 import type { NormalizedPatch } from './policy-types.js';
 
-const DEFAULT_ALLOWED_PATHS = ['/spec/template'];
+export const DEFAULT_ALLOWED_PATHS = ['/spec/template'];
 
 /** Sets `value` at `path` in a nested object, creating intermediate objects. */
 function setPath(doc: Record<string, unknown>, path: string[], value: unknown): void {

@@ -32,6 +32,13 @@ export interface Behaviour {
   exitCode: number;
   cpuBaseMillicores: number;
   cpuSpikeMillicores: number;
+  /**
+   * The whole workload's CPU during a spike (`cpu-load`), shared by its ready replicas; when set
+   * it replaces cpuSpikeMillicores (see spikeMillicores).
+   */
+  cpuLoadMillicores?: number;
+  /** The container's CPU limit: a share of the load above it is throttled to it. */
+  cpuLimitMillicores?: number;
   spikeAfterSec: number;
   /** With a period the spike repeats: on for `duty` of each period, starting at spikeAfterSec. */
   spikePeriodSec?: number;
@@ -101,6 +108,8 @@ export function parseBehaviour(
     exitCode: Number(read('exit-code') ?? 1),
     cpuBaseMillicores: parseMillicores(read('cpu-base')) ?? 25,
     cpuSpikeMillicores: parseMillicores(read('cpu-spike')) ?? (cpuLimit ? cpuLimit * 0.9 : 900),
+    cpuLoadMillicores: parseMillicores(read('cpu-load')),
+    cpuLimitMillicores: cpuLimit,
     spikeAfterSec: pattern.spikeAfterSec ?? 30,
     spikePeriodSec: pattern.periodSec,
     spikeDuty: pattern.duty ?? 0.5,
@@ -151,10 +160,25 @@ export function inCpuSpike(b: Behaviour, elapsedSec: number): boolean {
   return phase < b.spikeDuty;
 }
 
-/** CPU millicores `elapsedSec` after the container started. */
-export function cpuMillicoresAt(b: Behaviour, elapsedSec: number): number {
+/**
+ * CPU millicores of one replica in a spike. With `cpu-load` the workload's demand is spread across
+ * its `readyReplicas` (as a Service spreads requests), and a share above the CPU limit is
+ * throttled to it: cpu-load 900m with a 500m limit is 500m at 1 replica, 450m at 2, 300m at 3,
+ * 225m at 4. Without `cpu-load` every replica runs at `cpu-spike` whatever their number.
+ */
+export function spikeMillicores(b: Behaviour, readyReplicas = 1): number {
+  if (b.cpuLoadMillicores === undefined) return b.cpuSpikeMillicores;
+  const share = b.cpuLoadMillicores / Math.max(1, readyReplicas);
+  return b.cpuLimitMillicores === undefined ? share : Math.min(share, b.cpuLimitMillicores);
+}
+
+/**
+ * CPU millicores `elapsedSec` after the container started; `readyReplicas` is how many replicas of
+ * its workload are serving (only a `cpu-load` spike depends on it).
+ */
+export function cpuMillicoresAt(b: Behaviour, elapsedSec: number, readyReplicas = 1): number {
   const t = Math.max(0, elapsedSec);
-  const level = inCpuSpike(b, t) ? b.cpuSpikeMillicores : b.cpuBaseMillicores;
+  const level = inCpuSpike(b, t) ? spikeMillicores(b, readyReplicas) : b.cpuBaseMillicores;
   return Math.max(1, Math.round(level * (1 + wobble(b, t, 20, inCpuSpike(b, t) ? 0.03 : 0.1))));
 }
 

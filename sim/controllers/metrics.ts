@@ -1,6 +1,8 @@
 // What metrics-server would report: per-container usage of running containers, computed from each
 // container's behaviour and exact start time, and node usage as the sum of its pods plus a base for
 // the system daemons. Nothing is sampled or stored, so any two reads at the same instant agree.
+// A `cpu-load` spike is shared by the workload's serving replicas, so it reads the other pods too.
+import { isServing, workloadKey } from '../../cluster/workload.js';
 import type { ContainerUsage, KObject, MetricsSource, Store } from '../contract.js';
 import { cpuMillicoresAt, memoryBytesAt, parseBehaviour } from './behaviours.js';
 import { NODES, PODS } from './kube.js';
@@ -24,6 +26,16 @@ export function podUsageOf(deps: MetricsDeps, pod: KObject): ContainerUsage[] | 
   }[];
   const containers = (pod.spec?.containers ?? []) as { name: string; resources?: object }[];
   const usage: ContainerUsage[] = [];
+  let serving: number | undefined;
+  const servingReplicas = (): number => {
+    if (serving === undefined) {
+      const key = workloadKey(pod);
+      serving = deps.store
+        .list(PODS, { namespace: pod.metadata.namespace })
+        .filter((p) => isServing(p) && workloadKey(p) === key).length;
+    }
+    return serving;
+  };
   for (const c of containers) {
     const running = statuses.find((s) => s.name === c.name)?.state?.running;
     if (!running) continue;
@@ -33,7 +45,11 @@ export function podUsageOf(deps: MetricsDeps, pod: KObject): ContainerUsage[] | 
     const elapsedSec = (now - startMs) / 1000 / deps.timeScale;
     usage.push({
       name: c.name,
-      cpuMillicores: cpuMillicoresAt(behaviour, elapsedSec),
+      cpuMillicores: cpuMillicoresAt(
+        behaviour,
+        elapsedSec,
+        behaviour.cpuLoadMillicores === undefined ? 1 : servingReplicas(),
+      ),
       memoryBytes: memoryBytesAt(behaviour, elapsedSec),
     });
   }

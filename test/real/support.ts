@@ -15,14 +15,13 @@ import type { HealingAction } from '../../crds/healing-action.js';
 import type { KObject } from '../../sim/contract.js';
 import { loadConfig, type OperatorConfig } from '../../workers/config.js';
 import { startOperator, type RunningOperator } from '../../workers/operator.js';
+import { realKubeconfig } from './kubeconfig.js';
 import { capturingLogger, intoNamespace, workflowBundle, type LogLine } from '../support/engine-harness.js';
 import { connectClient, installQuietRuntime, testTemporal, uniqueTaskQueue } from '../support/temporal.js';
 
 const root = join(import.meta.dirname, '..', '..');
 
-export function realKubeconfig(): string {
-  return inject('realKubeconfig');
-}
+export { realKubeconfig } from './kubeconfig.js';
 
 export interface RealEngine {
   namespace: string;

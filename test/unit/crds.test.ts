@@ -34,6 +34,12 @@ function structuralProblems(node: Node, path: string, out: string[]): string[] {
     out.push(`${path}: properties and additionalProperties`);
   if (node.additionalProperties === false) out.push(`${path}: additionalProperties: false`);
   for (const [name, child] of Object.entries((node.properties ?? {}) as Record<string, Node>)) {
+    // The root metadata is the one field that must have no description (or anything but its type).
+    if (path === 'openAPIV3Schema' && name === 'metadata') {
+      if (JSON.stringify(child) !== '{"type":"object"}')
+        out.push(`${path}.metadata: more than {type: object}`);
+      continue;
+    }
     if (!child.description) out.push(`${path}.${name}: no description`);
     structuralProblems(child, `${path}.${name}`, out);
   }

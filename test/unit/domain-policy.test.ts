@@ -93,7 +93,8 @@ describe('normalizePolicy', () => {
           patchAction: {
             patches: [
               { path: ['spec', 'template', 'metadata', 'annotations', 'debug'], value: 'true' },
-              { path: ['spec', 'replicas'], value: '3' },
+              // inside the default allow-list (/spec/template): the CRD refuses paths outside it
+              { path: ['spec', 'template', 'spec', 'terminationGracePeriodSeconds'], value: '3' },
               { path: ['spec', 'template', 'metadata', 'labels', 'tier'], value: 'front end' },
             ],
           },
@@ -105,8 +106,10 @@ describe('normalizePolicy', () => {
     expect(patch?.allowedPaths).toEqual(['/spec/template']);
     expect(JSON.parse(patch?.patch ?? '')).toEqual({
       spec: {
-        replicas: 3,
-        template: { metadata: { annotations: { debug: true }, labels: { tier: 'front end' } } },
+        template: {
+          metadata: { annotations: { debug: true }, labels: { tier: 'front end' } },
+          spec: { terminationGracePeriodSeconds: 3 },
+        },
       },
     });
   });

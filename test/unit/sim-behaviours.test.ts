@@ -5,8 +5,10 @@ import {
   nextBackoffSeconds,
   parseBehaviour,
   readyAt,
+  spikeMillicores,
   terminationOf,
 } from '../../sim/controllers/behaviours.js';
+import { servingReplicas, workloadKey, type PodLike } from '../../cluster/workload.js';
 import { parseByteRate, parseDurationSeconds, parseQuantity } from '../../sim/controllers/quantity.js';
 
 const Mi = 2 ** 20;
@@ -134,6 +136,89 @@ describe('cpu spike', () => {
       true,
       false,
     ]);
+  });
+});
+
+describe('cpu load shared by the ready replicas (cpu-spike-app: cpu-load 900m, 500m limit)', () => {
+  const load = behaviour(
+    { behavior: 'cpu-spike', 'cpu-base': '50m', 'cpu-load': '900m', 'cpu-pattern': 'spike-after=30s' },
+    { cpu: '500m' },
+  );
+
+  it.each([
+    { replicas: 0, millicores: 500 },
+    { replicas: 1, millicores: 500 },
+    { replicas: 2, millicores: 450 },
+    { replicas: 3, millicores: 300 },
+    { replicas: 4, millicores: 225 },
+    { replicas: 6, millicores: 150 },
+  ])(
+    'is $millicores m per pod at $replicas ready replicas (throttled at the limit)',
+    ({ replicas, millicores }) => {
+      expect(spikeMillicores(load, replicas)).toBe(millicores);
+      // the ±3% wobble around it, and the base before the spike whatever the replica count
+      expect(Math.abs(cpuMillicoresAt(load, 100, replicas) - millicores)).toBeLessThanOrEqual(
+        millicores * 0.03 + 1,
+      );
+      expect(cpuMillicoresAt(load, 10, replicas)).toBeLessThan(60);
+    },
+  );
+
+  it('scaling 2 → 4 takes a replica from 90% of its limit to 45%, below the policy threshold of 80%', () => {
+    expect(spikeMillicores(load, 2) / 500).toBe(0.9);
+    expect(spikeMillicores(load, 4) / 500).toBe(0.45);
+  });
+
+  it('without cpu-load, cpu-spike stays per pod whatever the replica count', () => {
+    const fixed = behaviour({ behavior: 'cpu-spike', 'cpu-spike': '450m' }, { cpu: '500m' });
+    expect([1, 2, 4].map((n) => spikeMillicores(fixed, n))).toEqual([450, 450, 450]);
+  });
+
+  it('without a CPU limit the share is not capped', () => {
+    const unlimited = behaviour({ behavior: 'cpu-spike', 'cpu-load': '2' });
+    expect([1, 4].map((n) => spikeMillicores(unlimited, n))).toEqual([2000, 500]);
+  });
+});
+
+describe('workloads and their serving replicas', () => {
+  const pod = (
+    name: string,
+    owner?: { kind: string; name: string },
+    hash?: string,
+    ready = true,
+    deleting = false,
+  ): PodLike => ({
+    metadata: {
+      name,
+      namespace: 'demo-apps',
+      labels: hash ? { 'pod-template-hash': hash } : ({} as Record<string, string>),
+      ownerReferences: owner ? [{ ...owner, controller: true }] : [],
+      ...(deleting ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
+    },
+    status: { conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }] },
+  });
+
+  it('groups both ReplicaSets of a rollout under their Deployment', () => {
+    expect(workloadKey(pod('web-5d8f-a', { kind: 'ReplicaSet', name: 'web-5d8f' }, '5d8f'))).toBe(
+      'demo-apps/Deployment/web',
+    );
+    expect(workloadKey(pod('web-7c9f-b', { kind: 'ReplicaSet', name: 'web-7c9f' }, '7c9f'))).toBe(
+      'demo-apps/Deployment/web',
+    );
+    expect(workloadKey(pod('db-0', { kind: 'StatefulSet', name: 'db' }))).toBe('demo-apps/StatefulSet/db');
+    expect(workloadKey(pod('lonely'))).toBe('demo-apps/Pod/lonely');
+  });
+
+  it('counts only Ready pods that are not terminating', () => {
+    const rs = { kind: 'ReplicaSet', name: 'web-5d8f' };
+    const counts = servingReplicas([
+      pod('web-5d8f-a', rs, '5d8f'),
+      pod('web-5d8f-b', rs, '5d8f'),
+      pod('web-5d8f-c', rs, '5d8f', false),
+      pod('web-5d8f-d', rs, '5d8f', true, true),
+      pod('lonely'),
+    ]);
+    expect(Object.fromEntries(counts)).toEqual({ 'demo-apps/Deployment/web': 2, 'demo-apps/Pod/lonely': 1 });
   });
 });
 

@@ -1,0 +1,171 @@
+// The actions of a HealingPolicy (and, copied, of a HealingAction): restart, scale, patch, delete.
+import { z } from 'zod';
+import { celString, withRules, type CelRule } from './cel.js';
+import { ItemName, MAX_NAME_LENGTH, MAX_TRIGGERS } from './common.js';
+import {
+  celLegacyPatchesInside,
+  firstOutsideAllowed,
+  legacyPointer,
+  needsEscaping,
+  outsideMessage,
+} from './patch-paths.js';
+
+export const RestartAction = z.object({
+  strategy: z
+    .enum(['evict', 'delete', 'rollout', 'rolling', 'recreate', 'graceful'])
+    .default('evict')
+    .describe(
+      'evict: Eviction API, honours PodDisruptionBudgets; delete: delete the pod (uid precondition); ' +
+        'rollout: rollout restart of the owning Deployment/StatefulSet. Original names: rolling = rollout, ' +
+        'recreate = delete, graceful = evict.',
+    ),
+  gracePeriodSeconds: z.number().int().min(0).default(30).describe('Termination grace period for the pod.'),
+});
+export type RestartAction = z.infer<typeof RestartAction>;
+
+export const ScaleAction = withRules(
+  z.object({
+    direction: z.enum(['up', 'down', 'absolute']).describe('Add replicas, remove replicas, or set a count.'),
+    replicas: z.number().int().min(0).describe('Replicas to add or remove, or the absolute count.'),
+    minReplicas: z.number().int().min(0).default(1).describe('Never scale below this; at most maxReplicas.'),
+    maxReplicas: z.number().int().min(1).default(10).describe('Never scale above this.'),
+  }),
+  [
+    {
+      rule: 'self.minReplicas <= self.maxReplicas',
+      check: (s) =>
+        s.minReplicas > s.maxReplicas ? `must not exceed maxReplicas (${s.maxReplicas})` : undefined,
+      message: 'must not exceed maxReplicas',
+      // format(), not string(int): the API server estimates string()'s output as unbounded.
+      messageExpression: "'must not exceed maxReplicas (%d)'.format([self.maxReplicas])",
+      fieldPath: '.minReplicas',
+    },
+  ],
+);
+export type ScaleAction = z.infer<typeof ScaleAction>;
+
+export const LegacyPatchOperation = z.object({
+  path: z
+    .array(z.string().max(128))
+    .max(10)
+    .describe('Map keys from the object root to the field to set; inside allowedPaths.'),
+  value: z.string().describe('New value, as JSON (else used as a string).'),
+});
+
+/** Longest patch document; the CEL rule that looks at its first character needs a bound. */
+export const MAX_PATCH_LENGTH = 65_536;
+/** JSON's whitespace, then the `[` of an array. */
+const JSON_ARRAY_START = String.raw`^[ \t\r\n]*\[`;
+
+export const PatchAction = withRules(
+  z.object({
+    type: z.enum(['strategic', 'merge', 'json']).default('strategic').describe('Patch semantics.'),
+    patch: z
+      .string()
+      .max(MAX_PATCH_LENGTH)
+      .optional()
+      .describe('The patch document (JSON or YAML); for type json, a JSON Patch array of operations.'),
+    patches: z
+      .array(LegacyPatchOperation)
+      .max(16)
+      .optional()
+      .describe(
+        'Original KubeSkippy form: fields to set, applied as a merge patch. Ignored when patch is set.',
+      ),
+    allowedPaths: z
+      .array(z.string().max(256).regex(/^\//, 'must be a JSON pointer such as /spec/template'))
+      .max(8)
+      .optional()
+      .describe(
+        'JSON-pointer prefixes the patch may touch, e.g. /spec/template/spec/containers. Default: ' +
+          '/spec/template (the pod template of the owning workload).',
+      ),
+    target: z
+      .enum(['owner', 'self'])
+      .default('owner')
+      .describe("owner: patch the pod's Deployment/StatefulSet; self: patch the target object itself."),
+  }),
+  [
+    {
+      rule: "(has(self.patch) && self.patch != '') || (has(self.patches) && size(self.patches) > 0)",
+      check: (p) =>
+        !p.patch && !p.patches?.length ? 'a patch document (or patches) is required' : undefined,
+      message: 'a patch document (or patches) is required',
+      fieldPath: '.patch',
+      reason: 'FieldValueRequired',
+    },
+    {
+      // CEL cannot parse JSON: it refuses what does not even start like an array, and
+      // parseHealingPolicySpec parses the rest (with the same message).
+      rule: `self.type != 'json' || !has(self.patch) || self.patch == '' || self.patch.matches(${celString(JSON_ARRAY_START)})`,
+      check: (p) =>
+        p.type === 'json' && p.patch && !new RegExp(JSON_ARRAY_START).test(p.patch)
+          ? 'a json patch must be a JSON array'
+          : undefined,
+      message: 'a json patch must be a JSON array',
+      fieldPath: '.patch',
+    },
+    {
+      rule: celLegacyPatchesInside,
+      check: (p) => {
+        if (p.patch || !p.patches) return undefined;
+        // Keys that need escaping are left to parseHealingPolicySpec, as CEL leaves them.
+        const judged = p.patches.filter((op) => op.path.length > 0 && !op.path.some(needsEscaping));
+        const outside = firstOutsideAllowed(
+          judged.map((op) => legacyPointer(op.path)),
+          p.allowedPaths,
+        );
+        return outside === undefined ? undefined : outsideMessage(outside, p.allowedPaths);
+      },
+      // No messageExpression naming the path: every CEL form of it is estimated over budget.
+      message: 'every path must be inside allowedPaths (default /spec/template)',
+      fieldPath: '.patches',
+    },
+  ],
+);
+export type PatchAction = z.infer<typeof PatchAction>;
+
+export const DeleteAction = z.object({
+  gracePeriodSeconds: z.number().int().min(0).default(30).describe('Termination grace period.'),
+  force: z.boolean().default(false).describe('Remove finalizers first (only with care).'),
+  propagationPolicy: z
+    .enum(['Orphan', 'Background', 'Foreground'])
+    .default('Background')
+    .describe('What happens to dependents.'),
+});
+export type DeleteAction = z.infer<typeof DeleteAction>;
+
+const requiredBlock = (type: 'scale' | 'patch'): CelRule<{ type: string } & Record<string, unknown>> => ({
+  rule: `self.type != '${type}' || has(self.${type}Action)`,
+  check: (a) => (a.type === type && !a[`${type}Action`] ? `required when type is "${type}"` : undefined),
+  message: `required when type is "${type}"`,
+  fieldPath: `.${type}Action`,
+  reason: 'FieldValueRequired',
+});
+
+export const HealingActionTemplate = withRules(
+  z.object({
+    name: ItemName('action'),
+    type: z.enum(['restart', 'scale', 'patch', 'delete']).describe('What the action does.'),
+    description: z.string().optional().describe('Free text for people.'),
+    restartAction: RestartAction.optional().describe('Settings of a restart.'),
+    scaleAction: ScaleAction.optional().describe('Settings of a scale (required for type scale).'),
+    patchAction: PatchAction.optional().describe('Settings of a patch (required for type patch).'),
+    deleteAction: DeleteAction.optional().describe('Settings of a delete.'),
+    priority: z
+      .number()
+      .int()
+      .default(50)
+      .describe('Order among actions: HIGHER runs first (as in the original); ties keep list order.'),
+    requiresApproval: z.boolean().default(false).describe('Wait for a person to approve before acting.'),
+    triggers: z
+      .array(z.string().max(MAX_NAME_LENGTH))
+      .max(MAX_TRIGGERS)
+      .optional()
+      .describe(
+        'Names of the triggers this action answers (each one in spec.triggers). Empty: every trigger.',
+      ),
+  }),
+  [requiredBlock('scale'), requiredBlock('patch')],
+);
+export type HealingActionTemplate = z.infer<typeof HealingActionTemplate>;
