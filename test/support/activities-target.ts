@@ -7,12 +7,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ApiException, PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import { createActivities } from '../../activities/index.js';
 import { FIELD_MANAGER, createKube, loadKubeConfig, type Kube } from '../../activities/kube/clients.js';
-import { renderCrdFiles } from '../../crds/render.js';
 import type { KObject } from '../../sim/contract.js';
 import { startSim, type SimHandle } from '../../sim/index.js';
+import { installCrds } from '../../workers/demo/cluster.js';
 import { inActivityContext } from './activities-sim.js';
 import { defaultServiceAccount } from './api-target.js';
 import { waitFor } from './sim-fixtures.js';
@@ -53,9 +52,7 @@ export async function simActivityTarget(opts: { timeScale?: number } = {}): Prom
   const kubeconfig = join(dir, 'kubeconfig');
   const sim = await startSim({ kubeconfigOut: kubeconfig, timeScale: opts.timeScale ?? 0.2 });
   const kube = createKube(loadKubeConfig(kubeconfig));
-  for (const file of renderCrdFiles())
-    for (const doc of parseAllDocuments(file.content))
-      await kube.objects.create(doc.toJS() as KubernetesObject);
+  await installCrds(kube);
   return activityTarget(
     'sim',
     kube,

@@ -186,7 +186,12 @@ export function clientNodeSuite(start: () => Promise<ApiTarget>): void {
       const noManager = await failure(
         objects.patch(cm, undefined, undefined, undefined, true, k8s.PatchStrategy.ServerSideApply),
       );
-      expect(noManager.code).toBe(400);
+      expect(noManager).toMatchObject({
+        code: 422,
+        reason: 'Invalid',
+        message:
+          'PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch',
+      });
     });
 
     it('refuses a patch with a stale resourceVersion (409), an unknown content type (415) and a verb a subresource lacks (405)', async () => {
@@ -230,7 +235,9 @@ export function clientNodeSuite(start: () => Promise<ApiTarget>): void {
       expect(wrongUid).toMatchObject({
         code: 409,
         reason: 'Conflict',
-        message: expect.stringContaining('Precondition failed: UID in precondition: not-the-uid'),
+        message: expect.stringContaining(
+          'Operation cannot be fulfilled on Pod "pre": the UID in the precondition (not-the-uid) does not match the UID in record',
+        ),
       });
       const wrongRv = await failure(
         core.deleteNamespacedPod({
@@ -336,14 +343,6 @@ export function clientNodeSuite(start: () => Promise<ApiTarget>): void {
       );
       await budgetAllows(1);
       const uid = (await core.readNamespacedPod({ namespace: ns, name: 'guarded-1' })).metadata!.uid!;
-      const wrongUid = await failure(
-        core.createNamespacedPodEviction({
-          namespace: ns,
-          name: 'guarded-1',
-          body: { ...eviction, deleteOptions: { preconditions: { uid: 'stale' } } },
-        }),
-      );
-      expect(wrongUid.code).toBe(409);
       // The eviction's own write to the budget is watched for: the disruption controller drops a
       // pod from disruptedPods as soon as it sees the pod terminating, so a later read may not
       // show it any more.
@@ -354,12 +353,25 @@ export function clientNodeSuite(start: () => Promise<ApiTarget>): void {
         (_type, obj: k8s.V1PodDisruptionBudget) => budgets.push(obj),
         () => undefined,
       );
+      // The pod as the API server marks it terminating, seen through a watch: kwok, the real
+      // cluster's kubelet, finishes a graceful deletion at once, so a later read may find nothing.
+      const podStates: k8s.V1Pod[] = [];
+      const watchingPod = await new k8s.Watch(kc).watch(
+        `/api/v1/namespaces/${ns}/pods`,
+        { fieldSelector: 'metadata.name=guarded-1' },
+        (_type, obj: k8s.V1Pod) => podStates.push(obj),
+        () => undefined,
+      );
       await core.createNamespacedPodEviction({
         namespace: ns,
         name: 'guarded-1',
         body: { ...eviction, deleteOptions: { preconditions: { uid } } },
       });
-      const terminating = await core.readNamespacedPod({ namespace: ns, name: 'guarded-1' });
+      const terminating = await waitFor(
+        () => podStates.find((p) => p.metadata?.deletionTimestamp),
+        'guarded-1 to be marked terminating',
+      );
+      watchingPod.abort();
       expect(terminating.metadata?.deletionTimestamp).toBeDefined();
       expect(terminating.metadata?.deletionGracePeriodSeconds).toBe(30);
       const recorded = await waitFor(
@@ -382,6 +394,35 @@ export function clientNodeSuite(start: () => Promise<ApiTarget>): void {
           )
         ).code,
       ).toBe(429);
+
+      // A stale uid precondition is refused with 409 — after the budget was checked and spent: a
+      // real server records the pod in disruptedPods all the same (for the disruption controller's
+      // two-minute timeout), and so does the sim.
+      await policy().patchNamespacedPodDisruptionBudget(
+        { namespace: ns, name: 'guard', body: { spec: { minAvailable: 0 } } },
+        merge,
+      );
+      await budgetAllows(1);
+      const wrongUid = await failure(
+        core.createNamespacedPodEviction({
+          namespace: ns,
+          name: 'guarded-2',
+          body: { metadata: { name: 'guarded-2' }, deleteOptions: { preconditions: { uid: 'stale' } } },
+        }),
+      );
+      expect(wrongUid).toMatchObject({
+        code: 409,
+        reason: 'Conflict',
+        message: expect.stringContaining(
+          'the UID in the precondition (stale) does not match the UID in record',
+        ),
+      });
+      expect(
+        (await core.readNamespacedPod({ namespace: ns, name: 'guarded-2' })).metadata?.deletionTimestamp,
+      ).toBeUndefined();
+      const spent = await policy().readNamespacedPodDisruptionBudget({ namespace: ns, name: 'guard' });
+      expect(spent.status?.disruptionsAllowed).toBe(0);
+      expect(Object.keys(spent.status?.disruptedPods ?? {})).toContain('guarded-2');
     });
   });
 
@@ -463,7 +504,8 @@ export function clientNodeSuite(start: () => Promise<ApiTarget>): void {
       );
       expect(bad.code).toBe(422);
       expect(bad.message).toContain(`Widget.${group} "w3" is invalid`);
-      expect(bad.details?.causes?.map((c) => c.field)).toEqual(['spec.size', 'spec.colour']);
+      // Both fields, in no promised order (a real server lists spec.colour first, the sim spec.size).
+      expect(bad.details?.causes?.map((c) => c.field).sort()).toEqual(['spec.colour', 'spec.size']);
       const missing = await failure(
         custom().createNamespacedCustomObject({ ...ref(), body: widget('w4', {}, ns, group) }),
       );
