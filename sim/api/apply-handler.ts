@@ -3,7 +3,7 @@ import type { ServerResponse } from 'node:http';
 import type { KObject } from '../contract.js';
 import { parseApplyBody, serverSideApply } from './apply.js';
 import type { ApiRequest, ServerContext } from './context.js';
-import { badRequest, notFound } from './errors.js';
+import { badRequest, invalid, notFound } from './errors.js';
 import { sendJson } from './http-util.js';
 import type { ResourceInfo } from './resources.js';
 import type { ResourcePath } from './router.js';
@@ -16,7 +16,14 @@ export async function handleApply(
 ): Promise<void> {
   const manager = req.query.get('fieldManager');
   if (!manager)
-    throw badRequest('PATCH, application/apply-patch+yaml: fieldManager is required for apply requests');
+    // As a real server words it: the PatchOptions are invalid.
+    throw invalid({ kind: 'PatchOptions', group: 'meta.k8s.io', plural: 'patchoptions' }, '', [
+      {
+        reason: 'FieldValueRequired',
+        message: 'Required value: is required for apply patch',
+        field: 'fieldManager',
+      },
+    ]);
   const applied = parseApplyBody(req.body);
   if (applied.metadata?.name && applied.metadata.name !== a.p.name)
     throw badRequest('the name of the object does not match the name on the URL');

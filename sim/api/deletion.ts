@@ -3,7 +3,7 @@
 // cleanup. Real GC is asynchronous; doing it at once keeps the simulation deterministic while
 // preserving the order clients observe (owner DELETED before its dependents).
 import type { DeleteOptions, KObject, OwnerReference, ResourceId } from '../contract.js';
-import { conflict } from './errors.js';
+import { preconditionFailed } from './errors.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import type { MemoryStore } from './store.js';
 import { isoSeconds } from './util.js';
@@ -21,17 +21,17 @@ const PODS = 'core/v1/pods';
 function checkPreconditions(info: ResourceInfo, obj: KObject, pre: DeleteOptions['preconditions']): void {
   const md = obj.metadata;
   if (pre?.uid && pre.uid !== md.uid) {
-    throw conflict(
+    throw preconditionFailed(
       info,
       md.name!,
-      `Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${md.uid}`,
+      `the UID in the precondition (${pre.uid}) does not match the UID in record (${md.uid}). The object might have been deleted and then recreated`,
     );
   }
   if (pre?.resourceVersion && pre.resourceVersion !== md.resourceVersion) {
-    throw conflict(
+    throw preconditionFailed(
       info,
       md.name!,
-      `Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${md.resourceVersion}`,
+      `the ResourceVersion in the precondition (${pre.resourceVersion}) does not match the ResourceVersion in record (${md.resourceVersion}). The object might have been modified`,
     );
   }
 }

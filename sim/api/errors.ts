@@ -73,6 +73,14 @@ export const conflict = (r: ResourceName, name: string, why: string): ApiError =
     kind: r.plural,
   });
 
+/** A delete precondition that failed; a real v1.36 server names the kind (`on Pod "x"`). */
+export const preconditionFailed = (r: ResourceName, name: string, why: string): ApiError =>
+  new ApiError(409, 'Conflict', `Operation cannot be fulfilled on ${r.kind} "${name}": ${why}`, {
+    name,
+    ...(r.group ? { group: r.group } : {}),
+    kind: r.plural,
+  });
+
 export const STALE =
   'the object has been modified; please apply your changes to the latest version and try again';
 

@@ -86,24 +86,10 @@ export function evict(
     gracePeriodSeconds?: number;
     dryRun?: string[];
   };
-  const pre = opts.preconditions;
+  // Preconditions are checked by the delete, after the budget was spent: a real server answers
+  // a stale uid with 409 and still records the pod in disruptedPods (the budget stays spent
+  // until the disruption controller gives up waiting for the deletion).
   const name = pod.metadata.name!;
-  if (pre?.uid && pre.uid !== pod.metadata.uid) {
-    throw new ApiError(
-      409,
-      'Conflict',
-      `Operation cannot be fulfilled on pods "${name}": Precondition failed: UID in precondition: ${pre.uid}, UID in object meta: ${pod.metadata.uid}`,
-      { name, kind: 'pods' },
-    );
-  }
-  if (pre?.resourceVersion && pre.resourceVersion !== pod.metadata.resourceVersion) {
-    throw new ApiError(
-      409,
-      'Conflict',
-      `Operation cannot be fulfilled on pods "${name}": Precondition failed: ResourceVersion in precondition: ${pre.resourceVersion}, ResourceVersion in object meta: ${pod.metadata.resourceVersion}`,
-      { name, kind: 'pods' },
-    );
-  }
   const dry = dryRun || (opts.dryRun ?? []).includes('All');
   const del = (): void => void store.delete(info.id, pod.metadata.namespace, name, { ...opts, dryRun: dry });
   // Terminal, pending and already-terminating pods do not count against a budget.

@@ -101,5 +101,8 @@ export function serveWatch(ctx: ServerContext, req: WatchRequest, res: ServerRes
       res.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
     };
     timers.push(setInterval(bookmark, ctx.bookmarkIntervalMs));
+    // As the real watch cache: a bookmark 2 s before the watch's own timeout, so a client that
+    // reconnects then resumes from a fresh resourceVersion.
+    if (timeout > 2) timers.push(setTimeout(bookmark, (timeout - 2) * 1000));
   }
 }

@@ -111,7 +111,9 @@ export function createKubelet(ctx: ControllerContext): Kubelet {
       return undefined;
     }
     const nodeName = pod.spec?.nodeName as string | undefined;
-    if (!nodeName) return undefined;
+    // A pod bound to a node that does not exist has no kubelet: it stays Pending, as on a real
+    // cluster (whose pod garbage collector later deletes it; the sim does not).
+    if (!nodeName || !store.get(NODES, undefined, nodeName)) return undefined;
     const now = store.now();
     const rt = runtimeFor(pod, now);
     if (pod.metadata.deletionTimestamp) return terminate(pod, rt, now);

@@ -1,5 +1,6 @@
 // The scheduler: binds each pending pod to the ready node with the fewest pods (honouring
 // spec.nodeSelector and spec.unschedulable), and records PodScheduled plus a `Scheduled` event.
+// Pods that name another scheduler (spec.schedulerName) are left alone, as default-scheduler does.
 import type { KObject } from '../contract.js';
 import type { ControllerContext } from './context.js';
 import { NODES, PODS, ignoreNotFound, isActivePod, splitKey } from './kube.js';
@@ -14,12 +15,15 @@ function schedulable(node: KObject, pod: KObject): boolean {
   return Object.entries(wanted).every(([k, v]) => node.metadata.labels?.[k] === v);
 }
 
+const DEFAULT_SCHEDULER = 'default-scheduler';
+
 export function createScheduler(ctx: ControllerContext): (key: string) => number | undefined {
   const { store } = ctx;
   return (key) => {
     const { namespace, name } = splitKey(key);
     const pod = store.get(PODS, namespace, name);
     if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp) return undefined;
+    if ((pod.spec?.schedulerName ?? DEFAULT_SCHEDULER) !== DEFAULT_SCHEDULER) return undefined;
     const load = new Map<string, number>();
     for (const p of store.list(PODS)) {
       if (p.spec?.nodeName && isActivePod(p)) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);

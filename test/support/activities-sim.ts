@@ -89,7 +89,7 @@ export async function startActivitySim(opts: { timeScale?: number } = {}): Promi
 type Activities = ReturnType<typeof createActivities>;
 
 /** Each activity runs in a mock activity Context (for its logger and info), as a worker would run it. */
-function inActivityContext(activities: Activities): Activities {
+export function inActivityContext(activities: Activities): Activities {
   const quiet = (): void => undefined;
   const context = new MockActivityEnvironment(
     { workflowExecution: { workflowId: 'activities-test', runId: 'run-1' } },

@@ -3,12 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import {
-  ApiextensionsV1Api,
-  PatchStrategy,
-  setHeaderOptions,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
+import { PatchStrategy, setHeaderOptions, type KubernetesObject } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { FIELD_MANAGER, type Kube } from '../../activities/kube/clients.js';
 import { parseDuration } from '../../domain/duration.js';
@@ -35,27 +30,39 @@ export async function applyAll(kube: Kube, objects: Obj[]): Promise<string[]> {
     const key = `${obj.kind}/${obj.metadata?.namespace ?? ''}/${obj.metadata?.name}`;
     if (seen.has(key)) continue; // every demo app repeats its Namespace
     seen.add(key);
-    await kube.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
+    if (obj.kind === 'CustomResourceDefinition') await applyCrd(kube, obj);
+    else
+      await kube.objects.patch(obj, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply);
     done.push(`${(obj.kind ?? '?').toLowerCase()}/${obj.metadata?.name}`);
   }
   return done;
 }
 
+/**
+ * A CRD as plain JSON: KubernetesObjectApi serialises it through client-node's typed model, whose
+ * JSONSchemaProps know `default`, `enum` and `x-kubernetes-*` only by their camel-case names and
+ * silently drop them. A real API server then refuses the schema (an int-or-string without its
+ * marker has no type); the sim used to accept it.
+ */
+async function applyCrd(kube: Kube, crd: Obj): Promise<void> {
+  await kube.custom.patchClusterCustomObject(
+    {
+      group: 'apiextensions.k8s.io',
+      version: 'v1',
+      plural: 'customresourcedefinitions',
+      name: crd.metadata!.name!,
+      body: crd,
+      fieldManager: FIELD_MANAGER,
+      force: true,
+    },
+    setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
+  );
+}
+
 /** Applies the CRDs and waits until the API serves them (a real cluster takes a moment). */
 export async function installCrds(kube: Kube, timeoutMs = 30_000): Promise<void> {
   const crds = renderCrdFiles().flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJS() as Obj));
-  // Not through KubernetesObjectApi: it serializes a CRD through client-node's typed model, which
-  // looks for `_default` and `x_kubernetes_int_or_string` and so silently drops every `default`
-  // and `x-kubernetes-*` key of a plain object. A real API server then refuses the CRD (an
-  // int-or-string field with no type); the sim accepted it without defaults and CEL rules. A patch
-  // body is sent as is.
-  const api = kube.config.makeApiClient(ApiextensionsV1Api);
-  for (const crd of crds) {
-    await api.patchCustomResourceDefinition(
-      { name: crd.metadata?.name ?? '', body: crd, fieldManager: FIELD_MANAGER, force: true },
-      setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply),
-    );
-  }
+  await applyAll(kube, crds);
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -1,13 +1,15 @@
-// Builders shared by the sim API integration tests: a small CRD with the features the operator's
+// Builders shared by the API conformance suites: a small CRD with the features the operator's
 // CRDs use (status subresource, defaults, enums, printer columns), and plain workload objects.
-import type { KObject } from '../../sim/contract.js';
+// The CRD's group is a parameter: on the real cluster, which other files share, each file uses
+// a group of its own.
+import type { KObject } from '../../../sim/contract.js';
 
-export const WIDGET_CRD = (): KObject => ({
+export const WIDGET_CRD = (group = 'example.com'): KObject => ({
   apiVersion: 'apiextensions.k8s.io/v1',
   kind: 'CustomResourceDefinition',
-  metadata: { name: 'widgets.example.com' },
+  metadata: { name: `widgets.${group}` },
   spec: {
-    group: 'example.com',
+    group,
     scope: 'Namespaced',
     names: { plural: 'widgets', singular: 'widget', kind: 'Widget', shortNames: ['wd'], categories: ['all'] },
     versions: [
@@ -51,30 +53,48 @@ export const WIDGET_CRD = (): KObject => ({
   },
 });
 
-export const widget = (name: string, spec: Record<string, unknown>): KObject => ({
-  apiVersion: 'example.com/v1',
+export const widget = (
+  name: string,
+  spec: Record<string, unknown>,
+  namespace = 'default',
+  group = 'example.com',
+): KObject => ({
+  apiVersion: `${group}/v1`,
   kind: 'Widget',
-  metadata: { name, namespace: 'default' },
+  metadata: { name, namespace },
   spec,
 });
 
 export const pod = (
   name: string,
-  opts: { labels?: Record<string, string>; nodeName?: string } = {},
+  opts: {
+    labels?: Record<string, string>;
+    nodeName?: string;
+    namespace?: string;
+    /** A scheduler nobody runs keeps the pod Pending and unbound (no status writes either). */
+    schedulerName?: string;
+    finalizers?: string[];
+  } = {},
 ): KObject => ({
   apiVersion: 'v1',
   kind: 'Pod',
-  metadata: { name, namespace: 'default', labels: opts.labels ?? { app: 'web' } },
+  metadata: {
+    name,
+    namespace: opts.namespace ?? 'default',
+    labels: opts.labels ?? { app: 'web' },
+    ...(opts.finalizers ? { finalizers: opts.finalizers } : {}),
+  },
   spec: {
     ...(opts.nodeName ? { nodeName: opts.nodeName } : {}),
+    ...(opts.schedulerName ? { schedulerName: opts.schedulerName } : {}),
     containers: [{ name: 'app', image: 'nginx:1.27', env: [{ name: 'A', value: '1' }] }],
   },
 });
 
-export const deployment = (name: string, replicas = 2): KObject => ({
+export const deployment = (name: string, replicas = 2, namespace = 'default'): KObject => ({
   apiVersion: 'apps/v1',
   kind: 'Deployment',
-  metadata: { name, namespace: 'default' },
+  metadata: { name, namespace },
   spec: {
     replicas,
     selector: { matchLabels: { app: name } },
@@ -96,3 +116,6 @@ export const deployment = (name: string, replicas = 2): KObject => ({
     },
   },
 });
+
+/** A pod no scheduler binds: Pending, never run, deleted at once (it is on no node). */
+export const UNSCHEDULED = 'conformance-nobody';
