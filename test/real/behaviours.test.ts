@@ -13,7 +13,6 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLoadSpreader } from '../../cluster/load-spreader.js';
 import { sleep, waitFor } from '../support/sim-fixtures.js';
 import { realKubeconfig } from './kubeconfig.js';
 
@@ -25,7 +24,6 @@ const TIMEOUT_MS = 150_000;
 let core: CoreV1Api;
 let apps: AppsV1Api;
 let metrics: Metrics;
-let spreader: { stop(): Promise<void> } | undefined;
 
 /** "512Mi", "104857600", "102400Ki" → bytes; "450m", "450123456n", "1" → millicores. */
 const bytes = (q: string): number => {
@@ -88,19 +86,17 @@ const startedAtOf = (p: V1Pod): number => {
   return s ? new Date(s).getTime() : NaN;
 };
 
-describe.skipIf(!KUBECONFIG)('demo behaviours on the real cluster (kwok stages)', () => {
+describe('demo behaviours on the real cluster (kwok stages)', () => {
   beforeAll(async () => {
     const kc = new KubeConfig();
     kc.loadFromFile(KUBECONFIG);
     core = kc.makeApiClient(CoreV1Api);
     apps = kc.makeApiClient(AppsV1Api);
     metrics = new Metrics(kc);
+    // The load spreader is the cluster's own (startCluster runs it), as users get it.
     await core.createNamespace({ body: { metadata: { name: NS } } });
-    // `kubeskippy cluster` may run one too: both write the same counts.
-    spreader = await startLoadSpreader(kc);
   });
   afterAll(async () => {
-    await spreader?.stop();
     await core?.deleteNamespace({ name: NS }).catch(() => undefined);
   });
 
