@@ -56,9 +56,12 @@ export async function deleteObject(
       spec.gracePeriodSeconds,
       undefined,
       spec.propagationPolicy,
+      // The API server reads a DeleteOptions body whole and ignores the query beside it: the dry
+      // run must be in the body, or a dry-run delete really deletes (it did on a real cluster).
       {
         gracePeriodSeconds: spec.gracePeriodSeconds,
         propagationPolicy: spec.propagationPolicy,
+        ...(dryRun ? { dryRun: [dryRun] } : {}),
         ...(target.uid ? { preconditions: { uid: target.uid } } : {}),
       },
     );

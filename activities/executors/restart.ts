@@ -72,7 +72,12 @@ export async function deletePod(
       namespace,
       gracePeriodSeconds,
       dryRun: input.dryRun ? 'All' : undefined,
-      body: { gracePeriodSeconds, ...(uid ? { preconditions: { uid } } : {}) },
+      // In the body too: a real API server ignores the query's dryRun beside a DeleteOptions body.
+      body: {
+        gracePeriodSeconds,
+        ...(input.dryRun ? { dryRun: ['All'] } : {}),
+        ...(uid ? { preconditions: { uid } } : {}),
+      },
     });
   } catch (err) {
     if (isGone(err)) return gone(input, 'is already gone or was replaced');

@@ -94,8 +94,7 @@ export async function handleResource(
     return sendJson(res, 200, { kind: `${info.kind}List`, apiVersion: apiVersionOf(info), metadata, items });
   }
   if (verb === 'deletecollection') {
-    const dryRun = dryRunOf(req.query);
-    const opts = deleteOptions(req);
+    const { dryRun, ...opts } = deleteOptions(req);
     const victims = store.list(info.id, {
       ...(p.namespace ? { namespace: p.namespace } : {}),
       labelSelector: req.query.get('labelSelector') ?? '',
@@ -159,8 +158,9 @@ export async function handleResource(
     );
   }
   if (verb === 'delete') {
-    const result = store.delete(info.id, p.namespace, name, { ...deleteOptions(req), dryRun });
-    const gone = !store.get(info.id, p.namespace, name) || dryRun;
+    const opts = deleteOptions(req);
+    const result = store.delete(info.id, p.namespace, name, opts);
+    const gone = !store.get(info.id, p.namespace, name) || opts.dryRun;
     return sendJson(res, gone || !result.metadata.deletionTimestamp ? 200 : 202, result);
   }
   if (p.subresource === 'scale')

@@ -7,8 +7,31 @@ import { matchesLabels, parseLabelSelector } from './selectors.js';
 import { isoSeconds } from './util.js';
 
 const API_VERSION = 'metrics.k8s.io/v1beta1';
-const cpu = (m: number): string => `${Math.round(m * 1e6)}n`;
-const memory = (b: number): string => `${Math.round(b / 1024)}Ki`;
+// Quantities in canonical form, as metrics-server's resource.Quantity prints them: the largest
+// suffix that keeps the number whole (250000000n is "250m", 65536Ki is "64Mi").
+const cpu = (m: number): string => {
+  const n = Math.round(m * 1e6);
+  for (const [div, suffix] of [
+    [1e9, ''],
+    [1e6, 'm'],
+    [1e3, 'u'],
+  ] as const)
+    if (n % div === 0) return `${n / div}${suffix}`;
+  return `${n}n`;
+};
+const memory = (b: number): string => {
+  const n = Math.round(b);
+  if (n === 0) return '0';
+  for (const [exp, suffix] of [
+    [5, 'Pi'],
+    [4, 'Ti'],
+    [3, 'Gi'],
+    [2, 'Mi'],
+    [1, 'Ki'],
+  ] as const)
+    if (n % 1024 ** exp === 0) return `${n / 1024 ** exp}${suffix}`;
+  return `${n}`;
+};
 
 function podMetrics(src: MetricsSource, pod: KObject, now: string): KObject | undefined {
   const usage = src.podUsage(pod.metadata.namespace!, pod.metadata.name!);

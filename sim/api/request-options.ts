@@ -2,21 +2,29 @@
 import type { DeleteOptions, KObject } from '../contract.js';
 import type { ApiRequest } from './context.js';
 import { ApiError, badRequest } from './errors.js';
-import { parseRequestBody } from './http-util.js';
+import { dryRunOf, parseRequestBody } from './http-util.js';
 
-/** DeleteOptions from the body (JSON or protobuf) or, as kubectl also sends them, the query. */
-export function deleteOptions(req: ApiRequest): DeleteOptions {
-  const body = req.raw.length ? parseRequestBody(req) : {};
+/**
+ * DeleteOptions from the body (JSON or protobuf) or, when there is no body, the query (as kubectl
+ * also sends them). As on a real API server, a body wins whole: its absent fields are not taken
+ * from the query, so `?dryRun=All` beside a DeleteOptions body without `dryRun` really deletes.
+ */
+export function deleteOptions(req: ApiRequest): DeleteOptions & { dryRun: boolean } {
+  const fromBody = req.raw.length > 0;
+  const body = fromBody ? parseRequestBody(req) : {};
   const q = req.query;
-  const opts: DeleteOptions = {};
-  const grace = body.gracePeriodSeconds ?? q.get('gracePeriodSeconds');
+  const get = (key: string): unknown => (fromBody ? body[key] : (q.get(key) ?? undefined));
+  const dryRun = fromBody
+    ? Array.isArray(body.dryRun) && (body.dryRun as string[]).includes('All')
+    : dryRunOf(q);
+  const opts: DeleteOptions & { dryRun: boolean } = { dryRun };
+  const grace = get('gracePeriodSeconds');
   if (grace !== undefined && grace !== null) opts.gracePeriodSeconds = Number(grace);
-  const policy = (body.propagationPolicy ?? q.get('propagationPolicy') ?? undefined) as
-    DeleteOptions['propagationPolicy'] | undefined;
+  const policy = (get('propagationPolicy') ?? undefined) as DeleteOptions['propagationPolicy'] | undefined;
   if (policy && !['Orphan', 'Background', 'Foreground'].includes(policy))
     throw new ApiError(422, 'Invalid', `propagationPolicy: Unsupported value: "${policy}"`);
   if (policy) opts.propagationPolicy = policy;
-  else if (body.orphanDependents === true || q.get('orphanDependents') === 'true')
+  else if (get('orphanDependents') === true || get('orphanDependents') === 'true')
     opts.propagationPolicy = 'Orphan';
   if (body.preconditions) opts.preconditions = body.preconditions as DeleteOptions['preconditions'];
   return opts;

@@ -33,7 +33,7 @@ describe('sim only: metrics.k8s.io from a MetricsSource', () => {
     });
     const list = await metrics.getPodMetrics('default');
     expect(list.items.map((m) => [m.metadata.name, m.containers[0]?.usage])).toEqual([
-      ['measured', { cpu: '250000000n', memory: '65536Ki' }],
+      ['measured', { cpu: '250m', memory: '64Mi' }],
     ]);
     expect((await metrics.getNodeMetrics()).items).toEqual([]);
   });

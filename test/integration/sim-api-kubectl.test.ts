@@ -41,7 +41,7 @@ describe.skipIf(!hasKubectl)('sim only: kubectl top from a MetricsSource', () =>
     const raw = JSON.parse(
       await kubectl('get', '--raw', '/apis/metrics.k8s.io/v1beta1/namespaces/default/pods/busy'),
     );
-    expect(raw.containers[0].usage).toEqual({ cpu: '120000000n', memory: '51200Ki' });
+    expect(raw.containers[0].usage).toEqual({ cpu: '120m', memory: '50Mi' });
     expect(await kubectl('top', 'pod', 'busy')).toMatch(/busy\s+120m\s+50Mi/);
   });
 });

@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { AppsV1Api, CoreV1Api, KubeConfig, Metrics, PolicyV1Api } from '@kubernetes/client-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bytes } from '../../activities/kube/quantity.js';
 import { startSim, type SimHandle } from '../../sim/index.js';
 import { kubectlFor, type Kubectl } from '../support/kubectl.js';
 import { deployment, pdb, waitFor } from '../support/sim-fixtures.js';
@@ -82,7 +83,7 @@ describe('demo apps misbehaving, seen over HTTP', () => {
     const usageOf = async (name: string): Promise<number | undefined> => {
       const list = await metrics.getPodMetrics(NS);
       const item = list.items.find((m) => m.metadata.name === name);
-      return item ? Number(/^(\d+)Ki$/.exec(item.containers[0]!.usage.memory)?.[1] ?? NaN) * 1024 : undefined;
+      return item ? bytes(item.containers[0]!.usage.memory) : undefined;
     };
     const [pod] = await waitFor(
       async () =>

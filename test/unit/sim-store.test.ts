@@ -157,7 +157,7 @@ describe('MemoryStore deletion', () => {
     const store = new MemoryStore();
     const p = store.create(PODS, pod('p'));
     expect(() => store.delete(PODS, 'default', 'p', { preconditions: { uid: 'other' } })).toThrow(
-      expect.objectContaining({ code: 409, message: expect.stringContaining('Precondition failed: UID') }),
+      expect.objectContaining({ code: 409, message: expect.stringContaining('the UID in the precondition') }),
     );
     expect(() => store.delete(PODS, 'default', 'p', { preconditions: { resourceVersion: '1' } })).toThrow(
       expect.objectContaining({ code: 409 }),

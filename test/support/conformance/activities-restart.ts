@@ -288,6 +288,12 @@ export function activitiesRestartSuite(start: () => Promise<ActivityTarget>): vo
       await env.readyPods(ns, 'twice', 1);
       const dep = (await env.get(DEPLOYMENTS, ns, 'twice'))!;
       await env.activities.executeAction(input(refOf(dep), rollout));
+      // A real Deployment controller acts on the latest template: two restarts before it syncs
+      // would make one new ReplicaSet, not two. Let it see the first.
+      await waitFor(
+        async () => (await env.list(REPLICASETS, ns)).length === 2,
+        "the first restart's ReplicaSet",
+      );
       const later = input(refOf(dep), rollout);
       await expect(env.activities.executeAction(later)).resolves.toMatchObject({ outcome: 'applied' });
       expect(await templateRestartedAt(ns, 'twice')).toBe(new Date(later.decidedAtMs).toISOString());

@@ -604,8 +604,8 @@ export function clientNodeSuite(start: () => Promise<ApiTarget>): void {
         1000,
       );
       expect(usage.map((c) => c.name)).toEqual(['app']);
-      expect(usage[0]?.usage.cpu).toMatch(/^\d+[nm]?$/);
-      expect(usage[0]?.usage.memory).toMatch(/^\d+(Ki|Mi)?$/);
+      expect(usage[0]?.usage.cpu).toMatch(/^\d+[num]?$/);
+      expect(usage[0]?.usage.memory).toMatch(/^\d+(Ki|Mi|Gi)?$/);
       const nodes = await metrics.getNodeMetrics();
       expect(nodes.items.map((n) => n.metadata.name)).toContain(t.node);
     });

@@ -106,8 +106,9 @@ export function kubectlSuite(start: () => Promise<ApiTarget>): void {
       1000,
     );
     expect(raw.containers[0].usage).toEqual({
-      cpu: expect.stringMatching(/^\d+n$/),
-      memory: expect.stringMatching(/^\d+Ki$/),
+      // Canonical quantities (nanocores "24999016n" or "250m"; "64Mi" or "51234Ki").
+      cpu: expect.stringMatching(/^\d+[num]?$/),
+      memory: expect.stringMatching(/^\d+(Ki|Mi|Gi)?$/),
     });
     const top = await ok('top', 'pod', 'busy');
     expect(top).toMatch(/busy\s+\d+m\s+\d+Mi/);
