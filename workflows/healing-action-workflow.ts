@@ -19,6 +19,7 @@ import type { ActionPhase, HealingActionStatus, ResourceChange } from '../crds/h
 import { aiEventMessage, aiReasonCode } from '../domain/ai-verdict.js';
 import { assessHealed, stabilityStep } from '../domain/verify.js';
 import { checkLiveSafety } from '../domain/live-safety.js';
+import { actionRetarget } from '../domain/state.js';
 import type { PlannedAction } from '../domain/plan-types.js';
 import { podsOfInterest, rfc3339, snapshotRequestFor, toExecutorAction, usageOf } from './action-helpers.js';
 import { ActionRecorder } from './action-recorder.js';
@@ -52,13 +53,7 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
   };
   // Tell the policy what really runs, so its conflict checks see the AI's target (new signal: patched).
   if (planned !== input.planned && patched('ai-retarget-signal')) {
-    await tellPolicy(actionRetargetedSignal, {
-      workflowId: workflowInfo().workflowId,
-      action: planned.action.name,
-      ladderIndex: planned.ladderIndex,
-      targetKey: planned.targetKey,
-      onOwner: planned.onOwner,
-    });
+    await tellPolicy(actionRetargetedSignal, actionRetarget(planned));
   }
   const rec = new ActionRecorder(planned);
   let decision: ApprovalInput | undefined;
