@@ -20,6 +20,7 @@ import type { PlannedAction } from '../../domain/plan-types.js';
 import { Driver, plannedOn } from '../fixtures/domain-run.js';
 import {
   memoryTrigger,
+  ownedBy,
   pod,
   policy,
   restartAction,
@@ -130,15 +131,18 @@ describe('signals', () => {
   });
 
   it('clearHold clears one subject or all', () => {
-    const s: PolicyState = {
-      ...initialState(),
-      subjects: {
-        a: { failures: 0, lastFailureMs: 0, holdUntilMs: 99 },
-        b: { failures: 1, lastFailureMs: 0 },
-      },
-    };
-    expect(Object.keys(clearHold(s, 'a').subjects)).toEqual(['b']);
-    expect(clearHold(s).subjects).toEqual({});
+    // Two workloads put on hold the way the planner does it: maxConsecutiveFailures (2) failures each.
+    const d = new Driver(p);
+    const api = ownedBy('Deployment', 'api');
+    const pods = [pod('w', withMemory(0.9)), pod('w2'), pod('x', api, withMemory(0.9)), pod('x2', api)];
+    for (const t of [T0, T0 + 10 * MIN]) {
+      d.tick(snapshot(t, pods));
+      d.closeAll('Failed', t + MIN);
+    }
+    const held = (s: PolicyState): string[] => heldSubjects(s, T0 + 12 * MIN).map((h) => h.subjectKey);
+    expect(held(d.state)).toEqual(['demo/Deployment/web', 'demo/Deployment/api']);
+    expect(held(clearHold(d.state, 'demo/Deployment/web'))).toEqual(['demo/Deployment/api']);
+    expect(held(clearHold(d.state))).toEqual([]);
   });
 });
 
