@@ -2,9 +2,7 @@
 // description: it becomes the CRD's OpenAPI description, which is what `kubectl explain` prints.
 import { z } from 'zod';
 
-export const GROUP = 'kubeskippy.io';
-export const VERSION = 'v1alpha1';
-export const API_VERSION = `${GROUP}/${VERSION}`;
+export { API_VERSION, GROUP, VERSION } from './api-group.js';
 
 /** Go-style duration ("30s", "5m", "1h30m", "250ms"); checked at admission by the CRD pattern. */
 export const DURATION_PATTERN = '^([0-9]+(\\.[0-9]+)?(ms|s|m|h))+$';

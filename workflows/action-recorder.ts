@@ -3,6 +3,7 @@
 // policy. Event names derive from the HealingAction name, so a replayed or retried step never
 // writes a second Event for the same decision.
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { API_VERSION } from '../crds/api-group.js';
 import type {
   ActionPhase,
   ApprovalRecord,
@@ -109,7 +110,7 @@ export class ActionRecorder {
       { name: base, involvedObject: { ...p.target }, type, reason, message: text, timeMs: Date.now() },
       {
         name: `${base}.policy`,
-        involvedObject: { apiVersion: 'kubeskippy.io/v1alpha1', kind: 'HealingPolicy', ...p.policyRef },
+        involvedObject: { apiVersion: API_VERSION, kind: 'HealingPolicy', ...p.policyRef },
         type,
         reason,
         message: `${p.targetKey}: ${message}`,

@@ -11,6 +11,14 @@ import type { HealingPolicySpec, PolicyMode } from '../crds/healing-policy.js';
 import type { Learning } from '../domain/learning.js';
 import type { ActionRetarget, Counters } from '../domain/state.js';
 
+// ── Workflow types ──────────────────────────────────────────────────────────────────────────────
+
+/** The registered workflow type names (the functions' names; test/unit/messages.test.ts checks), for
+ * clients that start workflows or filter visibility (`WorkflowType="policyWorkflow"`) without
+ * loading the workflow code. */
+export const POLICY_WORKFLOW = 'policyWorkflow';
+export const HEALING_ACTION_WORKFLOW = 'healingActionWorkflow';
+
 // ── Policy workflow ────────────────────────────────────────────────────────────────────────────
 
 export interface PolicyRefInput {

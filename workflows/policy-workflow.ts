@@ -18,6 +18,7 @@ import {
   workflowInfo,
   WorkflowIdReusePolicy,
 } from '@temporalio/workflow';
+import { API_VERSION } from '../crds/api-group.js';
 import { policyWorkflowId } from '../domain/ids.js';
 import { normalizePolicy } from '../domain/policy.js';
 import { evaluatePolicy, type PlannedAction, type Refusal } from '../domain/plan.js';
@@ -268,7 +269,7 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
     fires: { trigger: string; targetKey: string; firstTrueMs: number }[],
   ): Promise<void> => {
     const policyObject = {
-      apiVersion: 'kubeskippy.io/v1alpha1',
+      apiVersion: API_VERSION,
       kind: 'HealingPolicy',
       namespace: ref.namespace,
       name: ref.name,

@@ -6,7 +6,7 @@ import { inject } from 'vitest';
 import type { HealingAction } from '../../crds/healing-action.js';
 import { policyWorkflowId } from '../../domain/ids.js';
 import type { KObject } from '../../sim/contract.js';
-import type { PolicyStatusView } from '../../workflows/messages.js';
+import { policyStatusQuery, type PolicyStatusView } from '../../workflows/messages.js';
 import type { Engine } from './engine-harness.js';
 
 const run = promisify(execFile);
@@ -50,7 +50,7 @@ export function policyHandle(
 }
 
 export function policyStatus(engine: Engine, name: string): Promise<PolicyStatusView> {
-  return policyHandle(engine, name).query<PolicyStatusView>('status');
+  return policyHandle(engine, name).query(policyStatusQuery);
 }
 
 /** HealingActions of one policy, oldest first. */

@@ -14,6 +14,7 @@ import { ensureSearchAttributes } from '../search-attributes.js';
 import { connectClient } from '../temporal.js';
 import { applyAll, installCrds, scenarioManifests } from './cluster.js';
 import { DEMO_NAMESPACE, type Scenario } from './scenarios.js';
+import { GROUP_VERSION } from '../../crds/api-group.js';
 
 export interface EnvironmentOptions {
   scenarios: readonly Scenario[];
@@ -198,8 +199,7 @@ async function removeDemoObjects(kube: Kube): Promise<void> {
   for (const plural of ['healingpolicies', 'healingactions']) {
     await kube.custom
       .deleteCollectionNamespacedCustomObject({
-        group: 'kubeskippy.io',
-        version: 'v1alpha1',
+        ...GROUP_VERSION,
         namespace: DEMO_NAMESPACE,
         plural,
       })
