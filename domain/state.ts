@@ -220,7 +220,18 @@ export function retargetOpenAction(state: PolicyState, r: ActionRetarget): Polic
   return { ...state, open: { ...others, [newKey]: moved } };
 }
 
-const TERMINAL: readonly ActionPhase[] = ['Succeeded', 'Failed', 'Rejected', 'Skipped', 'DryRun'];
+/** The phases a HealingAction ends in; the one list (the controller, demo and tests use it too). */
+export const TERMINAL_PHASES: readonly ActionPhase[] = [
+  'Succeeded',
+  'Failed',
+  'Rejected',
+  'Skipped',
+  'DryRun',
+];
+
+export function isTerminalPhase(phase: string | undefined): phase is ActionPhase {
+  return (TERMINAL_PHASES as readonly (string | undefined)[]).includes(phase);
+}
 
 /**
  * Closes the open action `workflowId` with a terminal phase. Idempotent: an unknown workflow id or
@@ -231,7 +242,7 @@ const TERMINAL: readonly ActionPhase[] = ['Succeeded', 'Failed', 'Rejected', 'Sk
  */
 export function recordActionOutcome(state: PolicyState, outcome: ActionOutcome): PolicyState {
   const { policy } = outcome;
-  if (!TERMINAL.includes(outcome.outcome)) return state;
+  if (!isTerminalPhase(outcome.outcome)) return state;
   const key = openKeyOf(state, outcome.workflowId, outcome.targetKey);
   const open = key !== undefined ? state.open[key] : undefined;
   if (key === undefined || !open) return state;

@@ -8,6 +8,7 @@ import { policyWorkflowId } from '../../domain/ids.js';
 import type { KObject } from '../../sim/contract.js';
 import { policyStatusQuery, type PolicyStatusView } from '../../workflows/messages.js';
 import type { Engine } from './engine-harness.js';
+import { isTerminalPhase } from '../../domain/state.js';
 
 const run = promisify(execFile);
 
@@ -99,9 +100,7 @@ export function eventsWith(engine: Engine, reason: string, objectName?: string):
     );
 }
 
-export const TERMINAL = ['Succeeded', 'Failed', 'Rejected', 'Skipped', 'DryRun'];
-export const isTerminal = (a: HealingAction | undefined): boolean =>
-  TERMINAL.includes(a?.status?.phase ?? '');
+export const isTerminal = (a: HealingAction | undefined): boolean => isTerminalPhase(a?.status?.phase);
 
 /** Runs the real `temporal` CLI against the engine's server, as a user would. */
 export async function temporalCli(engine: Engine, args: string[]): Promise<string> {

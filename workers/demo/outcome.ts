@@ -4,6 +4,7 @@
 import type { HealingAction } from '../../crds/healing-action.js';
 import type { AppView, DemoSnapshot } from './observe.js';
 import type { Scenario } from './scenarios.js';
+import { isTerminalPhase } from '../../domain/state.js';
 
 export interface ScenarioResult {
   scenario: Scenario;
@@ -39,8 +40,6 @@ export function skippedResult(scenario: Scenario, why: string): ScenarioResult {
 /** The model answered: a confidence and a root cause are recorded (not just why it did not). */
 export const aiAnswered = (a: HealingAction): boolean =>
   a.status?.aiAnalysis?.confidence !== undefined && Boolean(a.status.aiAnalysis.rootCause);
-
-const FINAL = ['Succeeded', 'Failed', 'Rejected', 'Skipped', 'DryRun'];
 
 export function judge(
   scenario: Scenario,
@@ -152,7 +151,7 @@ export function judge(
         // The model was down, slow or answered garbage: the rule's action ran without it.
         return pendingOrFailed(`${phase}; the model gave no answer: ${ai.reason ?? '?'}`, last);
       return pendingOrFailed(
-        `${phase}${FINAL.includes(last.status?.phase ?? '') ? '' : ' …'}; ${aiText(last)}`,
+        `${phase}${isTerminalPhase(last.status?.phase) ? '' : ' …'}; ${aiText(last)}`,
         last,
       );
     }
