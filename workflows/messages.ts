@@ -93,6 +93,8 @@ export interface PolicyStatusView {
   learning?: Learning;
   lastRefusals: { trigger: string; targetKey: string; reason: string; message: string }[];
   snapshotErrors: string[];
+  /** What normalizing the spec noticed: fields that are ignored, triggers nothing answers. */
+  warnings?: string[];
 }
 export const policyStatusQuery = defineQuery<PolicyStatusView>('status');
 

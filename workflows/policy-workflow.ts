@@ -209,6 +209,7 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
         .slice(0, 20)
         .map((r) => ({ trigger: r.trigger, targetKey: r.targetKey, reason: r.reason, message: r.message })),
       snapshotErrors: last.errors,
+      warnings: policy.warnings,
     };
   });
 
