@@ -11,7 +11,8 @@
 
 import type { LabelSelector } from '../crds/common.js';
 import { targetKey } from './ids.js';
-import type { NormalizedAction, NormalizedPolicy } from './policy-types.js';
+import type { PlannedAction } from './plan-types.js';
+import type { NormalizedAction, NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
 import { matchesLabelSelector, matchesResourceFilter } from './selector.js';
 import type { ClusterSnapshot, ObjectRef, PodSnapshot, WorkloadSnapshot } from './snapshot.js';
 
@@ -45,17 +46,34 @@ export interface SnapshotRequest {
   eventLookbackMs: number;
 }
 
-export function snapshotRequest(policy: NormalizedPolicy): SnapshotRequest {
-  const metrics = policy.triggers.flatMap((t) => (t.type === 'metric' ? [t.query] : []));
-  const eventWindows = policy.triggers.flatMap((t) => (t.type === 'event' ? [t.windowMs] : []));
+/** What these triggers need read: usage, PromQL values, events far enough back. */
+function needsOf(
+  triggers: NormalizedTrigger[],
+): Pick<SnapshotRequest, 'needUsage' | 'promQueries' | 'eventLookbackMs'> {
+  const metrics = triggers.flatMap((t) => (t.type === 'metric' ? [t.query] : []));
+  const eventWindows = triggers.flatMap((t) => (t.type === 'event' ? [t.windowMs] : []));
   return {
-    namespaces: [...policy.selector.namespaces],
-    ...(policy.selector.labelSelector ? { labelSelector: policy.selector.labelSelector } : {}),
-    kinds: [...new Set(policy.selector.resources.map((r) => r.kind))],
     needUsage: metrics.some((q) => q !== 'restart_count' && isBuiltinQuery(q)),
     promQueries: [...new Set(metrics.filter((q) => !isBuiltinQuery(q)))],
     eventLookbackMs: Math.max(0, ...eventWindows),
   };
+}
+
+/** What a policy's evaluation reads: its selector's scope, with what its triggers need. */
+export function snapshotRequest(policy: NormalizedPolicy): SnapshotRequest {
+  return {
+    namespaces: [...policy.selector.namespaces],
+    ...(policy.selector.labelSelector ? { labelSelector: policy.selector.labelSelector } : {}),
+    kinds: [...new Set(policy.selector.resources.map((r) => r.kind))],
+    ...needsOf(policy.triggers),
+  };
+}
+
+/** What a healing action reads to check safety and verify: the target's namespace, with what its trigger needs. */
+export function actionSnapshotRequest(
+  planned: Pick<PlannedAction, 'target' | 'triggerSpec'>,
+): SnapshotRequest {
+  return { namespaces: [planned.target.namespace], kinds: ['Pod'], ...needsOf([planned.triggerSpec]) };
 }
 
 export function findWorkload(

@@ -3,7 +3,6 @@
 // policy. Event names derive from the HealingAction name, so a replayed or retried step never
 // writes a second Event for the same decision.
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { API_VERSION } from '../crds/api-group.js';
 import type {
   ActionPhase,
   ApprovalRecord,
@@ -11,7 +10,7 @@ import type {
   HealingActionStatus,
 } from '../crds/healing-action.js';
 import type { PlannedAction } from '../domain/plan-types.js';
-import { actionLabels, rfc3339 } from './action-helpers.js';
+import { actionEvents, actionLabels, ActionReason, rfc3339 } from '../domain/action-record.js';
 import type { ActionStatusView, ApprovalInput } from './messages.js';
 import { recordWrites } from './proxies.js';
 import { KubeSkippyPhase } from './search-attributes.js';
@@ -22,7 +21,7 @@ export class ActionRecorder {
   constructor(private readonly planned: PlannedAction) {
     this.status = {
       phase: 'Pending',
-      reason: 'Planned',
+      reason: ActionReason.Planned,
       message: planned.trigger.reason,
       startTime: rfc3339(Date.now()),
       attempts: 0,
@@ -103,20 +102,7 @@ export class ActionRecorder {
   }
 
   async event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    const p = this.planned;
-    const base = `${p.healingActionName}.${reason.toLowerCase()}`;
-    const text = `${p.policyRef.name}/${p.action.name}: ${message}`;
-    await recordWrites.emitEvents([
-      { name: base, involvedObject: { ...p.target }, type, reason, message: text, timeMs: Date.now() },
-      {
-        name: `${base}.policy`,
-        involvedObject: { apiVersion: API_VERSION, kind: 'HealingPolicy', ...p.policyRef },
-        type,
-        reason,
-        message: `${p.targetKey}: ${message}`,
-        timeMs: Date.now(),
-      },
-    ]);
+    await recordWrites.emitEvents(actionEvents(this.planned, { type, reason, message, nowMs: Date.now() }));
   }
 
   view(): ActionStatusView {
