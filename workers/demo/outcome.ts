@@ -41,6 +41,7 @@ export function skippedResult(scenario: Scenario, why: string): ScenarioResult {
 export const aiAnswered = (a: HealingAction): boolean =>
   a.status?.aiAnalysis?.confidence !== undefined && Boolean(a.status.aiAnalysis.rootCause);
 
+// eslint-disable-next-line max-lines-per-function -- too long; split when workers/ is reorganised (issue 11, move 5)
 export function judge(
   scenario: Scenario,
   snap: DemoSnapshot,
