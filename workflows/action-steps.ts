@@ -211,7 +211,7 @@ async function notHealed(
   let reverted: ResourceChange[] = [];
   if (result.inversePatch && v.rollbackOnFailure) {
     reverted = await executeActivities(planned).revertPatch({
-      target: planned.target as never,
+      target: planned.target,
       inversePatch: result.inversePatch,
     });
   }
