@@ -1,5 +1,6 @@
-// What an executor carries out: the policy's action template with its defaults applied. The
-// executors (activities/executors/) consume this; the healing-action workflow builds it here.
+// What an executor carries out: the policy's action template with its defaults applied (per type,
+// in domain/action-types.ts). The executors (activities/executors/) consume it.
+import { ACTION_TYPES } from './action-types.js';
 import type { NormalizedAction } from './policy-types.js';
 
 export type RestartStrategy = 'evict' | 'delete' | 'rollout';
@@ -22,35 +23,5 @@ export type ExecutorAction =
     };
 
 export function toExecutorAction(a: NormalizedAction): ExecutorAction {
-  switch (a.type) {
-    case 'restart':
-      return {
-        type: 'restart',
-        strategy: a.restartAction?.strategy ?? 'evict',
-        gracePeriodSeconds: a.restartAction?.gracePeriodSeconds ?? 30,
-      };
-    case 'scale': {
-      const s = a.scaleAction!;
-      return {
-        type: 'scale',
-        direction: s.direction,
-        replicas: s.replicas,
-        minReplicas: s.minReplicas,
-        maxReplicas: s.maxReplicas,
-      };
-    }
-    case 'patch': {
-      const p = a.patchAction!;
-      return { type: 'patch', patchType: p.type, document: p.patch, allowedPaths: p.allowedPaths };
-    }
-    case 'delete': {
-      const d = a.deleteAction;
-      return {
-        type: 'delete',
-        gracePeriodSeconds: d?.gracePeriodSeconds ?? 30,
-        force: d?.force ?? false,
-        propagationPolicy: d?.propagationPolicy ?? 'Background',
-      };
-    }
-  }
+  return ACTION_TYPES[a.type].toExecutor(a);
 }

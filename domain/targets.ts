@@ -10,6 +10,7 @@
 // does not heal it" is a fact about the Deployment.
 
 import type { LabelSelector } from '../crds/common.js';
+import { ACTION_TYPES } from './action-types.js';
 import { targetKey } from './ids.js';
 import type { PlannedAction } from './plan-types.js';
 import type { NormalizedAction, NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
@@ -120,15 +121,7 @@ export type ResolvedTarget =
   | { ok: true; ref: ObjectRef; onOwner: boolean; workload?: WorkloadSnapshot }
   | { ok: false; reason: 'NoOwner' | 'UnsupportedTarget'; message: string };
 
-const ROLLOUT_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'];
-const SCALE_KINDS = ['Deployment', 'StatefulSet', 'ReplicaSet'];
-
-function actsOnOwner(action: NormalizedAction): boolean {
-  if (action.type === 'scale') return true;
-  if (action.type === 'restart') return action.restartAction?.strategy === 'rollout';
-  if (action.type === 'patch') return (action.patchAction?.target ?? 'owner') === 'owner';
-  return false;
-}
+const actsOnOwner = (action: NormalizedAction): boolean => ACTION_TYPES[action.type].actsOnOwner(action);
 
 /** The object `action` changes when it answers a trigger that fired on `pod`. */
 export function resolveTarget(
@@ -159,7 +152,7 @@ export function resolveTarget(
       message: `owner ${pod.owner.kind} ${pod.owner.name} of ${podName} is not in the snapshot`,
     };
   }
-  const kinds = action.type === 'scale' ? SCALE_KINDS : action.type === 'restart' ? ROLLOUT_KINDS : undefined;
+  const kinds = ACTION_TYPES[action.type].ownerKinds;
   if (kinds && !kinds.includes(workload.ref.kind)) {
     return {
       ok: false,
