@@ -1,7 +1,7 @@
 // The AI step of a healing action, before anything is recorded or done: read the target afresh,
 // ask the model (an activity, so its answer is in history and a replay never asks again), and let
 // the pure applyAiAnswer decide what the answer may change. Every failure falls back to the rule.
-import { ActivityFailure, ApplicationFailure, patched, TimeoutFailure } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import { incidentContext } from '../domain/ai-context.js';
 import type { AiSettings } from '../domain/ai-plan.js';
 import {
@@ -74,9 +74,6 @@ export async function recordAnalysis(
     reason: aiReasonCode(record),
     ...(record.confidence !== undefined ? { confidence: record.confidence } : {}),
   });
-  // The Event is a new activity call: histories recorded before it have none, so it is patched.
-  if (patched('ai-analysis-event')) {
-    const answered = record.confidence !== undefined;
-    await rec.event(answered ? 'Normal' : 'Warning', 'AiAnalysis', aiEventMessage(record));
-  }
+  const answered = record.confidence !== undefined;
+  await rec.event(answered ? 'Normal' : 'Warning', 'AiAnalysis', aiEventMessage(record));
 }

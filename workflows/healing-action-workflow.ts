@@ -7,7 +7,7 @@
 // Crash-safety comes from Temporal: a worker killed mid-action resumes here, and the executors
 // are idempotent (uid preconditions, our id on what we change), so exactly one remediation happens.
 // This file wires the messages and runs the named steps of action-steps.ts in order.
-import { patched, setHandler } from '@temporalio/workflow';
+import { setHandler } from '@temporalio/workflow';
 import type { HealingActionStatus } from '../crds/healing-action.js';
 import type { PlannedAction } from '../domain/plan-types.js';
 import { actionRetarget } from '../domain/state.js';
@@ -50,8 +50,8 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
   const ai = await analyzeStep(input.planned);
   const planned = ai?.planned ?? input.planned;
   const { policyWorkflowId } = input;
-  // Tell the policy what really runs, so its conflict checks see the AI's target (new signal: patched).
-  if (planned !== input.planned && patched('ai-retarget-signal')) {
+  // Tell the policy what really runs, so its conflict checks see the AI's target.
+  if (planned !== input.planned) {
     await tellPolicy(policyWorkflowId, actionRetargetedSignal, actionRetarget(planned));
   }
   const rec = new ActionRecorder(planned);

@@ -9,8 +9,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  isCancellation,
-  patched,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -34,12 +32,10 @@ export interface PolicyWorkflowInput {
  * A new chain of runs (first start, or a restart after the CR was re-applied or the workflow was
  * terminated) must not reuse the action ids of an earlier chain, or its children would collide with
  * closed workflows of the same id. Sequence numbers start at the run's start time (epoch ms); later
- * runs of the chain carry `seq` in their state. Patched, so histories recorded before still replay.
+ * runs of the chain carry `seq` in their state.
  */
 function firstState(): PolicyState {
-  const state = initialState();
-  if (patched('action-seq-from-start-time')) state.seq = workflowInfo().startTime.getTime();
-  return state;
+  return { ...initialState(), seq: workflowInfo().startTime.getTime() };
 }
 
 /** Backstop when the server never suggests continue-as-new. */
@@ -70,31 +66,23 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
   ]);
   run.publishMode();
   wire(run);
-  try {
-    for (;;) {
-      await condition(() => run.wake, run.policy.evaluationIntervalMs);
-      run.wake = false;
-      if (run.warningsPending) await run.reportWarnings();
-      await run.tick();
-      const info = workflowInfo();
-      if (
-        info.continueAsNewSuggested ||
-        info.historyLength > (input.maxHistoryLength ?? DEFAULT_MAX_HISTORY)
-      ) {
-        await condition(allHandlersFinished);
-        await continueAsNew<typeof policyWorkflow>({
-          ...input,
-          policy: run.ref,
-          state: run.state,
-          ...(run.last.lastActionMs !== undefined ? { lastActionMs: run.last.lastActionMs } : {}),
-        });
-      }
+  // Runs until the CR is deleted: the controller cancels the workflow, the cancellation propagates
+  // out of the wait and the run ends Cancelled, so the Web UI and `temporal workflow list` say what
+  // happened. Open actions were abandoned on purpose and finish alone.
+  for (;;) {
+    await condition(() => run.wake, run.policy.evaluationIntervalMs);
+    run.wake = false;
+    if (run.warningsPending) await run.reportWarnings();
+    await run.tick();
+    const info = workflowInfo();
+    if (info.continueAsNewSuggested || info.historyLength > (input.maxHistoryLength ?? DEFAULT_MAX_HISTORY)) {
+      await condition(allHandlersFinished);
+      await continueAsNew<typeof policyWorkflow>({
+        ...input,
+        policy: run.ref,
+        state: run.state,
+        ...(run.last.lastActionMs !== undefined ? { lastActionMs: run.last.lastActionMs } : {}),
+      });
     }
-  } catch (err) {
-    // The CR was deleted: stop evaluating. Open actions were abandoned on purpose and finish alone.
-    // The run ends Cancelled (the cancellation propagates), so the Web UI and `temporal workflow
-    // list` say what happened; runs cancelled before this change completed instead and replay so.
-    if (isCancellation(err) && !patched('end-cancelled-on-delete')) return;
-    throw err;
   }
 }
