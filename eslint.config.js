@@ -25,10 +25,56 @@ const ioPatterns = [
     message: 'No I/O in deterministic code.',
   },
   {
-    group: ['**/activities/*', '**/workers/*', '**/sim/*'],
-    message: 'Only type imports from activities/; never workers/ or sim/.',
+    group: ['**/activities/*', '**/workers/*', '**/sim/*', '**/cluster/*'],
+    message: 'Only type imports from activities/; never workers/, sim/ or cluster/.',
+  },
+  {
+    // crds/ modules load zod; only the leaf api-group.ts (no imports) is safe in the sandbox.
+    regex: 'crds/(?!api-group\\.js$)',
+    message: 'Only type imports from crds/ (zod); constants such as API_VERSION come from crds/api-group.js.',
   },
 ];
+
+/** The operator's folders: the simulated cluster and the local control plane never import them. */
+const operator = ['domain', 'workflows', 'activities', 'workers', 'crds'];
+const notTheOperator = (who) => ({
+  regex: `^(\\.\\./)+(${operator.join('|')})/`,
+  message: `${who} is not part of the operator and must not import it (nor the operator ${who}).`,
+});
+const noSim = { regex: '(^|/)sim/', message: 'The operator never imports the simulated cluster.' };
+const noCluster = {
+  regex: '(^|/)cluster/',
+  message: 'The operator never imports the local control plane (cluster/).',
+};
+
+/** One no-restricted-imports setting per top-level folder (a later setting would replace, not add). */
+const importBoundaries = {
+  domain: {
+    paths: [
+      { name: '@temporalio/workflow', message: 'domain/ is plain functions; workflows/ sequences them.' },
+    ],
+    patterns: [noSim, noCluster],
+  },
+  workflows: { patterns: [noSim, noCluster] },
+  activities: { patterns: [noSim, noCluster] },
+  // The tools in workers/ (the `sim` command, the demo) start the sim through its entry point only.
+  workers: {
+    patterns: [
+      { ...noSim, regex: '(^|/)sim/(?!index\\.js$)', message: 'Start the sim through sim/index.js only.' },
+      noCluster,
+    ],
+  },
+  // crds/ is the schema, the single source of truth: zod and its own files, plus the pure duration
+  // parser its validation uses; yaml for rendering; node: for the generator script.
+  crds: {
+    patterns: [
+      { regex: '^\\.\\./(?!domain/duration\\.js$)', message: 'crds/ imports zod and crds/ only.' },
+      { regex: '^(?!zod$|yaml$|node:|\\.)', message: 'crds/ imports zod and crds/ only.' },
+    ],
+  },
+  sim: { patterns: [notTheOperator('sim/')] },
+  cluster: { patterns: [notTheOperator('cluster/')] },
+};
 
 export default tseslint.config(
   { ignores: ['node_modules/', 'dist/', '.tools/', 'deploy/', 'coverage/'] },
@@ -56,20 +102,18 @@ export default tseslint.config(
       ],
     },
   },
+  ...Object.entries(importBoundaries).map(([folder, options]) => ({
+    files: [`${folder}/**/*.ts`],
+    rules: { 'no-restricted-imports': ['error', options] },
+  })),
   {
-    files: ['domain/**/*.ts'],
+    // Size: a file or a function that does not fit on a few screens is doing more than one thing.
+    files: ['**/*.ts'],
+    ignores: ['sim/**', 'test/**'],
     rules: {
-      'no-restricted-imports': [
-        'error',
-        {
-          paths: [
-            {
-              name: '@temporalio/workflow',
-              message: 'domain/ is plain functions; workflows/ sequences them.',
-            },
-          ],
-        },
-      ],
+      'max-lines': ['error', { max: 400, skipBlankLines: true, skipComments: true }],
+      'max-lines-per-function': ['error', { max: 80, skipBlankLines: true, skipComments: true }],
+      '@typescript-eslint/explicit-module-boundary-types': 'error',
     },
   },
   {

@@ -49,6 +49,9 @@ export function workflowUrl(
   return `${base}/namespaces/${ns}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${encodeURIComponent(runId)}` : ''}`;
 }
 
+// The return type is inferred on purpose: `Activities = ReturnType<typeof createActivities>` is the one
+// type workflows see, so it cannot drift from the implementation.
+// eslint-disable-next-line @typescript-eslint/explicit-module-boundary-types
 export function createActivities(deps: ActivityDeps) {
   const { kube } = deps;
   return {

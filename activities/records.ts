@@ -4,6 +4,7 @@
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { GROUP, VERSION } from '../crds/common.js';
 import type { HealingActionSpec, HealingActionStatus } from '../crds/healing-action.js';
+import type { EmitEventInput } from '../domain/events.js';
 import { FIELD_MANAGER, type Kube } from './kube/clients.js';
 import { classify, ErrorType, kubeCall, toFailure } from './kube/errors.js';
 
@@ -103,15 +104,7 @@ export async function labelActionRecord(
   );
 }
 
-export interface EmitEventInput {
-  /** Deterministic, unique per decision (e.g. `<action-name>.<reason>`), so a retry does not duplicate it. */
-  name: string;
-  involvedObject: { apiVersion: string; kind: string; namespace: string; name: string; uid?: string };
-  type: 'Normal' | 'Warning';
-  reason: string;
-  message: string;
-  timeMs: number;
-}
+export type { EmitEventInput } from '../domain/events.js';
 
 /**
  * The Event's object name: `input.name` made a valid DNS subdomain (lowercase, [a-z0-9.-], at most

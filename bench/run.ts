@@ -2,7 +2,8 @@
 // noisy). Compare ratios within one run: per-pod cost should stay flat as the pod count grows, and
 // the policy state carried through continue-as-new should stay bounded.
 import { performance } from 'node:perf_hooks';
-import { evaluatePolicy, initialState, type PolicyState } from '../domain/index.js';
+import { evaluatePolicy } from '../domain/plan.js';
+import { initialState, type PolicyState } from '../domain/state.js';
 import type { ClusterSnapshot } from '../domain/snapshot.js';
 import { policy, pod, snapshot, withMemory, withRestarts } from '../test/fixtures/domain-builders.js';
 import { startSim } from '../sim/index.js';

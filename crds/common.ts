@@ -3,9 +3,7 @@
 import { z } from 'zod';
 import { celString, withRules } from './cel.js';
 
-export const GROUP = 'kubeskippy.io';
-export const VERSION = 'v1alpha1';
-export const API_VERSION = `${GROUP}/${VERSION}`;
+export { API_VERSION, GROUP, VERSION } from './api-group.js';
 
 /**
  * Go-style duration ("30s", "5m", "1h30m", "250ms"); checked at admission by the CRD pattern.

@@ -16,13 +16,6 @@ export const ActionPhase = z.enum([
   'DryRun',
 ]);
 export type ActionPhase = z.infer<typeof ActionPhase>;
-export const TERMINAL_PHASES: readonly ActionPhase[] = [
-  'Succeeded',
-  'Failed',
-  'Rejected',
-  'Skipped',
-  'DryRun',
-];
 
 export const PolicyRef = z.object({
   name: z.string().describe('Name of the HealingPolicy.'),

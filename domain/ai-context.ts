@@ -4,7 +4,7 @@
 // Cluster text (event messages, reasons) is copied as data; the activity quotes it in the prompt.
 
 import type { PlannedAction } from './plan-types.js';
-import type { ClusterSnapshot } from './snapshot.js';
+import type { ClusterSnapshot, PodSnapshot } from './snapshot.js';
 import { findWorkload, refKey } from './targets.js';
 
 export const MAX_EVENTS = 10;
@@ -31,17 +31,35 @@ export interface IncidentContext {
   ruleChoice: string;
 }
 
-export function incidentContext(
-  planned: PlannedAction,
+type PodContext = NonNullable<IncidentContext['pod']>;
+
+function podContext(key: string, pod: PodSnapshot): PodContext {
+  return {
+    key,
+    phase: pod.phase,
+    ready: pod.ready,
+    containers: pod.containers.slice(0, MAX_CONTAINERS).map((c) => ({
+      name: c.name,
+      ready: c.ready,
+      restartCount: c.restartCount,
+      state: c.state,
+      stateReason: c.stateReason,
+      lastTerminationReason: c.lastTerminationReason,
+      memoryBytes: c.usage?.memoryBytes,
+      memoryLimitBytes: c.memoryLimitBytes,
+      cpuMillicores: c.usage?.cpuMillicores,
+      cpuLimitMillicores: c.cpuLimitMillicores,
+    })),
+  };
+}
+
+/** The most recent events about the pod or the target, newest first, messages cut short. */
+function recentEvents(
   snapshot: ClusterSnapshot,
+  names: Set<string>,
   nowMs: number,
-): IncidentContext {
-  const ai = planned.ai;
-  const podKey = refKey(planned.firingPod);
-  const pod = snapshot.pods.find((p) => refKey(p.ref) === podKey);
-  const workload = findWorkload(snapshot, pod?.owner ?? planned.firingPodOwner);
-  const names = new Set([planned.firingPod.name, planned.target.name]);
-  const events = snapshot.events
+): IncidentContext['events'] {
+  return snapshot.events
     .filter((e) => names.has(e.involvedObject.name))
     .sort((a, b) => b.lastTimestampMs - a.lastTimestampMs)
     .slice(0, MAX_EVENTS)
@@ -52,6 +70,19 @@ export function incidentContext(
       secondsAgo: Math.round((nowMs - e.lastTimestampMs) / 1000),
       message: cut(e.message, MAX_MESSAGE),
     }));
+}
+
+export function incidentContext(
+  planned: PlannedAction,
+  snapshot: ClusterSnapshot,
+  nowMs: number,
+): IncidentContext {
+  const ai = planned.ai;
+  const podKey = refKey(planned.firingPod);
+  const pod = snapshot.pods.find((p) => refKey(p.ref) === podKey);
+  const workload = findWorkload(snapshot, pod?.owner ?? planned.firingPodOwner);
+  const names = new Set([planned.firingPod.name, planned.target.name]);
+  const events = recentEvents(snapshot, names, nowMs);
   const t = planned.trigger;
   return {
     trigger: {
@@ -63,27 +94,7 @@ export function incidentContext(
     },
     firedSecondsAgo: Math.round((nowMs - t.firedAtMs) / 1000),
     target: { key: planned.targetKey, kind: planned.target.kind, actsOnOwner: planned.onOwner },
-    ...(pod
-      ? {
-          pod: {
-            key: podKey,
-            phase: pod.phase,
-            ready: pod.ready,
-            containers: pod.containers.slice(0, MAX_CONTAINERS).map((c) => ({
-              name: c.name,
-              ready: c.ready,
-              restartCount: c.restartCount,
-              state: c.state,
-              stateReason: c.stateReason,
-              lastTerminationReason: c.lastTerminationReason,
-              memoryBytes: c.usage?.memoryBytes,
-              memoryLimitBytes: c.memoryLimitBytes,
-              cpuMillicores: c.usage?.cpuMillicores,
-              cpuLimitMillicores: c.cpuLimitMillicores,
-            })),
-          },
-        }
-      : {}),
+    ...(pod ? { pod: podContext(podKey, pod) } : {}),
     ...(workload
       ? {
           workload: {

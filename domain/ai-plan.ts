@@ -6,6 +6,7 @@
 // by cooldowns. So a model's choice can only be something the rule itself could have run now.
 
 import type { AiAnalysis } from '../crds/healing-policy.js';
+import { ACTION_TYPES } from './action-types.js';
 import { tryAction, conflicts, type DecideInput } from './decide.js';
 import { parseDurationOr } from './duration.js';
 import { triggerTargetKey } from './ids.js';
@@ -49,26 +50,7 @@ const MAX_RESTART_POINTS = 10;
 
 /** What an action does, in words a model (and a person) can weigh. */
 export function describeAction(a: NormalizedAction): string {
-  switch (a.type) {
-    case 'restart': {
-      const s = a.restartAction?.strategy ?? 'evict';
-      return s === 'rollout'
-        ? 'rolling restart of the owning workload (new pods, one at a time)'
-        : s === 'delete'
-          ? 'delete the pod so its controller recreates it'
-          : 'evict the pod (honours PodDisruptionBudgets) so its controller recreates it';
-    }
-    case 'scale': {
-      const s = a.scaleAction;
-      return s
-        ? `scale the owning workload ${s.direction} by ${s.replicas} (within ${s.minReplicas}..${s.maxReplicas} replicas)`
-        : 'scale the owning workload';
-    }
-    case 'patch':
-      return `patch the ${a.patchAction?.target === 'self' ? 'pod' : 'owning workload'} (paths: ${(a.patchAction?.allowedPaths ?? []).join(', ') || 'any'}), reverted if it does not heal`;
-    case 'delete':
-      return 'delete the pod';
-  }
+  return ACTION_TYPES[a.type].describe(a);
 }
 
 export function aiSettings(ai: AiAnalysis): AiSettings {

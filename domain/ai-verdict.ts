@@ -10,6 +10,7 @@
 // Nothing here skips protection, budgets, approval or the live safety check: they run after.
 
 import type { AiAnalysisRecord } from '../crds/healing-action.js';
+import type { AiAlternative } from './ai-plan.js';
 import type { PlannedAction } from './plan-types.js';
 import { desiredReplicas } from './scale.js';
 import type { ClusterSnapshot } from './snapshot.js';
@@ -107,6 +108,20 @@ export function applyAiAnswer(input: {
       record: { ...record, followed: true, reason: `Followed: the model agrees with ${rule}` },
     };
   }
+  return runInstead({ planned, chosen, snapshot, record, keep });
+}
+
+/** decide mode chose another allowed action: re-resolve it on the fresh snapshot, or keep the rule. */
+function runInstead(input: {
+  planned: PlannedAction;
+  chosen: AiAlternative;
+  snapshot: ClusterSnapshot;
+  record: AiAnalysisRecord;
+  keep: (record: AiAnalysisRecord, reason: string, why: string) => AiVerdict;
+}): AiVerdict {
+  const { planned, chosen, snapshot, record, keep } = input;
+  const rule = planned.action.name;
+  const choice = chosen.action.name;
   // Re-resolve on the fresh snapshot: the world may have changed since planning.
   const podKey = refKey(planned.firingPod);
   const pod = snapshot.pods.find((p) => refKey(p.ref) === podKey && !p.deleting);

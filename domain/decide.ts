@@ -134,6 +134,62 @@ export function conflicts(
   return (candidate.onOwner || open.onOwner) && open.subjectKey === candidate.subjectKey;
 }
 
+type Miss = Extract<Step, { ok: false }>;
+
+/** The first action of the trigger's ladder that applies (from the escalation position on), or why none does. */
+function walkLadder(input: DecideInput, subjectKey: string): { candidate: Candidate } | { misses: Miss[] } {
+  const ladder = ladderFor(input.policy, input.evaluation.trigger);
+  const start = Math.min(
+    input.state.ladders[ladderKey(subjectKey, input.evaluation.trigger)]?.next ?? 0,
+    ladder.length - 1,
+  );
+  const misses: Miss[] = [];
+  for (const index of candidateOrder(ladder.length, start)) {
+    const step = tryAction(input, ladder[index] as NormalizedAction, index);
+    if (step.ok) return { candidate: step.candidate };
+    misses.push(step);
+  }
+  return { misses };
+}
+
+/** The policy-wide limits on a candidate: open actions, cooldown, concurrency, hourly budget. */
+function checkLimits(
+  input: DecideInput,
+  candidate: Candidate,
+): { reason: RefusalReason; message: string } | undefined {
+  const { policy, state, nowMs, evaluation, pod } = input;
+  const fired = {
+    trigger: evaluation.trigger,
+    ...(pod.createdAtMs !== undefined ? { podCreatedAtMs: pod.createdAtMs } : {}),
+    ...(evaluation.firstTrueMs !== undefined ? { firstTrueMs: evaluation.firstTrueMs } : {}),
+  };
+  const busy = Object.values(state.open).find((o) => conflicts({ ...candidate, ...fired }, o));
+  if (busy) {
+    const message = `action ${busy.action} (${busy.workflowId}) is still open on ${busy.targetKey}`;
+    return { reason: 'ActionInProgress', message };
+  }
+  const cooldownUntil = state.cooldowns[triggerTargetKey(evaluation.trigger, candidate.targetKey)];
+  if (cooldownUntil !== undefined && cooldownUntil > nowMs) {
+    return {
+      reason: 'Cooldown',
+      message:
+        `trigger ${evaluation.trigger} on ${candidate.targetKey} is cooling down for ` +
+        `${formatDuration(cooldownUntil - nowMs)} more`,
+    };
+  }
+  const open = Object.keys(state.open).length;
+  if (open >= policy.safety.maxConcurrentActions) {
+    const message = `${open} actions are open (maxConcurrentActions ${policy.safety.maxConcurrentActions})`;
+    return { reason: 'ConcurrencyLimit', message };
+  }
+  const used = state.starts.filter((t) => t > nowMs - HOUR_MS).length;
+  if (used >= policy.safety.maxActionsPerHour) {
+    const message = `${used} actions started in the last hour (maxActionsPerHour ${policy.safety.maxActionsPerHour})`;
+    return { reason: 'BudgetExhausted', message };
+  }
+  return undefined;
+}
+
 export function decide(input: DecideInput): Decision {
   const { policy, state, nowMs, evaluation, pod, snapshot } = input;
   const refuse = (reason: RefusalReason, message: string, extra?: Partial<Refusal>): Decision => ({
@@ -159,70 +215,22 @@ export function decide(input: DecideInput): Decision {
         `${policy.safety.maxConsecutiveFailures} failed actions in a row`,
     );
   }
-  const ladder = ladderFor(policy, evaluation.trigger);
-  if (ladder.length === 0) return refuse('NoAction', `no action answers trigger ${evaluation.trigger}`);
-  const start = Math.min(
-    state.ladders[ladderKey(subjectKey, evaluation.trigger)]?.next ?? 0,
-    ladder.length - 1,
-  );
-  const misses: Extract<Step, { ok: false }>[] = [];
-  let candidate: Candidate | undefined;
-  for (const index of candidateOrder(ladder.length, start)) {
-    const step = tryAction(input, ladder[index] as NormalizedAction, index);
-    if (step.ok) {
-      candidate = step.candidate;
-      break;
-    }
-    misses.push(step);
+  if (ladderFor(policy, evaluation.trigger).length === 0)
+    return refuse('NoAction', `no action answers trigger ${evaluation.trigger}`);
+  const walked = walkLadder(input, subjectKey);
+  if ('misses' in walked) {
+    const [first, ...rest] = walked.misses as [Miss, ...Miss[]];
+    const others = rest.map((m) => `${m.action}: ${m.reason}`);
+    const message = others.length ? `${first.message} (also refused: ${others.join(', ')})` : first.message;
+    return refuse(first.reason, message, { action: first.action });
   }
-  if (!candidate) {
-    const first = misses[0] as Extract<Step, { ok: false }>;
-    const others = misses.slice(1).map((m) => `${m.action}: ${m.reason}`);
-    return refuse(
-      first.reason,
-      others.length ? `${first.message} (also refused: ${others.join(', ')})` : first.message,
-      {
-        action: first.action,
-      },
-    );
-  }
-  const about = { action: candidate.action.name, actionTargetKey: candidate.targetKey };
-  const fired = {
-    trigger: evaluation.trigger,
-    ...(pod.createdAtMs !== undefined ? { podCreatedAtMs: pod.createdAtMs } : {}),
-    ...(evaluation.firstTrueMs !== undefined ? { firstTrueMs: evaluation.firstTrueMs } : {}),
-  };
-  const busy = Object.values(state.open).find((o) => conflicts({ ...candidate, ...fired }, o));
-  if (busy)
-    return refuse(
-      'ActionInProgress',
-      `action ${busy.action} (${busy.workflowId}) is still open on ${busy.targetKey}`,
-      about,
-    );
-  const cooldownUntil = state.cooldowns[triggerTargetKey(evaluation.trigger, candidate.targetKey)];
-  if (cooldownUntil !== undefined && cooldownUntil > nowMs) {
-    return refuse(
-      'Cooldown',
-      `trigger ${evaluation.trigger} on ${candidate.targetKey} is cooling down for ` +
-        `${formatDuration(cooldownUntil - nowMs)} more`,
-      about,
-    );
-  }
-  const open = Object.keys(state.open).length;
-  if (open >= policy.safety.maxConcurrentActions) {
-    return refuse(
-      'ConcurrencyLimit',
-      `${open} actions are open (maxConcurrentActions ${policy.safety.maxConcurrentActions})`,
-      about,
-    );
-  }
-  const used = state.starts.filter((t) => t > nowMs - HOUR_MS).length;
-  if (used >= policy.safety.maxActionsPerHour) {
-    return refuse(
-      'BudgetExhausted',
-      `${used} actions started in the last hour (maxActionsPerHour ${policy.safety.maxActionsPerHour})`,
-      about,
-    );
+  const { candidate } = walked;
+  const limit = checkLimits(input, candidate);
+  if (limit) {
+    return refuse(limit.reason, limit.message, {
+      action: candidate.action.name,
+      actionTargetKey: candidate.targetKey,
+    });
   }
   return { ok: true, candidate };
 }

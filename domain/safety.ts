@@ -6,6 +6,7 @@ import type { NormalizedAction, NormalizedSafety } from './policy-types.js';
 import { matchesLabelSelector, protectionOf, type ProtectableObject } from './selector.js';
 import type { ClusterSnapshot, ObjectRef, PodSnapshot, WorkloadSnapshot } from './snapshot.js';
 import { findWorkload, refKey } from './targets.js';
+import { ACTION_TYPES } from './action-types.js';
 
 export type SafetyVerdict =
   | { ok: true }
@@ -89,10 +90,7 @@ export function readyLoss(
   pod: PodSnapshot,
   scale?: { from: number; to: number },
 ): number {
-  if (action.type === 'scale') return scale ? Math.max(0, scale.from - scale.to) : 0;
-  if (action.type === 'delete') return pod.ready ? 1 : 0;
-  if (action.type === 'restart' && action.restartAction?.strategy !== 'rollout') return pod.ready ? 1 : 0;
-  return 0;
+  return ACTION_TYPES[action.type].readyLoss(action, pod.ready, scale);
 }
 
 export function checkMinReady(

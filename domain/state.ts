@@ -12,6 +12,7 @@
 import type { ActionPhase } from '../crds/healing-action.js';
 import type { PolicyMode } from '../crds/healing-policy.js';
 import { learnOutcome, type Learning } from './learning.js';
+import type { PlannedAction } from './plan-types.js';
 import type { NormalizedPolicy } from './policy-types.js';
 
 /** Start of a `for` window for one (trigger, target). */
@@ -183,22 +184,54 @@ export interface ActionRetarget {
   onOwner: boolean;
 }
 
-/**
- * Points an open action at what it actually does: an AI decision may have turned "restart this pod"
- * into "scale its Deployment", and the conflict checks for the next fires must see the Deployment.
- * An unknown (already closed) workflow id changes nothing.
- */
-export function retargetOpenAction(state: PolicyState, r: ActionRetarget): PolicyState {
-  const open = state.open[r.workflowId];
-  if (!open) return state;
-  const { action, ladderIndex, targetKey, onOwner } = r;
+/** The actionRetargeted signal for what a planned action became: the fields the conflict checks read. */
+export function actionRetarget(ran: PlannedAction): ActionRetarget {
   return {
-    ...state,
-    open: { ...state.open, [r.workflowId]: { ...open, action, ladderIndex, targetKey, onOwner } },
+    workflowId: ran.workflowId,
+    action: ran.action.name,
+    ladderIndex: ran.ladderIndex,
+    targetKey: ran.targetKey,
+    onOwner: ran.onOwner,
   };
 }
 
-const TERMINAL: readonly ActionPhase[] = ['Succeeded', 'Failed', 'Rejected', 'Skipped', 'DryRun'];
+/** The key (resolved target) under which `workflowId` is open; `hint` is tried first. */
+function openKeyOf(state: PolicyState, workflowId: string, hint?: string): string | undefined {
+  if (hint !== undefined && state.open[hint]?.workflowId === workflowId) return hint;
+  return Object.keys(state.open).find((k) => state.open[k]?.workflowId === workflowId);
+}
+
+/**
+ * Points an open action at what it actually does: an AI decision may have turned "restart this pod"
+ * into "scale its Deployment", and the conflict checks for the next fires must see the Deployment.
+ * The record moves to the new target's key, so `open` stays keyed by resolved target. If another
+ * action was planned on that target meanwhile, the record keeps its old key (the conflict checks
+ * read each record's own targetKey, so both still count). An unknown (already closed) workflow id
+ * changes nothing.
+ */
+export function retargetOpenAction(state: PolicyState, r: ActionRetarget): PolicyState {
+  const key = openKeyOf(state, r.workflowId, r.targetKey);
+  const open = key !== undefined ? state.open[key] : undefined;
+  if (key === undefined || !open) return state;
+  const { action, ladderIndex, targetKey, onOwner } = r;
+  const moved = { ...open, action, ladderIndex, targetKey, onOwner };
+  const { [key]: _old, ...others } = state.open;
+  const newKey = others[targetKey] ? key : targetKey;
+  return { ...state, open: { ...others, [newKey]: moved } };
+}
+
+/** The phases a HealingAction ends in; the one list (the controller, demo and tests use it too). */
+export const TERMINAL_PHASES: readonly ActionPhase[] = [
+  'Succeeded',
+  'Failed',
+  'Rejected',
+  'Skipped',
+  'DryRun',
+];
+
+export function isTerminalPhase(phase: string | undefined): phase is ActionPhase {
+  return (TERMINAL_PHASES as readonly (string | undefined)[]).includes(phase);
+}
 
 /**
  * Closes the open action `workflowId` with a terminal phase. Idempotent: an unknown workflow id or
@@ -209,12 +242,8 @@ const TERMINAL: readonly ActionPhase[] = ['Succeeded', 'Failed', 'Rejected', 'Sk
  */
 export function recordActionOutcome(state: PolicyState, outcome: ActionOutcome): PolicyState {
   const { policy } = outcome;
-  if (!TERMINAL.includes(outcome.outcome)) return state;
-  const hinted = outcome.targetKey !== undefined ? state.open[outcome.targetKey] : undefined;
-  const key =
-    hinted?.workflowId === outcome.workflowId
-      ? outcome.targetKey
-      : Object.keys(state.open).find((k) => state.open[k]?.workflowId === outcome.workflowId);
+  if (!isTerminalPhase(outcome.outcome)) return state;
+  const key = openKeyOf(state, outcome.workflowId, outcome.targetKey);
   const open = key !== undefined ? state.open[key] : undefined;
   if (key === undefined || !open) return state;
   const next = cloneState(state);

@@ -10,8 +10,10 @@
 // does not heal it" is a fact about the Deployment.
 
 import type { LabelSelector } from '../crds/common.js';
+import { ACTION_TYPES } from './action-types.js';
 import { targetKey } from './ids.js';
-import type { NormalizedAction, NormalizedPolicy } from './policy-types.js';
+import type { PlannedAction } from './plan-types.js';
+import type { NormalizedAction, NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
 import { matchesLabelSelector, matchesResourceFilter } from './selector.js';
 import type { ClusterSnapshot, ObjectRef, PodSnapshot, WorkloadSnapshot } from './snapshot.js';
 
@@ -45,17 +47,34 @@ export interface SnapshotRequest {
   eventLookbackMs: number;
 }
 
-export function snapshotRequest(policy: NormalizedPolicy): SnapshotRequest {
-  const metrics = policy.triggers.flatMap((t) => (t.type === 'metric' ? [t.query] : []));
-  const eventWindows = policy.triggers.flatMap((t) => (t.type === 'event' ? [t.windowMs] : []));
+/** What these triggers need read: usage, PromQL values, events far enough back. */
+function needsOf(
+  triggers: NormalizedTrigger[],
+): Pick<SnapshotRequest, 'needUsage' | 'promQueries' | 'eventLookbackMs'> {
+  const metrics = triggers.flatMap((t) => (t.type === 'metric' ? [t.query] : []));
+  const eventWindows = triggers.flatMap((t) => (t.type === 'event' ? [t.windowMs] : []));
   return {
-    namespaces: [...policy.selector.namespaces],
-    ...(policy.selector.labelSelector ? { labelSelector: policy.selector.labelSelector } : {}),
-    kinds: [...new Set(policy.selector.resources.map((r) => r.kind))],
     needUsage: metrics.some((q) => q !== 'restart_count' && isBuiltinQuery(q)),
     promQueries: [...new Set(metrics.filter((q) => !isBuiltinQuery(q)))],
     eventLookbackMs: Math.max(0, ...eventWindows),
   };
+}
+
+/** What a policy's evaluation reads: its selector's scope, with what its triggers need. */
+export function snapshotRequest(policy: NormalizedPolicy): SnapshotRequest {
+  return {
+    namespaces: [...policy.selector.namespaces],
+    ...(policy.selector.labelSelector ? { labelSelector: policy.selector.labelSelector } : {}),
+    kinds: [...new Set(policy.selector.resources.map((r) => r.kind))],
+    ...needsOf(policy.triggers),
+  };
+}
+
+/** What a healing action reads to check safety and verify: the target's namespace, with what its trigger needs. */
+export function actionSnapshotRequest(
+  planned: Pick<PlannedAction, 'target' | 'triggerSpec'>,
+): SnapshotRequest {
+  return { namespaces: [planned.target.namespace], kinds: ['Pod'], ...needsOf([planned.triggerSpec]) };
 }
 
 export function findWorkload(
@@ -102,15 +121,7 @@ export type ResolvedTarget =
   | { ok: true; ref: ObjectRef; onOwner: boolean; workload?: WorkloadSnapshot }
   | { ok: false; reason: 'NoOwner' | 'UnsupportedTarget'; message: string };
 
-const ROLLOUT_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'];
-const SCALE_KINDS = ['Deployment', 'StatefulSet', 'ReplicaSet'];
-
-function actsOnOwner(action: NormalizedAction): boolean {
-  if (action.type === 'scale') return true;
-  if (action.type === 'restart') return action.restartAction?.strategy === 'rollout';
-  if (action.type === 'patch') return (action.patchAction?.target ?? 'owner') === 'owner';
-  return false;
-}
+const actsOnOwner = (action: NormalizedAction): boolean => ACTION_TYPES[action.type].actsOnOwner(action);
 
 /** The object `action` changes when it answers a trigger that fired on `pod`. */
 export function resolveTarget(
@@ -141,7 +152,7 @@ export function resolveTarget(
       message: `owner ${pod.owner.kind} ${pod.owner.name} of ${podName} is not in the snapshot`,
     };
   }
-  const kinds = action.type === 'scale' ? SCALE_KINDS : action.type === 'restart' ? ROLLOUT_KINDS : undefined;
+  const kinds = ACTION_TYPES[action.type].ownerKinds;
   if (kinds && !kinds.includes(workload.ref.kind)) {
     return {
       ok: false,

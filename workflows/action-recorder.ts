@@ -10,7 +10,7 @@ import type {
   HealingActionStatus,
 } from '../crds/healing-action.js';
 import type { PlannedAction } from '../domain/plan-types.js';
-import { actionLabels, rfc3339 } from './action-helpers.js';
+import { actionEvents, actionLabels, ActionReason, rfc3339 } from '../domain/action-record.js';
 import type { ActionStatusView, ApprovalInput } from './messages.js';
 import { recordWrites } from './proxies.js';
 import { KubeSkippyPhase } from './search-attributes.js';
@@ -21,7 +21,7 @@ export class ActionRecorder {
   constructor(private readonly planned: PlannedAction) {
     this.status = {
       phase: 'Pending',
-      reason: 'Planned',
+      reason: ActionReason.Planned,
       message: planned.trigger.reason,
       startTime: rfc3339(Date.now()),
       attempts: 0,
@@ -102,20 +102,7 @@ export class ActionRecorder {
   }
 
   async event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    const p = this.planned;
-    const base = `${p.healingActionName}.${reason.toLowerCase()}`;
-    const text = `${p.policyRef.name}/${p.action.name}: ${message}`;
-    await recordWrites.emitEvents([
-      { name: base, involvedObject: { ...p.target }, type, reason, message: text, timeMs: Date.now() },
-      {
-        name: `${base}.policy`,
-        involvedObject: { apiVersion: 'kubeskippy.io/v1alpha1', kind: 'HealingPolicy', ...p.policyRef },
-        type,
-        reason,
-        message: `${p.targetKey}: ${message}`,
-        timeMs: Date.now(),
-      },
-    ]);
+    await recordWrites.emitEvents(actionEvents(this.planned, { type, reason, message, nowMs: Date.now() }));
   }
 
   view(): ActionStatusView {

@@ -3,10 +3,19 @@
 // the pure applyAiAnswer decide what the answer may change. Every failure falls back to the rule.
 import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/workflow';
 import { incidentContext } from '../domain/ai-context.js';
-import { applyAiAnswer, type AiOutcome, type AiVerdict } from '../domain/ai-verdict.js';
+import type { AiSettings } from '../domain/ai-plan.js';
+import {
+  aiEventMessage,
+  aiReasonCode,
+  applyAiAnswer,
+  type AiOutcome,
+  type AiVerdict,
+} from '../domain/ai-verdict.js';
 import type { PlannedAction } from '../domain/plan-types.js';
-import { snapshotRequestFor } from './action-helpers.js';
+import { actionSnapshotRequest } from '../domain/targets.js';
+import type { ActionRecorder } from './action-recorder.js';
 import { aiActivities, kubeReads } from './proxies.js';
+import { metricsSink } from './sinks.js';
 
 /** Events of the last 15 minutes give the model the story, whatever the trigger's own window. */
 const EVENT_LOOKBACK_MS = 15 * 60_000;
@@ -23,7 +32,7 @@ function failureOf(err: unknown): { reason: string; message: string } {
 export async function analyzeStep(planned: PlannedAction): Promise<AiVerdict | undefined> {
   const ai = planned.ai;
   if (!ai) return undefined;
-  const req = snapshotRequestFor(planned);
+  const req = actionSnapshotRequest(planned);
   let snapshot;
   try {
     snapshot = await kubeReads.collectSnapshot({
@@ -46,4 +55,25 @@ export async function analyzeStep(planned: PlannedAction): Promise<AiVerdict | u
     outcome = { ok: false, ...failureOf(err), ...(ai.settings.model ? { model: ai.settings.model } : {}) };
   }
   return applyAiAnswer({ planned, outcome, snapshot });
+}
+
+/** Counts the analysis in the metrics and tells it in an AiAnalysis Event on the target and the policy. */
+export async function recordAnalysis(
+  rec: ActionRecorder,
+  planned: PlannedAction,
+  settings: AiSettings,
+  verdict: AiVerdict,
+): Promise<void> {
+  const { record } = verdict;
+  metricsSink.aiAnalyzed({
+    policy: planned.policyRef.name,
+    namespace: planned.policyRef.namespace,
+    provider: settings.provider,
+    mode: settings.mode,
+    followed: record.followed ?? false,
+    reason: aiReasonCode(record),
+    ...(record.confidence !== undefined ? { confidence: record.confidence } : {}),
+  });
+  const answered = record.confidence !== undefined;
+  await rec.event(answered ? 'Normal' : 'Warning', 'AiAnalysis', aiEventMessage(record));
 }

@@ -8,8 +8,16 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionPhase, ApprovalRecord, HealingActionStatus } from '../crds/healing-action.js';
 import type { HealingPolicySpec, PolicyMode } from '../crds/healing-policy.js';
-import type { Learning } from '../domain/learning.js';
-import type { ActionRetarget, Counters } from '../domain/state.js';
+import type { PolicyStatusView } from '../domain/policy-view.js';
+import type { ActionRetarget } from '../domain/state.js';
+
+// ── Workflow types ──────────────────────────────────────────────────────────────────────────────
+
+/** The registered workflow type names (the functions' names; test/unit/messages.test.ts checks), for
+ * clients that start workflows or filter visibility (`WorkflowType="policyWorkflow"`) without
+ * loading the workflow code. */
+export const POLICY_WORKFLOW = 'policyWorkflow';
+export const HEALING_ACTION_WORKFLOW = 'healingActionWorkflow';
 
 // ── Policy workflow ────────────────────────────────────────────────────────────────────────────
 
@@ -63,29 +71,7 @@ export const updatePolicyUpdate = defineUpdate<UpdatePolicyResult, [PolicyRefInp
 /** Lift the hold on one subject (`<ns>/<kind>/<name>`), or on all when none is given. */
 export const clearHoldUpdate = defineUpdate<{ cleared: string[] }, [{ subjectKey?: string }?]>('clearHold');
 
-export interface PolicyStatusView {
-  policy: { namespace: string; name: string; generation?: number };
-  mode: PolicyMode;
-  specMode: PolicyMode;
-  paused: boolean;
-  lastEvaluatedMs?: number;
-  activeTriggers: string[];
-  lastActionMs?: number;
-  openActions: {
-    workflowId: string;
-    targetKey: string;
-    action: string;
-    trigger: string;
-    startedMs: number;
-  }[];
-  held: { subjectKey: string; holdUntilMs: number }[];
-  actionsInLastHour: number;
-  counters: Counters;
-  /** Success counts per (trigger, action) and per subject, from HealingAction outcomes. */
-  learning?: Learning;
-  lastRefusals: { trigger: string; targetKey: string; reason: string; message: string }[];
-  snapshotErrors: string[];
-}
+export type { PolicyStatusView } from '../domain/policy-view.js';
 export const policyStatusQuery = defineQuery<PolicyStatusView>('status');
 
 // ── Healing-action workflow ────────────────────────────────────────────────────────────────────

@@ -1,4 +1,5 @@
 import type { ResourceChange } from '../../crds/healing-action.js';
+import type { ExecutorAction } from '../../domain/executor-action.js';
 
 /** A Kubernetes object by identity; `uid` pins the exact object the trigger saw. */
 export interface ObjectRef {
@@ -9,25 +10,8 @@ export interface ObjectRef {
   uid?: string;
 }
 
-export type RestartStrategy = 'evict' | 'delete' | 'rollout';
-
-/** The normalized action an executor carries out (the workflow maps the policy template to it). */
-export type ExecutorAction =
-  | { type: 'restart'; strategy: RestartStrategy; gracePeriodSeconds: number }
-  | {
-      type: 'scale';
-      direction: 'up' | 'down' | 'absolute';
-      replicas: number;
-      minReplicas: number;
-      maxReplicas: number;
-    }
-  | { type: 'patch'; patchType: 'strategic' | 'merge' | 'json'; document: string; allowedPaths: string[] }
-  | {
-      type: 'delete';
-      gracePeriodSeconds: number;
-      force: boolean;
-      propagationPolicy: 'Orphan' | 'Background' | 'Foreground';
-    };
+/** The normalized action an executor carries out (built by domain/executor-action.ts). */
+export type { ExecutorAction, RestartStrategy } from '../../domain/executor-action.js';
 
 export interface ExecuteActionInput {
   /** The HealingAction's name: the idempotency key written onto what we change. */

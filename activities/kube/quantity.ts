@@ -1,4 +1,6 @@
 // Kubernetes resource quantities ("128Mi", "1.5Gi", "250m", "2", "1e3") as plain numbers.
+// sim/controllers/quantity.ts has its own parser on purpose: the import boundary keeps the simulated
+// cluster and the operator apart (neither imports the other), so the few lines are written twice.
 const SUFFIX: Record<string, number> = {
   n: 1e-9,
   u: 1e-6,

@@ -3,9 +3,6 @@
 import type { KObject, Store } from '../contract.js';
 import { NODES, ignoreNotFound } from './kube.js';
 
-export const NODE_CPU_MILLICORES = 4000;
-export const NODE_MEMORY_BYTES = 8 * 2 ** 30;
-
 export function nodeName(index: number): string {
   return `sim-node-${index + 1}`;
 }

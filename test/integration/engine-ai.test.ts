@@ -72,6 +72,13 @@ describe('AI analysis on the engine', () => {
       deployment('ai-decide', { replicas: 3 }),
       aiPolicy('ai-decide', 'ai-decide', { mode: 'decide' }),
     ]);
+    // While it runs, the policy's open action names what really runs (the Deployment, scale-up), so
+    // its conflict checks hold back the Deployment's other pods; the rule had planned the pod.
+    const open = await eventually('the policy to see the AI-chosen action open', async () => {
+      const status = await policyStatus(engine, 'ai-decide').catch(() => undefined); // not started yet
+      return status?.openActions.find((o) => o.action === 'scale-up');
+    });
+    expect(open.targetKey).toBe(`${engine.namespace}/Deployment/ai-decide`);
     const done = await finished('ai-decide');
     expect(done.spec.action.name).toBe('scale-up');
     expect(done.spec.targetResource).toMatchObject({ kind: 'Deployment', name: 'ai-decide' });

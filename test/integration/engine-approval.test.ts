@@ -15,6 +15,7 @@ import {
 } from '../support/engine-scenarios.js';
 import { recordHistories } from '../support/record-histories.js';
 import { deployment } from '../support/sim-fixtures.js';
+import { approveActionUpdate, type ApprovalInput } from '../../workflows/messages.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -68,17 +69,19 @@ describe('manual approval', () => {
 
     // The validator refuses nonsense before anything is recorded; the action keeps waiting.
     await expect(
-      handle(expiring).executeUpdate('approveAction', { args: [{ decision: 'maybe', by: 'eve' }] }),
+      handle(expiring).executeUpdate(approveActionUpdate, {
+        args: [{ decision: 'maybe', by: 'eve' } as unknown as ApprovalInput],
+      }),
     ).rejects.toBeInstanceOf(WorkflowUpdateFailedError);
 
     // 1. approved by the update, as `kubeskippy action approve` does.
-    const answer = await handle(byUpdate).executeUpdate('approveAction', {
+    const answer = await handle(byUpdate).executeUpdate(approveActionUpdate, {
       args: [{ decision: 'approve', by: 'alice', comment: 'go ahead' }],
     });
     expect(answer).toMatchObject({ approval: { decision: 'approve', approved: true, by: 'alice' } });
     // A second decision on an action no longer awaiting one is refused by the validator.
     await expect(
-      handle(byUpdate).executeUpdate('approveAction', { args: [{ decision: 'reject', by: 'mallory' }] }),
+      handle(byUpdate).executeUpdate(approveActionUpdate, { args: [{ decision: 'reject', by: 'mallory' }] }),
     ).rejects.toMatchObject({ cause: { message: expect.stringMatching(/not awaiting approval/) } });
 
     // 2. approved by annotation, relayed by the controller.
@@ -96,7 +99,7 @@ describe('manual approval', () => {
     );
 
     // 3. rejected, with who and why.
-    await handle(rejected).executeUpdate('approveAction', {
+    await handle(rejected).executeUpdate(approveActionUpdate, {
       args: [{ decision: 'reject', by: 'bob', comment: 'not during the release' }],
     });
 

@@ -19,6 +19,7 @@ import {
 } from '../support/engine-scenarios.js';
 import { recordHistories } from '../support/record-histories.js';
 import { deployment, pdb } from '../support/sim-fixtures.js';
+import { approveActionUpdate } from '../../workflows/messages.js';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -106,7 +107,7 @@ describe('protected resources', () => {
     });
     await engine.client.workflow
       .getHandle(waiting.status!.workflowId!)
-      .executeUpdate('approveAction', { args: [{ decision: 'approve', by: 'alice' }] });
+      .executeUpdate(approveActionUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
     const done = await eventually('the action to finish', finished(waiting), 20_000);
     expect(done.status, JSON.stringify(done.status)).toMatchObject({ phase: 'Skipped', reason: 'Protected' });
     expect(uidsOf('late-guard')).toEqual([pod.uid]);
@@ -182,7 +183,7 @@ describe('PodDisruptionBudget', () => {
     await eventually('the PDB to allow 0', pdbAllows('waiting', 0));
     await engine.client.workflow
       .getHandle(planned.status!.workflowId!)
-      .executeUpdate('approveAction', { args: [{ decision: 'approve', by: 'alice' }] });
+      .executeUpdate(approveActionUpdate, { args: [{ decision: 'approve', by: 'alice' }] });
     await eventually(
       'Executing',
       () => actionNamed(engine, planned.metadata.name!)?.status?.phase === 'Executing',

@@ -6,8 +6,9 @@ import { inject } from 'vitest';
 import type { HealingAction } from '../../crds/healing-action.js';
 import { policyWorkflowId } from '../../domain/ids.js';
 import type { KObject } from '../../sim/contract.js';
-import type { PolicyStatusView } from '../../workflows/messages.js';
+import { policyStatusQuery, type PolicyStatusView } from '../../workflows/messages.js';
 import type { Engine } from './engine-harness.js';
+import { isTerminalPhase } from '../../domain/state.js';
 
 const run = promisify(execFile);
 
@@ -50,7 +51,7 @@ export function policyHandle(
 }
 
 export function policyStatus(engine: Engine, name: string): Promise<PolicyStatusView> {
-  return policyHandle(engine, name).query<PolicyStatusView>('status');
+  return policyHandle(engine, name).query(policyStatusQuery);
 }
 
 /** HealingActions of one policy, oldest first. */
@@ -99,9 +100,7 @@ export function eventsWith(engine: Engine, reason: string, objectName?: string):
     );
 }
 
-export const TERMINAL = ['Succeeded', 'Failed', 'Rejected', 'Skipped', 'DryRun'];
-export const isTerminal = (a: HealingAction | undefined): boolean =>
-  TERMINAL.includes(a?.status?.phase ?? '');
+export const isTerminal = (a: HealingAction | undefined): boolean => isTerminalPhase(a?.status?.phase);
 
 /** Runs the real `temporal` CLI against the engine's server, as a user would. */
 export async function temporalCli(engine: Engine, args: string[]): Promise<string> {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { decisionFrom } from '../../workers/controller/approval-relay.js';
 import { invalidStatus, mergeConditions, mirroredStatus } from '../../workers/controller/policy-status.js';
 import type { PolicyStatusView } from '../../workflows/messages.js';
+import { policy, restartAction } from '../fixtures/domain-builders.js';
 
 function view(over: Partial<PolicyStatusView> = {}): PolicyStatusView {
   return {
@@ -114,6 +115,26 @@ describe('policy status', () => {
     // The running generation's counters are still shown.
     expect(s).toMatchObject({ actionsTaken: 1, workflowId: 'w' });
     expect(cond(s, 'Paused')).toMatchObject({ status: 'False', observedGeneration: 2 });
+  });
+
+  it('says what normalizing the spec noticed in a Warnings condition, and False when nothing', () => {
+    const { warnings } = policy({
+      actions: [restartAction({ scaleAction: { direction: 'up', replicas: 1, maxReplicas: 3 } })],
+    });
+    expect(warnings.length).toBeGreaterThan(0);
+    const s = mirroredStatus({ view: view({ warnings }), workflowId: 'w', generation: 2, nowIso: now });
+    expect(cond(s, 'Warnings')).toMatchObject({
+      status: 'True',
+      reason: 'SpecWarnings',
+      message: 'spec.actions[0].scaleAction: ignored for an action of type restart',
+      observedGeneration: 2,
+    });
+    const clean = mirroredStatus({
+      view: view({ warnings: policy().warnings }),
+      workflowId: 'w',
+      nowIso: now,
+    });
+    expect(cond(clean, 'Warnings')).toMatchObject({ status: 'False', reason: 'NoWarnings' });
   });
 
   it('is Degraded with PartialSnapshot when parts of the cluster could not be read', () => {

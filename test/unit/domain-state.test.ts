@@ -10,16 +10,20 @@ import {
   pause,
   recordActionOutcome,
   resume,
+  actionRetarget,
   retargetOpenAction,
   setModeOverride,
   type PolicyState,
 } from '../../domain/state.js';
-import { conflicts } from '../../domain/decide.js';
-import { Driver } from '../fixtures/domain-run.js';
+import { applyAiAnswer } from '../../domain/ai-verdict.js';
+import type { PlannedAction } from '../../domain/plan-types.js';
+import { Driver, plannedOn } from '../fixtures/domain-run.js';
 import {
   memoryTrigger,
+  ownedBy,
   pod,
   policy,
+  restartAction,
   snapshot,
   withMemory,
   withRestarts,
@@ -127,15 +131,18 @@ describe('signals', () => {
   });
 
   it('clearHold clears one subject or all', () => {
-    const s: PolicyState = {
-      ...initialState(),
-      subjects: {
-        a: { failures: 0, lastFailureMs: 0, holdUntilMs: 99 },
-        b: { failures: 1, lastFailureMs: 0 },
-      },
-    };
-    expect(Object.keys(clearHold(s, 'a').subjects)).toEqual(['b']);
-    expect(clearHold(s).subjects).toEqual({});
+    // Two workloads put on hold the way the planner does it: maxConsecutiveFailures (2) failures each.
+    const d = new Driver(p);
+    const api = ownedBy('Deployment', 'api');
+    const pods = [pod('w', withMemory(0.9)), pod('w2'), pod('x', api, withMemory(0.9)), pod('x2', api)];
+    for (const t of [T0, T0 + 10 * MIN]) {
+      d.tick(snapshot(t, pods));
+      d.closeAll('Failed', t + MIN);
+    }
+    const held = (s: PolicyState): string[] => heldSubjects(s, T0 + 12 * MIN).map((h) => h.subjectKey);
+    expect(held(d.state)).toEqual(['demo/Deployment/web', 'demo/Deployment/api']);
+    expect(held(clearHold(d.state, 'demo/Deployment/web'))).toEqual(['demo/Deployment/api']);
+    expect(held(clearHold(d.state))).toEqual([]);
   });
 });
 
@@ -210,35 +217,71 @@ describe('pruneState', () => {
 });
 
 describe('retargetOpenAction: the open record names what an AI decision really runs', () => {
-  const open = {
-    workflowId: 'wf-1',
-    trigger: 'memory',
-    action: 'restart',
-    ladderIndex: 0,
-    targetKey: 'demo/Pod/web-a',
-    subjectKey: 'demo/Deployment/web',
-    onOwner: false,
-    podKey: 'demo/Pod/web-a',
-    startedMs: 1_000,
-  };
-  const withOpen = { ...initialState(), open: { 'wf-1': open } };
-  const toScale = {
-    workflowId: 'wf-1',
-    action: 'scale-up',
-    ladderIndex: 1,
-    targetKey: 'demo/Deployment/web',
-    onOwner: true,
-  };
+  // A policy whose rule restarts the pod and whose model may choose to scale its Deployment instead.
+  const aiPolicy = policy({
+    actions: [
+      restartAction({ priority: 20 }),
+      {
+        name: 'scale-up',
+        type: 'scale',
+        priority: 10,
+        scaleAction: { direction: 'up', replicas: 1, minReplicas: 1, maxReplicas: 9 },
+      },
+    ],
+    safetyRules: { maxConcurrentActions: 5, maxActionsPerHour: 10 },
+    aiAnalysis: { enabled: true, mode: 'decide', minConfidence: 0.5 },
+  });
+  const pods = (...hot: string[]): ReturnType<typeof pod>[] =>
+    ['a', 'b', 'c'].map((n) => (hot.includes(n) ? pod(n, withMemory(0.9)) : pod(n)));
 
-  it('moves the record to the workload, so a sibling pod of that workload now conflicts', () => {
-    const sibling = { targetKey: 'demo/Pod/web-b', subjectKey: 'demo/Deployment/web', onOwner: false };
-    expect(conflicts(sibling, open)).toBe(false); // restarting web-a does not block web-b
-    const next = retargetOpenAction(withOpen, toScale);
-    expect(next.open['wf-1']).toEqual({ ...open, ...toScale });
-    expect(conflicts(sibling, next.open['wf-1']!)).toBe(true); // scaling web's Deployment does
+  /** Plans the rule's action on pod a, lets the model choose `choice`, and tells the state. */
+  function planAndDecide(choice: string): { d: Driver; planned: PlannedAction; ran: PlannedAction } {
+    const d = new Driver(aiPolicy);
+    const seen = snapshot(T0, pods('a'));
+    const [planned] = d.tick(seen).planned;
+    if (!planned) throw new Error('nothing planned');
+    const answer = {
+      analysis: 'memory grows',
+      rootCause: 'load',
+      confidence: 0.9,
+      recommendation: { action: choice, rationale: 'because' },
+      similarIncidents: [],
+    };
+    const ran = applyAiAnswer({ planned, outcome: { ok: true, model: 'm', answer }, snapshot: seen }).planned;
+    d.state = retargetOpenAction(d.state, actionRetarget(ran));
+    return { d, planned, ran };
+  }
+
+  it('pod → Deployment: a later fire on another pod of that Deployment waits (ActionInProgress)', () => {
+    const { d, planned, ran } = planAndDecide('scale-up');
+    expect([planned.targetKey, ran.targetKey]).toEqual(['demo/Pod/a', 'demo/Deployment/web']);
+    expect(Object.keys(d.state.open)).toEqual(['demo/Deployment/web']);
+    const r = d.tick(snapshot(T0 + MIN, pods('a', 'b')));
+    expect(r.planned).toEqual([]);
+    expect(r.refusals.map((x) => [x.targetKey, x.reason])).toEqual([
+      ['demo/Pod/a', 'ActionInProgress'],
+      ['demo/Pod/b', 'ActionInProgress'],
+    ]);
   });
 
-  it('ignores a closed or unknown action', () => {
-    expect(retargetOpenAction(withOpen, { ...toScale, workflowId: 'wf-9' })).toBe(withOpen);
+  it('its outcome closes it under the new target, and the next fire on that workload acts again', () => {
+    const { d, ran } = planAndDecide('scale-up');
+    d.state = recordActionOutcome(d.state, {
+      workflowId: ran.workflowId,
+      outcome: 'Succeeded',
+      nowMs: T0 + MIN,
+      targetKey: ran.targetKey,
+      policy: aiPolicy,
+      action: ran.action.name,
+    });
+    expect(d.state.open).toEqual({});
+    expect(plannedOn(d.tick(snapshot(T0 + 2 * MIN, pods('b'))))).toEqual(['restart@demo/Pod/b']);
+  });
+
+  it('an unchanged plan, or an action already closed, changes nothing', () => {
+    const { d, planned } = planAndDecide('restart');
+    expect(retargetOpenAction(d.state, actionRetarget(planned))).toEqual(d.state);
+    d.closeAll('Succeeded', T0 + MIN);
+    expect(retargetOpenAction(d.state, actionRetarget(planned))).toBe(d.state);
   });
 });

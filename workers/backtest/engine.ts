@@ -80,6 +80,7 @@ export function assumption(
   };
 }
 
+// eslint-disable-next-line max-lines-per-function -- too long; split when workers/ is reorganised (issue 11, move 5)
 export function backtest(
   policy: PolicyFile,
   timeline: Timeline,

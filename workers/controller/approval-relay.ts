@@ -5,7 +5,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { HealingActionStatus } from '../../crds/healing-action.js';
-import type { ApprovalInput } from '../../workflows/messages.js';
+import { approveActionUpdate, type ApprovalInput } from '../../workflows/messages.js';
 import type { Logger } from '../logger.js';
 
 export const APPROVE_ANNOTATION = 'kubeskippy.io/approve';
@@ -46,7 +46,7 @@ export async function relayApproval(client: Client, obj: HealingActionObject, lo
   if (relayed.has(once)) return; // informer updates repeat; the decision is sent once
   relayed.add(once);
   try {
-    await client.workflow.getHandle(workflowId).executeUpdate('approveAction', { args: [approval] });
+    await client.workflow.getHandle(workflowId).executeUpdate(approveActionUpdate, { args: [approval] });
     log.info(
       { workflowId, decision: approval.decision, by: approval.by },
       'approval relayed from annotation',

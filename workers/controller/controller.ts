@@ -22,7 +22,13 @@ import { GROUP, VERSION } from '../../crds/common.js';
 import type { HealingPolicyStatus } from '../../crds/healing-policy.js';
 import { formatErrors, parseHealingPolicySpec } from '../../crds/validate.js';
 import { policyWorkflowId } from '../../domain/ids.js';
-import type { PolicyRefInput, PolicyStatusView } from '../../workflows/messages.js';
+import {
+  POLICY_WORKFLOW,
+  policyStatusQuery,
+  updatePolicyUpdate,
+  type PolicyRefInput,
+} from '../../workflows/messages.js';
+import type { policyWorkflow } from '../../workflows/policy-workflow.js';
 import { KubeSkippyMode, KubeSkippyNamespace, KubeSkippyPolicy } from '../../workflows/search-attributes.js';
 import type { Logger } from '../logger.js';
 import { relayApproval, type HealingActionObject } from './approval-relay.js';
@@ -267,7 +273,7 @@ export class Controller {
   /** Starts the workflow with this spec, or delivers it as an update to the running one. */
   private async ensureWorkflow(ref: PolicyRefInput): Promise<void> {
     const workflowId = policyWorkflowId(ref.namespace, ref.name);
-    const start = new WithStartWorkflowOperation('policyWorkflow', {
+    const start = new WithStartWorkflowOperation<typeof policyWorkflow>(POLICY_WORKFLOW, {
       workflowId,
       taskQueue: this.opts.taskQueue,
       args: [{ policy: ref }],
@@ -279,7 +285,7 @@ export class Controller {
       ],
       staticSummary: `HealingPolicy ${ref.namespace}/${ref.name}`,
     });
-    await this.opts.client.workflow.executeUpdateWithStart('updatePolicy', {
+    await this.opts.client.workflow.executeUpdateWithStart(updatePolicyUpdate, {
       args: [ref],
       startWorkflowOperation: start,
     });
@@ -316,7 +322,7 @@ export class Controller {
         this.log.warn({ workflowId, was: execution.name }, 'policy workflow not running; starting it again');
         await this.ensureWorkflow(tracked.ref);
       }
-      const view = await handle.query<PolicyStatusView>('status');
+      const view = await handle.query(policyStatusQuery);
       status = mirroredStatus({
         view,
         workflowId,

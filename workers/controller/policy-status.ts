@@ -4,6 +4,20 @@ import type { Condition } from '../../crds/common.js';
 import type { HealingPolicyStatus } from '../../crds/healing-policy.js';
 import type { PolicyStatusView } from '../../workflows/messages.js';
 
+/** The reasons of a HealingPolicy's conditions (Ready, Paused, Degraded, Warnings), as users see them. */
+export const PolicyReason = {
+  WorkflowRunning: 'WorkflowRunning',
+  WorkflowNotRunning: 'WorkflowNotRunning',
+  InvalidSpec: 'InvalidSpec',
+  PausedBySignal: 'PausedBySignal',
+  Running: 'Running',
+  TargetsOnHold: 'TargetsOnHold',
+  PartialSnapshot: 'PartialSnapshot',
+  Healthy: 'Healthy',
+  SpecWarnings: 'SpecWarnings',
+  NoWarnings: 'NoWarnings',
+} as const;
+
 const iso = (ms: number | undefined): string | undefined =>
   ms === undefined ? undefined : new Date(ms).toISOString();
 
@@ -36,7 +50,7 @@ function invalidReady(
   return {
     type: 'Ready',
     status: 'False',
-    reason: 'InvalidSpec',
+    reason: PolicyReason.InvalidSpec,
     message: `${message}${still}`,
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
   };
@@ -60,6 +74,26 @@ export function invalidStatus(opts: {
   };
 }
 
+/** What normalizing the spec noticed (a block that is ignored, a trigger nothing answers): valid, but
+ *  probably not what the author meant. */
+function warningsCondition(warnings: string[], gen: { observedGeneration?: number }): Condition {
+  return warnings.length
+    ? {
+        type: 'Warnings',
+        status: 'True',
+        reason: PolicyReason.SpecWarnings,
+        message: warnings.join('; '),
+        ...gen,
+      }
+    : {
+        type: 'Warnings',
+        status: 'False',
+        reason: PolicyReason.NoWarnings,
+        message: 'every trigger and action block is used',
+        ...gen,
+      };
+}
+
 export function mirroredStatus(opts: {
   view: PolicyStatusView;
   workflowId: string;
@@ -78,26 +112,31 @@ export function mirroredStatus(opts: {
       : {
           type: 'Ready',
           status: 'True',
-          reason: 'WorkflowRunning',
+          reason: PolicyReason.WorkflowRunning,
           message: `evaluating in mode ${view.mode}${view.mode !== view.specMode ? ` (overridden; spec says ${view.specMode})` : ''}`,
           ...gen,
         },
     {
       type: 'Paused',
       status: view.paused ? 'True' : 'False',
-      reason: view.paused ? 'PausedBySignal' : 'Running',
+      reason: view.paused ? PolicyReason.PausedBySignal : PolicyReason.Running,
       message: view.paused ? 'no new actions start until resume' : 'actions start when triggers fire',
       ...gen,
     },
     {
       type: 'Degraded',
       status: held || view.snapshotErrors.length ? 'True' : 'False',
-      reason: held ? 'TargetsOnHold' : view.snapshotErrors.length ? 'PartialSnapshot' : 'Healthy',
+      reason: held
+        ? PolicyReason.TargetsOnHold
+        : view.snapshotErrors.length
+          ? PolicyReason.PartialSnapshot
+          : PolicyReason.Healthy,
       message: held
         ? `${held} target(s) on hold after repeated failures: ${view.held.map((h) => h.subjectKey).join(', ')}`
         : view.snapshotErrors.join('; ') || 'all targets observable',
       ...gen,
     },
+    warningsCondition(view.warnings ?? [], gen),
   ];
   const status: HealingPolicyStatus = {
     ...(invalid?.generation !== undefined ? { observedGeneration: invalid.generation } : gen),
@@ -123,7 +162,7 @@ export function notRunningStatus(opts: {
     ...opts.previous,
     conditions: mergeConditions(
       opts.previous?.conditions,
-      [{ type: 'Ready', status: 'False', reason: 'WorkflowNotRunning', message: opts.message }],
+      [{ type: 'Ready', status: 'False', reason: PolicyReason.WorkflowNotRunning, message: opts.message }],
       opts.nowIso,
     ),
   };

@@ -4,7 +4,7 @@
 import { createInterface } from 'node:readline';
 import type { Client } from '@temporalio/client';
 import type { HealingAction } from '../../crds/healing-action.js';
-import type { ApprovalInput, ApprovalResult } from '../../workflows/messages.js';
+import { approveActionUpdate, type ApprovalInput } from '../../workflows/messages.js';
 
 export interface ApprovalContext {
   client: Client;
@@ -84,7 +84,7 @@ export class Approver {
       const r = await this.ctx.client.connection.withDeadline(Date.now() + 10_000, () =>
         this.ctx.client.workflow
           .getHandle(a.status!.workflowId!)
-          .executeUpdate<ApprovalResult, [ApprovalInput]>('approveAction', { args: [input] }),
+          .executeUpdate(approveActionUpdate, { args: [input] }),
       );
       this.ctx.say(`Approved ${a.metadata.name} as ${r.approval.by}`);
     } catch (err) {

@@ -9,6 +9,7 @@ import { FIELD_MANAGER, type Kube } from '../../activities/kube/clients.js';
 import { parseDuration } from '../../domain/duration.js';
 import { renderCrdFiles } from '../../crds/render.js';
 import type { Scenario } from './scenarios.js';
+import { GROUP_VERSION } from '../../crds/api-group.js';
 
 /** The project root, so `demo/...` paths work from any working directory. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -67,8 +68,7 @@ export async function installCrds(kube: Kube, timeoutMs = 30_000): Promise<void>
   for (;;) {
     try {
       await kube.custom.listClusterCustomObject({
-        group: 'kubeskippy.io',
-        version: 'v1alpha1',
+        ...GROUP_VERSION,
         plural: 'healingpolicies',
       });
       return;

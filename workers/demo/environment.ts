@@ -15,6 +15,7 @@ import { connectClient } from '../temporal.js';
 import { applyAll, installCrds, scenarioManifests } from './cluster.js';
 import { prepareOperatorIdentity } from './real-cluster.js';
 import { DEMO_NAMESPACE, type Scenario } from './scenarios.js';
+import { GROUP_VERSION } from '../../crds/api-group.js';
 
 export interface EnvironmentOptions {
   scenarios: readonly Scenario[];
@@ -203,8 +204,7 @@ async function removeDemoObjects(kube: Kube): Promise<void> {
   for (const plural of ['healingpolicies', 'healingactions']) {
     await kube.custom
       .deleteCollectionNamespacedCustomObject({
-        group: 'kubeskippy.io',
-        version: 'v1alpha1',
+        ...GROUP_VERSION,
         namespace: DEMO_NAMESPACE,
         plural,
       })

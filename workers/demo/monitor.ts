@@ -6,6 +6,7 @@ import { loadConfig } from '../config.js';
 import { connectClient } from '../temporal.js';
 import { observe, type DemoSnapshot } from './observe.js';
 import { drawFrame, narrate, renderFrame } from './view.js';
+import { GROUP_VERSION } from '../../crds/api-group.js';
 
 export interface MonitorOptions {
   kubeconfig?: string;
@@ -33,8 +34,7 @@ export async function runMonitor(opts: MonitorOptions): Promise<void> {
     while (!stop && (opts.durationMs === undefined || Date.now() - startedMs < opts.durationMs)) {
       const policies = await kube.custom
         .listNamespacedCustomObject({
-          group: 'kubeskippy.io',
-          version: 'v1alpha1',
+          ...GROUP_VERSION,
           namespace: opts.namespace,
           plural: 'healingpolicies',
         })

@@ -7,7 +7,8 @@ import type { Kube } from '../../activities/kube/clients.js';
 import { bytes, millicores } from '../../activities/kube/quantity.js';
 import type { HealingAction } from '../../crds/healing-action.js';
 import { policyWorkflowId } from '../../domain/ids.js';
-import type { PolicyStatusView } from '../../workflows/messages.js';
+import { policyStatusQuery } from '../../workflows/messages.js';
+import { GROUP_VERSION } from '../../crds/api-group.js';
 
 export interface PodView {
   name: string;
@@ -88,8 +89,7 @@ export async function observe(o: Observer, previous?: DemoSnapshot): Promise<Dem
 
 async function listActions(o: Observer): Promise<HealingAction[]> {
   const list = (await o.kube.custom.listNamespacedCustomObject({
-    group: 'kubeskippy.io',
-    version: 'v1alpha1',
+    ...GROUP_VERSION,
     namespace: o.namespace,
     plural: 'healingactions',
   })) as { items: HealingAction[] };
@@ -173,9 +173,7 @@ async function policyViews(
       const handle = client.workflow.getHandle(policyWorkflowId(namespace, name));
       const status = await client.connection
         .withDeadline(Date.now() + 2000, async () =>
-          (await handle.describe()).status.name === 'RUNNING'
-            ? handle.query<PolicyStatusView>('status')
-            : undefined,
+          (await handle.describe()).status.name === 'RUNNING' ? handle.query(policyStatusQuery) : undefined,
         )
         .catch(() => undefined);
       const before = previous[name];

@@ -4,6 +4,7 @@
 import type { HealingAction } from '../../crds/healing-action.js';
 import type { AppView, DemoSnapshot } from './observe.js';
 import type { Scenario } from './scenarios.js';
+import { isTerminalPhase } from '../../domain/state.js';
 
 export interface ScenarioResult {
   scenario: Scenario;
@@ -40,8 +41,7 @@ export function skippedResult(scenario: Scenario, why: string): ScenarioResult {
 export const aiAnswered = (a: HealingAction): boolean =>
   a.status?.aiAnalysis?.confidence !== undefined && Boolean(a.status.aiAnalysis.rootCause);
 
-const FINAL = ['Succeeded', 'Failed', 'Rejected', 'Skipped', 'DryRun'];
-
+// eslint-disable-next-line max-lines-per-function -- too long; split when workers/ is reorganised (issue 11, move 5)
 export function judge(
   scenario: Scenario,
   snap: DemoSnapshot,
@@ -152,7 +152,7 @@ export function judge(
         // The model was down, slow or answered garbage: the rule's action ran without it.
         return pendingOrFailed(`${phase}; the model gave no answer: ${ai.reason ?? '?'}`, last);
       return pendingOrFailed(
-        `${phase}${FINAL.includes(last.status?.phase ?? '') ? '' : ' …'}; ${aiText(last)}`,
+        `${phase}${isTerminalPhase(last.status?.phase) ? '' : ' …'}; ${aiText(last)}`,
         last,
       );
     }

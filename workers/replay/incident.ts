@@ -15,6 +15,7 @@ import type { PlannedAction } from '../../domain/plan-types.js';
 import { historyToJson, type History } from './history-json.js';
 import { HISTORY_FILE, MANIFEST_FILE, type IncidentManifest } from './load.js';
 import { historyInfo } from './replay.js';
+import { GROUP_VERSION } from '../../crds/api-group.js';
 
 type Payloads = { payloads?: unknown[] | null } | null | undefined;
 
@@ -48,8 +49,6 @@ export function relatedObjects(history: History): Related {
   };
 }
 
-const GROUP = { group: 'kubeskippy.io', version: 'v1alpha1' };
-
 async function fromCluster(
   kube: Kube,
   related: Related,
@@ -60,7 +59,7 @@ async function fromCluster(
   if (!ns) return out;
   const get = async (plural: string, name: string): Promise<unknown> => {
     try {
-      return await kube.custom.getNamespacedCustomObject({ ...GROUP, namespace: ns, plural, name });
+      return await kube.custom.getNamespacedCustomObject({ ...GROUP_VERSION, namespace: ns, plural, name });
     } catch (err) {
       missing.push(`${plural}/${name}: ${(err as Error).message.split('\n')[0]}`);
       return undefined;

@@ -4,7 +4,12 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import type { ActionStatusView, ApprovalResult } from '../../../workflows/messages.js';
+import {
+  actionStatusQuery,
+  approveActionUpdate,
+  HEALING_ACTION_WORKFLOW,
+  type ActionStatusView,
+} from '../../../workflows/messages.js';
 import { CliError } from '../errors.js';
 import {
   age,
@@ -20,7 +25,7 @@ async function listActions(
   client: Client,
   filter: { namespace?: string; phase?: string; running?: boolean },
 ): Promise<(ActionStatusView & { startMs: number })[]> {
-  const clauses = ['WorkflowType="healingActionWorkflow"'];
+  const clauses = [`WorkflowType="${HEALING_ACTION_WORKFLOW}"`];
   if (filter.namespace) clauses.push(`KubeSkippyNamespace="${filter.namespace}"`);
   if (filter.phase) clauses.push(`KubeSkippyPhase="${filter.phase}"`);
   if (filter.running) clauses.push('ExecutionStatus="Running"');
@@ -28,7 +33,7 @@ async function listActions(
   for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
     const view = await client.workflow
       .getHandle(wf.workflowId)
-      .query<ActionStatusView>('status')
+      .query(actionStatusQuery)
       .catch(() => undefined);
     if (view) out.push({ ...view, startMs: wf.startTime.getTime() });
   }
@@ -59,11 +64,9 @@ async function decide(
     const workflowId = await resolveAction(client, ref);
     const by = flags.by ?? userInfo().username;
     try {
-      const result = await client.workflow
-        .getHandle(workflowId)
-        .executeUpdate<ApprovalResult, [unknown]>('approveAction', {
-          args: [{ decision, by, ...(flags.comment ? { comment: flags.comment } : {}) }],
-        });
+      const result = await client.workflow.getHandle(workflowId).executeUpdate(approveActionUpdate, {
+        args: [{ decision, by, ...(flags.comment ? { comment: flags.comment } : {}) }],
+      });
       process.stdout.write(
         `${decision === 'approve' ? 'approved' : 'rejected'} ${ref} as ${result.approval.by}\n`,
       );

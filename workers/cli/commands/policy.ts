@@ -3,9 +3,17 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
+import type { PolicyMode } from '../../../crds/healing-policy.js';
 import { policyWorkflowId } from '../../../domain/ids.js';
 import { successRatesLine } from '../../../domain/learning.js';
-import type { PolicyStatusView } from '../../../workflows/messages.js';
+import {
+  pauseSignal,
+  POLICY_WORKFLOW,
+  policyStatusQuery,
+  resumeSignal,
+  setModeSignal,
+  type PolicyStatusView,
+} from '../../../workflows/messages.js';
 import { CliError } from '../errors.js';
 import {
   age,
@@ -17,7 +25,8 @@ import {
   type TemporalFlags,
 } from '../temporal-flags.js';
 
-const MODES = ['monitor', 'dryrun', 'automatic', 'manual'];
+const MODES: readonly PolicyMode[] = ['monitor', 'dryrun', 'automatic', 'manual'];
+const isMode = (m: string): m is PolicyMode => (MODES as readonly string[]).includes(m);
 
 async function policyHandle(
   client: Client,
@@ -76,10 +85,10 @@ export function registerPolicyCommands(program: Command): void {
     .action((flags: TemporalFlags & { namespace?: string }) =>
       withClient(flags, async (client) => {
         const format = outputFormat(flags);
-        const query = `WorkflowType="policyWorkflow" AND ExecutionStatus="Running"${flags.namespace ? ` AND KubeSkippyNamespace="${flags.namespace}"` : ''}`;
+        const query = `WorkflowType="${POLICY_WORKFLOW}" AND ExecutionStatus="Running"${flags.namespace ? ` AND KubeSkippyNamespace="${flags.namespace}"` : ''}`;
         const views: PolicyStatusView[] = [];
         for await (const wf of client.workflow.list({ query })) {
-          views.push(await client.workflow.getHandle(wf.workflowId).query<PolicyStatusView>('status'));
+          views.push(await client.workflow.getHandle(wf.workflowId).query(policyStatusQuery));
         }
         if (format === 'json') return void process.stdout.write(JSON.stringify(views, null, 2) + '\n');
         const rows = views.map((v) => [
@@ -107,7 +116,7 @@ export function registerPolicyCommands(program: Command): void {
   ).action((ref: string, flags: TemporalFlags) =>
     withClient(flags, async (client) => {
       const format = outputFormat(flags);
-      const view = await (await policyHandle(client, ref)).query<PolicyStatusView>('status');
+      const view = await (await policyHandle(client, ref)).query(policyStatusQuery);
       process.stdout.write(format === 'json' ? JSON.stringify(view, null, 2) + '\n' : printStatus(view));
     }),
   );
@@ -120,7 +129,7 @@ export function registerPolicyCommands(program: Command): void {
       withClient(flags, async (client) => {
         await (
           await policyHandle(client, ref)
-        ).signal('pause', { by: userInfo().username, ...(flags.reason ? { reason: flags.reason } : {}) });
+        ).signal(pauseSignal, { by: userInfo().username, ...(flags.reason ? { reason: flags.reason } : {}) });
         process.stdout.write(`policy ${ref} paused\n`);
       }),
     );
@@ -129,7 +138,7 @@ export function registerPolicyCommands(program: Command): void {
     policy.command('resume <namespace/name>').description('Start acting again (drops a mode override)'),
   ).action((ref: string, flags: TemporalFlags) =>
     withClient(flags, async (client) => {
-      await (await policyHandle(client, ref)).signal('resume');
+      await (await policyHandle(client, ref)).signal(resumeSignal);
       process.stdout.write(`policy ${ref} resumed\n`);
     }),
   );
@@ -139,9 +148,9 @@ export function registerPolicyCommands(program: Command): void {
       .command('mode <namespace/name> <mode>')
       .description(`Override the mode (${MODES.join('|')}) until the CR changes or resume`),
   ).action((ref: string, mode: string, flags: TemporalFlags) => {
-    if (!MODES.includes(mode)) throw new CliError(`mode must be one of ${MODES.join(', ')}, got "${mode}"`);
+    if (!isMode(mode)) throw new CliError(`mode must be one of ${MODES.join(', ')}, got "${mode}"`);
     return withClient(flags, async (client) => {
-      await (await policyHandle(client, ref)).signal('setMode', mode);
+      await (await policyHandle(client, ref)).signal(setModeSignal, mode);
       process.stdout.write(`policy ${ref} mode set to ${mode}\n`);
     });
   });

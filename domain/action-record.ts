@@ -1,59 +1,30 @@
-// Pure helpers of the healing-action workflow: mapping a planned action to what activities need.
-import type { ExecutorAction } from '../activities/executors/types.js';
-import type { PlannedAction } from '../domain/plan-types.js';
-import type { ClusterSnapshot, PodSnapshot } from '../domain/snapshot.js';
-import { isBuiltinQuery, refKey, type SnapshotRequest } from '../domain/targets.js';
+// Pure pieces of a healing action's record: its labels, the usage figures shown before and after,
+// the pods it is about, its Events and the reasons its phases end with. The workflow sequences
+// them; nothing here reads the clock (times are parameters).
+import type { ActionPhase } from '../crds/healing-action.js';
+import { eventPair, type EmitEventInput } from './events.js';
+import type { PlannedAction } from './plan-types.js';
+import type { ClusterSnapshot, PodSnapshot } from './snapshot.js';
+import { refKey } from './targets.js';
 
 export const rfc3339 = (ms: number): string => new Date(ms).toISOString();
 
-export function toExecutorAction(planned: PlannedAction): ExecutorAction {
-  const a = planned.action;
-  switch (a.type) {
-    case 'restart':
-      return {
-        type: 'restart',
-        strategy: a.restartAction?.strategy ?? 'evict',
-        gracePeriodSeconds: a.restartAction?.gracePeriodSeconds ?? 30,
-      };
-    case 'scale': {
-      const s = a.scaleAction!;
-      return {
-        type: 'scale',
-        direction: s.direction,
-        replicas: s.replicas,
-        minReplicas: s.minReplicas,
-        maxReplicas: s.maxReplicas,
-      };
-    }
-    case 'patch': {
-      const p = a.patchAction!;
-      return { type: 'patch', patchType: p.type, document: p.patch, allowedPaths: p.allowedPaths };
-    }
-    case 'delete': {
-      const d = a.deleteAction;
-      return {
-        type: 'delete',
-        gracePeriodSeconds: d?.gracePeriodSeconds ?? 30,
-        force: d?.force ?? false,
-        propagationPolicy: d?.propagationPolicy ?? 'Background',
-      };
-    }
-  }
-}
+/** The reasons a HealingAction's phases carry (status.reason), besides the safety refusals' own. */
+export const ActionReason = {
+  Planned: 'Planned',
+  ApprovalRequired: 'ApprovalRequired',
+  ApprovalExpired: 'ApprovalExpired',
+  RejectedByUser: 'RejectedByUser',
+  Executing: 'Executing',
+  ExecutionFailed: 'ExecutionFailed',
+  DryRun: 'DryRun',
+  TargetGone: 'TargetGone',
+  Verifying: 'Verifying',
+  NotHealed: 'NotHealed',
+  NotHealedReverted: 'NotHealedReverted',
+} as const;
 
-/** What to read to check safety and verify: the target's namespace, with what the trigger needs. */
-export function snapshotRequestFor(planned: PlannedAction): SnapshotRequest {
-  const t = planned.triggerSpec;
-  return {
-    namespaces: [planned.target.namespace],
-    kinds: ['Pod'],
-    needUsage: t.type === 'metric' && t.query !== 'restart_count' && isBuiltinQuery(t.query),
-    promQueries: t.type === 'metric' && !isBuiltinQuery(t.query) ? [t.query] : [],
-    eventLookbackMs: t.type === 'event' ? t.windowMs : 0,
-  };
-}
-
-export function actionLabels(planned: PlannedAction, phase: string): Record<string, string> {
+export function actionLabels(planned: PlannedAction, phase: ActionPhase): Record<string, string> {
   const label = (v: string): string =>
     v
       .replace(/[^A-Za-z0-9._-]/g, '-')
@@ -100,4 +71,21 @@ export function podsOfInterest(
   const firing = snapshot.pods.filter((p) => p.ref.uid === planned.firingPod.uid && !p.deleting);
   if (firing.length) return firing;
   return snapshot.pods.filter((p) => checked.includes(refKey(p.ref)));
+}
+
+/** An action's Event on its target and on its policy, named after the HealingAction and the reason. */
+export function actionEvents(
+  planned: PlannedAction,
+  e: { type: EmitEventInput['type']; reason: string; message: string; nowMs: number },
+): EmitEventInput[] {
+  return eventPair({
+    name: `${planned.healingActionName}.${e.reason.toLowerCase()}`,
+    target: planned.target,
+    policy: planned.policyRef,
+    type: e.type,
+    reason: e.reason,
+    targetMessage: `${planned.policyRef.name}/${planned.action.name}: ${e.message}`,
+    policyMessage: `${planned.targetKey}: ${e.message}`,
+    timeMs: e.nowMs,
+  });
 }

@@ -1,0 +1,79 @@
+// What a policy workflow answers to its `status` query (and the controller mirrors into the CR):
+// built purely from the normalized policy, the state and the last evaluation.
+import type { PolicyMode } from '../crds/healing-policy.js';
+import type { Learning } from './learning.js';
+import type { Refusal } from './plan-types.js';
+import type { NormalizedPolicy } from './policy-types.js';
+import { HOUR_MS } from './prune.js';
+import { effectiveMode, heldSubjects, type Counters, type PolicyState } from './state.js';
+
+export interface PolicyStatusView {
+  policy: { namespace: string; name: string; generation?: number };
+  mode: PolicyMode;
+  specMode: PolicyMode;
+  paused: boolean;
+  lastEvaluatedMs?: number;
+  activeTriggers: string[];
+  lastActionMs?: number;
+  openActions: {
+    workflowId: string;
+    targetKey: string;
+    action: string;
+    trigger: string;
+    startedMs: number;
+  }[];
+  held: { subjectKey: string; holdUntilMs: number }[];
+  actionsInLastHour: number;
+  counters: Counters;
+  /** Success counts per (trigger, action) and per subject, from HealingAction outcomes. */
+  learning?: Learning;
+  lastRefusals: { trigger: string; targetKey: string; reason: string; message: string }[];
+  snapshotErrors: string[];
+  /** What normalizing the spec noticed: fields that are ignored, triggers nothing answers. */
+  warnings?: string[];
+}
+
+/** What the last evaluation left to report (not part of PolicyState: it is not carried forward). */
+export interface LastEvaluation {
+  activeTriggers: string[];
+  refusals: Refusal[];
+  errors: string[];
+  lastActionMs?: number;
+}
+
+const MAX_REFUSALS_SHOWN = 20;
+
+export function policyStatusView(input: {
+  policy: NormalizedPolicy;
+  state: PolicyState;
+  last: LastEvaluation;
+  nowMs: number;
+}): PolicyStatusView {
+  const { policy, state, last, nowMs } = input;
+  const { namespace, name, generation } = policy;
+  return {
+    policy: { namespace, name, ...(generation !== undefined ? { generation } : {}) },
+    mode: effectiveMode(policy, state),
+    specMode: policy.mode,
+    paused: state.paused,
+    ...(state.lastEvaluatedMs !== undefined ? { lastEvaluatedMs: state.lastEvaluatedMs } : {}),
+    activeTriggers: last.activeTriggers,
+    ...(last.lastActionMs !== undefined ? { lastActionMs: last.lastActionMs } : {}),
+    openActions: Object.values(state.open).map((o) => ({
+      workflowId: o.workflowId,
+      targetKey: o.targetKey,
+      action: o.action,
+      trigger: o.trigger,
+      startedMs: o.startedMs,
+    })),
+    held: heldSubjects(state, nowMs),
+    actionsInLastHour: state.starts.filter((t) => t > nowMs - HOUR_MS).length,
+    counters: state.counters,
+    ...(state.learning ? { learning: state.learning } : {}),
+    lastRefusals: last.refusals
+      .slice(0, MAX_REFUSALS_SHOWN)
+      .map((r) => ({ trigger: r.trigger, targetKey: r.targetKey, reason: r.reason, message: r.message })),
+    snapshotErrors: last.errors,
+    warnings: policy.warnings,
+  };
+}
