@@ -57,18 +57,24 @@ const importBoundaries = {
   },
   workflows: { patterns: [noSim, noCluster] },
   activities: { patterns: [noSim, noCluster] },
-  // The tools in workers/ (the `sim` command, the demo) start the sim through its entry point only.
+  // The tools in workers/ (the `sim` and `cluster` commands, the demo) start the sim and the local
+  // control plane through their entry points only.
   workers: {
     patterns: [
       { ...noSim, regex: '(^|/)sim/(?!index\\.js$)', message: 'Start the sim through sim/index.js only.' },
-      noCluster,
+      {
+        ...noCluster,
+        regex: '(^|/)cluster/(?!index\\.js$)',
+        message: 'Start the local control plane through cluster/index.js only.',
+      },
     ],
   },
-  // crds/ is the schema, the single source of truth: zod and its own files, plus the pure duration
-  // parser its validation uses; yaml for rendering; node: for the generator script.
+  // crds/ is the schema, the single source of truth: zod and its own files, plus two pure helpers
+  // of domain/ its validation shares with the operator (the duration parser and the patch
+  // allow-list default); yaml for rendering; node: for the generator script.
   crds: {
     patterns: [
-      { regex: '^\\.\\./(?!domain/duration\\.js$)', message: 'crds/ imports zod and crds/ only.' },
+      { regex: '^\\.\\./(?!domain/(duration|patch)\\.js$)', message: 'crds/ imports zod and crds/ only.' },
       { regex: '^(?!zod$|yaml$|node:|\\.)', message: 'crds/ imports zod and crds/ only.' },
     ],
   },

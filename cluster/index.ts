@@ -16,20 +16,13 @@ import { kubeconfigYaml } from './kubeconfig.js';
 import { bootstrap } from './bootstrap.js';
 import { pickPorts } from './ports.js';
 import { ensurePki, type Pki } from './pki.js';
-import {
-  ComponentDiedError,
-  lastLines,
-  reapStale,
-  startProcess,
-  stopAll,
-  waitReady,
-  writePidFile,
-  type Running,
-} from './processes.js';
+import type { ComponentDiedError } from './processes.js';
+import { reapStale, Supervisor, waitReady } from './processes.js';
 import { resolveClusterTools, type ClusterTools } from './tools.js';
 
 export { ComponentDiedError } from './processes.js';
 export { ClusterToolsError } from './tools.js';
+export { writeServiceAccountKubeconfig } from './service-account.js';
 
 const CLUSTER_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const DEFAULT_KWOK_CONFIG_DIR = path.join(CLUSTER_DIR, 'kwok');
@@ -70,6 +63,63 @@ export interface ClusterHandle {
 export async function startCluster(opts: StartClusterOptions): Promise<ClusterHandle> {
   const started = Date.now();
   const log = opts.log ?? ((): void => {});
+  const p = await prepare(opts, log);
+  const timings: Record<string, number> = { pki: Date.now() - started };
+  const supervisor = new Supervisor(p.pidFile, p.specs);
+  try {
+    for (const spec of p.specs) {
+      const run = await supervisor.start(spec, p.logDir);
+      await waitReady(run, spec, p.tls, spec.name === 'kube-apiserver' ? 120_000 : 60_000);
+      timings[spec.name] = Date.now() - started;
+      log(`${spec.name} ready (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+      if (spec.name === 'kube-apiserver') {
+        // Nodes and the metrics APIService go in as soon as the API answers, so kwok and
+        // metrics-server find them when they start.
+        await bootstrap.beforeKwok(p.kubeconfigs.admin, { nodes: opts.nodes ?? 1, ports: p.ports });
+      }
+    }
+    await bootstrap.untilReady(p.kubeconfigs.admin, { nodes: opts.nodes ?? 1, log });
+    // CEL in kwok's usage sees one pod; how many replicas share a workload's load comes from here.
+    const kc = new KubeConfig();
+    kc.loadFromFile(p.kubeconfigs.admin);
+    const spreader = await startLoadSpreader(kc, { onError: (err) => log(`load spreader: ${String(err)}`) });
+    supervisor.onStop(() => spreader.stop());
+    timings.ready = Date.now() - started;
+  } catch (err) {
+    await supervisor.stop();
+    throw err;
+  }
+  if (opts.kubeconfigOut) {
+    await mkdir(path.dirname(path.resolve(opts.kubeconfigOut)), { recursive: true });
+    await writeFile(opts.kubeconfigOut, await readFile(p.kubeconfigs.admin));
+  }
+  return {
+    server: p.server,
+    kubeconfig: p.kubeconfigs.admin,
+    dataDir: p.dataDir,
+    pki: p.pki,
+    logDir: p.logDir,
+    died: supervisor.died,
+    timings,
+    pids: () => Object.fromEntries(supervisor.runs.map((r) => [r.name, r.child.pid])),
+    stop: () => supervisor.stopAndForget(),
+  };
+}
+
+interface Prepared {
+  dataDir: string;
+  logDir: string;
+  pidFile: string;
+  pki: Pki;
+  ports: Ports;
+  server: string;
+  kubeconfigs: Layout['kubeconfigs'];
+  specs: ReturnType<typeof componentSpecs>;
+  tls: { ca: Buffer; cert: Buffer; key: Buffer };
+}
+
+/** Everything before the first process starts: folders, leftovers, binaries, PKI, ports, kubeconfigs. */
+async function prepare(opts: StartClusterOptions, log: (msg: string) => void): Promise<Prepared> {
   const dataDir = path.resolve(opts.dataDir);
   const logDir = path.join(dataDir, 'logs');
   await mkdir(logDir, { recursive: true });
@@ -79,7 +129,6 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterHa
   const tools =
     opts.tools ?? (await resolveClusterTools({ allowBuild: opts.allowBuild ?? false, onProgress: log }));
   const pki = await ensurePki(path.join(dataDir, 'pki'));
-  const timings: Record<string, number> = { pki: Date.now() - started };
   // The last start's ports are reused when free, so a restart keeps the same URLs.
   const portsFile = path.join(dataDir, 'ports.json');
   const previous = JSON.parse(await readFile(portsFile, 'utf8').catch(() => '{}')) as Partial<Ports>;
@@ -87,83 +136,14 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterHa
   await writeFile(portsFile, `${JSON.stringify(ports, null, 2)}\n`);
   const server = `https://127.0.0.1:${ports.apiserver}`;
   const kubeconfigs = await writeKubeconfigs(dataDir, server, pki);
-  const layout: Layout = {
-    dataDir,
-    pki,
-    ports,
-    kubeconfigs,
-    kwokConfigs: opts.kwokConfigs ?? (await defaultKwokConfigs()),
-  };
-  const specs = componentSpecs(tools, layout);
-  const runs: Running[] = [];
-  let stopping = false;
-  let reportDeath: (e: ComponentDiedError) => void = () => {};
-  const died = new Promise<ComponentDiedError>((res) => (reportDeath = res));
-  let spreader: { stop(): Promise<void> } | undefined;
-  const stop = async (): Promise<void> => {
-    stopping = true;
-    await spreader?.stop();
-    await stopAll([...runs].reverse());
-  };
+  const kwokConfigs = opts.kwokConfigs ?? (await defaultKwokConfigs());
+  const specs = componentSpecs(tools, { dataDir, pki, ports, kubeconfigs, kwokConfigs });
   const tls = {
     ca: await readFile(pki.ca.cert),
     cert: await readFile(pki.admin.cert),
     key: await readFile(pki.admin.key),
   };
-  try {
-    for (const spec of specs) {
-      const run = startProcess(spec, logDir);
-      runs.push(run);
-      await writePidFile(pidFile, runs, specs);
-      run.child.once('exit', (code, signal) => {
-        if (stopping) return;
-        void lastLines(run.logFile).then((tail) => {
-          reportDeath(
-            new ComponentDiedError(
-              `${spec.name} exited (${code ?? signal}); last lines of ${run.logFile}:\n${tail}`,
-            ),
-          );
-          void stop();
-        });
-      });
-      await waitReady(run, spec, tls, spec.name === 'kube-apiserver' ? 120_000 : 60_000);
-      const readyMs = Date.now() - started;
-      timings[spec.name] = readyMs;
-      log(`${spec.name} ready (${(readyMs / 1000).toFixed(1)}s)`);
-      if (spec.name === 'kube-apiserver') {
-        // Nodes and the metrics APIService go in as soon as the API answers, so kwok and
-        // metrics-server find them when they start.
-        await bootstrap.beforeKwok(kubeconfigs.admin, { nodes: opts.nodes ?? 1, ports });
-      }
-    }
-    await bootstrap.untilReady(kubeconfigs.admin, { nodes: opts.nodes ?? 1, log });
-    // CEL in kwok's usage sees one pod; how many replicas share a workload's load comes from here.
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfigs.admin);
-    spreader = await startLoadSpreader(kc, { onError: (err) => log(`load spreader: ${String(err)}`) });
-    timings.ready = Date.now() - started;
-  } catch (err) {
-    await stop();
-    throw err;
-  }
-  if (opts.kubeconfigOut) {
-    await mkdir(path.dirname(path.resolve(opts.kubeconfigOut)), { recursive: true });
-    await writeFile(opts.kubeconfigOut, await readFile(kubeconfigs.admin));
-  }
-  return {
-    server,
-    kubeconfig: kubeconfigs.admin,
-    dataDir,
-    pki,
-    logDir,
-    died,
-    timings,
-    pids: () => Object.fromEntries(runs.map((r) => [r.name, r.child.pid])),
-    stop: async () => {
-      await stop();
-      await writePidFile(pidFile, [], specs);
-    },
-  };
+  return { dataDir, logDir, pidFile, pki, ports, server, kubeconfigs, specs, tls };
 }
 
 async function writeKubeconfigs(dataDir: string, server: string, pki: Pki): Promise<Layout['kubeconfigs']> {

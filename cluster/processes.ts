@@ -143,3 +143,57 @@ export async function reapStale(file: string, log: (msg: string) => void): Promi
   }
   await rm(file, { force: true });
 }
+
+/**
+ * The running processes of one cluster: starts them in order, reports the first that exits while
+ * the cluster is meant to run (through `died`) and then stops the rest, and stops everything on
+ * request — hooks first (the load spreader), processes in reverse start order.
+ */
+export class Supervisor {
+  readonly runs: Running[] = [];
+  readonly died: Promise<ComponentDiedError>;
+  private stopping = false;
+  private report: (e: ComponentDiedError) => void = () => {};
+  private readonly hooks: (() => Promise<void>)[] = [];
+
+  constructor(
+    private readonly pidFile: string,
+    private readonly specs: readonly ComponentSpec[],
+  ) {
+    this.died = new Promise((resolve) => (this.report = resolve));
+  }
+
+  async start(spec: ComponentSpec, logDir: string): Promise<Running> {
+    const run = startProcess(spec, logDir);
+    this.runs.push(run);
+    await writePidFile(this.pidFile, this.runs, this.specs);
+    run.child.once('exit', (code, signal) => {
+      if (this.stopping) return;
+      void lastLines(run.logFile).then((tail) => {
+        this.report(
+          new ComponentDiedError(
+            `${spec.name} exited (${code ?? signal}); last lines of ${run.logFile}:\n${tail}`,
+          ),
+        );
+        void this.stop();
+      });
+    });
+    return run;
+  }
+
+  onStop(hook: () => Promise<void>): void {
+    this.hooks.push(hook);
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    for (const hook of this.hooks.splice(0)) await hook().catch(() => undefined);
+    await stopAll([...this.runs].reverse());
+  }
+
+  /** Stops everything and forgets the pids (nothing is left for the next start to reap). */
+  async stopAndForget(): Promise<void> {
+    await this.stop();
+    await writePidFile(this.pidFile, [], this.specs);
+  }
+}

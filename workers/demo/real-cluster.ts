@@ -4,7 +4,7 @@
 // exactly the permissions it would have in a pod (a missing rule shows up as a 403, not hidden by
 // an admin identity). The same files `kubectl apply -k deploy/` installs.
 import { join } from 'node:path';
-import { writeServiceAccountKubeconfig } from '../../cluster/service-account.js';
+import { writeServiceAccountKubeconfig } from '../../cluster/index.js';
 import { createKube, loadKubeConfig } from '../../activities/kube/clients.js';
 import { applyAll, installCrds, readManifests } from './cluster.js';
 
