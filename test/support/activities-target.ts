@@ -161,6 +161,26 @@ function activityTarget(
         30_000,
       ),
     stop: async () => {
+      // Tests leave objects held by a test finalizer (example.com/hold); on a real server they
+      // would keep their namespace Terminating for ever (the sim deletes a namespace's contents
+      // regardless of finalizers, docs/sim.md). Release them first.
+      for (const ns of namespaces)
+        for (const resource of Object.keys(KINDS))
+          for (const o of await list(resource, ns).catch(() => []))
+            if (o.metadata.finalizers?.length)
+              await kube.objects
+                .patch(
+                  {
+                    ...ref(resource, ns, o.metadata.name!),
+                    metadata: { ...ref(resource, ns, o.metadata.name!).metadata, finalizers: null },
+                  } as never,
+                  undefined,
+                  undefined,
+                  undefined,
+                  undefined,
+                  PatchStrategy.MergePatch,
+                )
+                .catch(() => undefined);
       for (const ns of namespaces) await kube.core.deleteNamespace({ name: ns }).catch(() => undefined);
       await cleanup();
     },
