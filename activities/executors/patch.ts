@@ -66,19 +66,32 @@ export function disallowedPaths(ops: Operation[], allowed: string[]): string[] {
 }
 
 /** The patch body with our idempotency mark folded in, so the change and the mark land atomically. */
+/**
+ * The user's patch plus our mark, preconditioned on the resourceVersion we read: the allow-list is
+ * judged on the diff between that read and the dry run, so a controller's write in between (a real
+ * Deployment controller stamps its revision annotation) must fail the patch with a retryable 409,
+ * not be blamed on it as a change outside the allowed paths.
+ */
 function markedBody(spec: PatchSpec, before: AnyObject, actionId: string): unknown {
+  const resourceVersion = before.metadata?.resourceVersion;
   if (spec.patchType === 'json') {
     const ops = JSON.parse(spec.document) as Operation[];
     const mark: Operation = before.metadata?.annotations
       ? { op: 'add', path: OWN_MARK, value: actionId }
       : { op: 'add', path: '/metadata/annotations', value: { [LAST_ACTION_ANNOTATION]: actionId } };
-    return [...ops, mark];
+    // A replace (not a test, whose failure is a 422): the server compares the patched object's
+    // resourceVersion with the stored one and answers 409 Conflict when they differ.
+    const precondition: Operation[] = resourceVersion
+      ? [{ op: 'replace', path: '/metadata/resourceVersion', value: resourceVersion }]
+      : [];
+    return [...precondition, ...ops, mark];
   }
   const doc = parseYaml(spec.document) as AnyObject;
   return {
     ...doc,
     metadata: {
       ...doc.metadata,
+      ...(resourceVersion ? { resourceVersion } : {}),
       annotations: { ...doc.metadata?.annotations, [LAST_ACTION_ANNOTATION]: actionId },
     },
   };
