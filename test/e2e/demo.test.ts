@@ -3,13 +3,14 @@
 // every scenario healed as expected; the summary must show each one with its expected outcome.
 // The `ai` scenario runs against the fake model server (Ollama protocol) and, without a model, is
 // skipped with the reason in plain words.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runDemo as runInDir } from '../support/demo-cli.js';
 import { answer, startFakeModel } from '../support/fake-model.js';
 
 const bin = fileURLToPath(new URL('../../bin/kubeskippy.js', import.meta.url));
@@ -17,13 +18,6 @@ let dir: string;
 
 beforeAll(async () => void (dir = await mkdtemp(path.join(os.tmpdir(), 'demo-cli-'))));
 afterAll(async () => rm(dir, { recursive: true, force: true }));
-
-/** The environment without any model configuration, plus `ai` (what the test sets). */
-function envWith(ai: Record<string, string>): NodeJS.ProcessEnv {
-  const env = { ...process.env };
-  for (const k of ['OLLAMA_HOST', 'KUBESKIPPY_AI_MODEL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL']) delete env[k];
-  return { ...env, ...ai };
-}
 
 /** A port nothing listens on (taken, then released). */
 async function closedPort(): Promise<number> {
@@ -34,28 +28,11 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
-function runDemo(
+const runDemo = (
   args: string[],
   timeoutMs: number,
   ai: Record<string, string> = {},
-): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    // Its own working directory: the demo writes .kubeskippy/ (kubeconfig, operator log) there.
-    const child = spawn(process.execPath, [bin, 'demo', ...args], {
-      cwd: dir,
-      env: envWith(ai),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
+): ReturnType<typeof runInDir> => runInDir(dir, args, timeoutMs, ai);
 
 describe('kubeskippy demo', () => {
   it('rejects a bad --scenario, naming the flag and the valid values', () => {

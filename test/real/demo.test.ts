@@ -1,41 +1,19 @@
 // `npm run demo -- --cluster real` as a user runs it: the demo starts its own real control plane,
 // installs the operator's identity from deploy/operator and runs the operator as that
 // ServiceAccount; every scenario must heal as on the sim, with no 403 in the operator's log.
-import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runDemo } from '../support/demo-cli.js';
 
-const bin = fileURLToPath(new URL('../../bin/kubeskippy.js', import.meta.url));
 let dir: string;
 beforeAll(async () => void (dir = await mkdtemp(path.join(os.tmpdir(), 'demo-real-'))));
 afterAll(async () => rm(dir, { recursive: true, force: true }));
 
-function runDemo(args: string[], timeoutMs: number): Promise<{ code: number | null; out: string }> {
-  const env = { ...process.env };
-  for (const k of ['OLLAMA_HOST', 'KUBESKIPPY_AI_MODEL', 'OPENAI_API_KEY', 'OPENAI_BASE_URL']) delete env[k];
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [bin, 'demo', ...args], {
-      cwd: dir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, out });
-    });
-  });
-}
-
 describe('kubeskippy demo --cluster real', () => {
   it('refuses --time-scale with the real cluster (kwok runs in real time)', async () => {
-    const run = await runDemo(['--cluster', 'real', '--time-scale', '0.5'], 60_000);
+    const run = await runDemo(dir, ['--cluster', 'real', '--time-scale', '0.5'], 60_000);
     expect(run.code).toBe(2);
     expect(run.out).toMatch(/--time-scale speeds the simulated cluster only/);
   });
@@ -45,6 +23,7 @@ describe('kubeskippy demo --cluster real', () => {
     { timeout: 540_000 },
     async () => {
       const { code, out } = await runDemo(
+        dir,
         ['--cluster', 'real', '--scenario', 'all', '--temporal-address', inject('temporalAddress')],
         500_000,
       );
