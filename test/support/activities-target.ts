@@ -186,3 +186,20 @@ function activityTarget(
     },
   };
 }
+
+/**
+ * The Deployment as its controller leaves it: a real one stamps the revision annotation and
+ * status a moment after creation, and a write read before that (a patch preview, a finalizer
+ * strip) would race it — a 409 that Temporal retries in production, but these suites call an
+ * activity once.
+ */
+export function settledDeployment(env: ActivityTarget, ns: string, name: string): Promise<KObject> {
+  return waitFor(async () => {
+    const d = await env.get('apps/v1/deployments', ns, name);
+    return (
+      d?.status?.observedGeneration === d?.metadata.generation &&
+      d?.metadata.annotations?.['deployment.kubernetes.io/revision'] &&
+      d
+    );
+  }, `the Deployment controller to observe ${name}`);
+}

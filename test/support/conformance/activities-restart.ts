@@ -8,7 +8,7 @@ import type { ExecutorAction } from '../../../activities/executors/types.js';
 import { RESTARTED_AT_ANNOTATION } from '../../../activities/executors/types.js';
 import type { KObject } from '../../../sim/contract.js';
 import { DEPLOYMENTS, input, PDBS, PODS, refOf, rejection, REPLICASETS } from '../activities-sim.js';
-import type { ActivityTarget } from '../activities-target.js';
+import { settledDeployment, type ActivityTarget } from '../activities-target.js';
 import { deployment, pdb, sleep, statefulSet, waitFor } from '../sim-fixtures.js';
 
 export function activitiesRestartSuite(start: () => Promise<ActivityTarget>): void {
@@ -216,7 +216,7 @@ export function activitiesRestartSuite(start: () => Promise<ActivityTarget>): vo
       const stuck = deployment('stuck', { replicas: 0 });
       stuck.metadata.finalizers = ['example.com/hold'];
       await env.apply(ns, [stuck]);
-      const dep = (await env.get(DEPLOYMENTS, ns, 'stuck'))!;
+      const dep = await settledDeployment(env, ns, 'stuck');
 
       const result = await env.activities.executeAction(input(refOf(dep), deleteAction('Background', true)));
 

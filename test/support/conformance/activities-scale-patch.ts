@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAST_ACTION_ANNOTATION, type ExecutorAction } from '../../../activities/executors/types.js';
 import type { KObject } from '../../../sim/contract.js';
 import { DEPLOYMENTS, input, refOf, rejection, STATEFULSETS } from '../activities-sim.js';
-import type { ActivityTarget } from '../activities-target.js';
-import { deployment, statefulSet, waitFor } from '../sim-fixtures.js';
+import { settledDeployment, type ActivityTarget } from '../activities-target.js';
+import { deployment, statefulSet } from '../sim-fixtures.js';
 
 export function activitiesScalePatchSuite(start: () => Promise<ActivityTarget>): void {
   let env: ActivityTarget;
@@ -155,16 +155,7 @@ export function activitiesScalePatchSuite(start: () => Promise<ActivityTarget>):
       { name: 'B', value: '2' },
     ];
     await env.apply(ns, [d]);
-    // The Deployment as its controller leaves it: a real one stamps the revision annotation a
-    // moment after creation, which a patch previewed in between would be charged with.
-    return waitFor(async () => {
-      const dep = await env.get(DEPLOYMENTS, ns, name);
-      return (
-        dep?.status?.observedGeneration === dep?.metadata.generation &&
-        dep?.metadata.annotations?.['deployment.kubernetes.io/revision'] &&
-        dep
-      );
-    }, `the Deployment controller to observe ${name}`);
+    return settledDeployment(env, ns, name);
   }
   const envOf = (o: KObject | undefined): unknown => o?.spec?.template?.spec?.containers?.[0]?.env;
   const patch = (
