@@ -7,7 +7,7 @@ import jsonpatch, { type Operation } from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
 import type { ResourceChange } from '../../crds/healing-action.js';
 import type { Kube } from '../kube/clients.js';
-import { kubeCall } from '../kube/errors.js';
+import { ErrorType, kubeCall } from '../kube/errors.js';
 import { kindApi, readLiveTarget, refString, type AnyObject } from './workloads.js';
 import {
   LAST_ACTION_ANNOTATION,
@@ -107,7 +107,31 @@ function describeChanges(ref: string, ops: Operation[], before: AnyObject): Reso
   }));
 }
 
+/** Conflicts a patch retries at once with a fresh read before it fails the attempt (client-go's RetryOnConflict). */
+const CONFLICT_RETRIES = 5;
+
+/**
+ * Read, preview, check and patch, again from a fresh read when the object changed in between
+ * (a 409 from the resourceVersion precondition): controllers write status and annotations all
+ * the time, and only a diff of one consistent read against its own preview says what the patch
+ * changes. Past the retries the 409 fails the attempt, retryable, like any conflict.
+ */
 export async function patchObject(
+  kube: Kube,
+  input: ExecuteActionInput,
+  spec: PatchSpec,
+): Promise<ExecuteActionResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await patchOnce(kube, input, spec);
+    } catch (err) {
+      const conflict = err instanceof ApplicationFailure && err.type === ErrorType.Conflict;
+      if (!conflict || attempt >= CONFLICT_RETRIES) throw err;
+    }
+  }
+}
+
+async function patchOnce(
   kube: Kube,
   input: ExecuteActionInput,
   spec: PatchSpec,
