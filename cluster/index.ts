@@ -54,7 +54,7 @@ export interface ClusterHandle {
   logDir: string;
   /** Settles when a component dies while the cluster runs (never while it is healthy). */
   died: Promise<ComponentDiedError>;
-  /** Per-component start-up time, ms from the start of startCluster(). */
+  /** ms from the start of startCluster(): `prepared` (binaries, PKI, ports), each component ready, `ready`. */
   timings: Record<string, number>;
   pids(): Record<string, number | undefined>;
   stop(): Promise<void>;
@@ -64,7 +64,7 @@ export async function startCluster(opts: StartClusterOptions): Promise<ClusterHa
   const started = Date.now();
   const log = opts.log ?? ((): void => {});
   const p = await prepare(opts, log);
-  const timings: Record<string, number> = { pki: Date.now() - started };
+  const timings: Record<string, number> = { prepared: Date.now() - started };
   const supervisor = new Supervisor(p.pidFile, p.specs);
   try {
     for (const spec of p.specs) {
