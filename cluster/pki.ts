@@ -112,16 +112,15 @@ export async function ensurePki(dir: string): Promise<Pki> {
   };
 }
 
+/** `openssl req` flags for a new, unencrypted P-256 key (every key here is one). */
+const NEW_P256_KEY = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
+
 async function ensureCa(f: CertFiles, subject: string): Promise<void> {
   if ((await exists(f.cert)) && (await exists(f.key))) return;
   await openssl([
     'req',
     '-x509',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
+    ...NEW_P256_KEY,
     '-keyout',
     f.key,
     '-out',
@@ -141,21 +140,7 @@ async function ensureLeaf(dir: string, leaf: Leaf, f: CertFiles, signer: CertFil
   if ((await exists(f.cert)) && (await exists(f.key))) return;
   const csr = path.join(dir, `${leaf.name}.csr`);
   const ext = path.join(dir, `${leaf.name}.ext`);
-  await openssl([
-    'req',
-    '-new',
-    '-newkey',
-    'ec',
-    '-pkeyopt',
-    'ec_paramgen_curve:P-256',
-    '-nodes',
-    '-keyout',
-    f.key,
-    '-out',
-    csr,
-    '-subj',
-    leaf.subject,
-  ]);
+  await openssl(['req', '-new', ...NEW_P256_KEY, '-keyout', f.key, '-out', csr, '-subj', leaf.subject]);
   const lines = [
     'basicConstraints=CA:FALSE',
     'keyUsage=critical,digitalSignature,keyEncipherment',
