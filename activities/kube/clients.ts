@@ -1,4 +1,4 @@
-// One bundle of typed API clients per KubeConfig, built once in workers/ and handed to the
+// One bundle of typed API clients per KubeConfig, built once in operator/ and handed to the
 // activity factories (STYLE 5). Activities never load kubeconfigs themselves.
 import {
   AppsV1Api,

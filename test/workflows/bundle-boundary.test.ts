@@ -3,7 +3,7 @@
 // the bundle, so bundling and looking is the real check (lint is the early warning).
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../workers/worker.js';
+import { WORKFLOWS_PATH } from '../../operator/worker.js';
 
 const FORBIDDEN = [
   '@kubernetes/client-node',

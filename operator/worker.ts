@@ -17,7 +17,7 @@ export interface WorkerOptions {
   /** Grace for in-flight activities on shutdown. */
   shutdownGraceTime?: string;
   identity?: string;
-  /** Where workflow metrics go (workers/metrics.ts). */
+  /** Where workflow metrics go (operator/metrics.ts). */
   sinks?: InjectedSinks<KubeSkippySinks>;
 }
 
