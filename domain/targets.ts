@@ -16,6 +16,7 @@ import type { PlannedAction } from './plan-types.js';
 import type { NormalizedAction, NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
 import { matchesLabelSelector, matchesResourceFilter } from './selector.js';
 import type { ClusterSnapshot, ObjectRef, PodSnapshot, WorkloadSnapshot } from './snapshot.js';
+import { wakeOnOf, type WakeOn } from './wake.js';
 
 export const BUILTIN_QUERIES = [
   'memory_usage_percent',
@@ -45,6 +46,11 @@ export interface SnapshotRequest {
   promQueries: string[];
   /** Events newer than observedAt minus this are enough (the longest event window). */
   eventLookbackMs: number;
+  /**
+   * Policy requests only: which changes should wake the policy early (domain/wake.ts). The worker
+   * learns its policies from these requests; absent when only metric triggers (they keep the tick).
+   */
+  wakeOn?: WakeOn;
 }
 
 /** What these triggers need read: usage, PromQL values, events far enough back. */
@@ -60,6 +66,8 @@ function needsOf(
   };
 }
 
+const wakeOnIf = (wakeOn: WakeOn | undefined): { wakeOn?: WakeOn } => (wakeOn ? { wakeOn } : {});
+
 /** What a policy's evaluation reads: its selector's scope, with what its triggers need. */
 export function snapshotRequest(policy: NormalizedPolicy): SnapshotRequest {
   return {
@@ -67,6 +75,7 @@ export function snapshotRequest(policy: NormalizedPolicy): SnapshotRequest {
     ...(policy.selector.labelSelector ? { labelSelector: policy.selector.labelSelector } : {}),
     kinds: [...new Set(policy.selector.resources.map((r) => r.kind))],
     ...needsOf(policy.triggers),
+    ...wakeOnIf(wakeOnOf(policy.triggers, policy.evaluationIntervalMs)),
   };
 }
 

@@ -33,6 +33,11 @@ export interface SimHandle {
   kubeconfigYaml(): string;
   /** Change the API's injected faults (latency, errors) while running. */
   setFaults(faults: NonNullable<ApiOptions['faults']>): void;
+  /** Resource requests served so far, keyed "GET /api/v1/pods" / "WATCH /api/v1/pods". */
+  requests(): Record<string, number>;
+  resetRequests(): void;
+  /** Ends every open watch stream now (a dropped connection / API server restart). */
+  dropWatches(): void;
   stop(): Promise<void>;
 }
 
@@ -69,6 +74,9 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       applied,
       kubeconfigYaml: () => api.kubeconfigYaml(),
       setFaults: (faults) => api.setFaults(faults),
+      requests: () => api.requests(),
+      resetRequests: () => api.resetRequests(),
+      dropWatches: () => api.dropWatches(),
       stop,
     };
   } catch (err) {

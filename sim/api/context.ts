@@ -11,6 +11,8 @@ export interface ServerContext {
   /** Open watch streams, ended when the server stops. */
   watches: Set<ServerResponse>;
   bookmarkIntervalMs: number;
+  /** Resource requests served, by "VERB path" (GET /sim/requests reads them, DELETE resets). */
+  requests: Map<string, number>;
 }
 
 export interface ApiRequest {

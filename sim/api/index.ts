@@ -33,6 +33,11 @@ export interface ApiServerHandle {
   writeKubeconfig(path: string): Promise<void>;
   setFaults(faults: FaultConfig): void;
   setMetricsSource(metrics: MetricsSource | undefined): void;
+  /** Resource requests served so far, keyed "GET /api/v1/pods" / "WATCH /api/v1/pods". */
+  requests(): Record<string, number>;
+  resetRequests(): void;
+  /** Ends every open watch stream now, as an API server restart or a dropped connection would. */
+  dropWatches(): void;
   stop(): Promise<void>;
 }
 
@@ -46,6 +51,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     metrics: () => metrics,
     watches: new Set(),
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
+    requests: new Map(),
   };
   const host = opts.host ?? '127.0.0.1';
   let port = 0;
@@ -64,6 +70,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     writeKubeconfig: (path) => writeKubeconfig(path, url),
     setFaults: (f) => faults.set(f),
     setMetricsSource: (m) => void (metrics = m),
+    requests: () => Object.fromEntries(ctx.requests),
+    resetRequests: () => ctx.requests.clear(),
+    dropWatches: () => {
+      for (const res of ctx.watches) res.destroy();
+      ctx.watches.clear();
+    },
     stop: async () => {
       for (const res of ctx.watches) res.end();
       ctx.watches.clear();

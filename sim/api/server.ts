@@ -46,6 +46,10 @@ async function route(
     else if (req.method !== 'GET') throw notFoundPath();
     return sendJson(res, 200, ctx.faults.get());
   }
+  if (pathname === '/sim/requests') {
+    if (req.method === 'DELETE') ctx.requests.clear();
+    return sendJson(res, 200, Object.fromEntries(ctx.requests));
+  }
   if (pathname === '/openapi/v3') return sendJson(res, 200, openApiRoot(registry));
   const oa = /^\/openapi\/v3\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(pathname);
   if (oa) return sendJson(res, 200, found(openApiDocument(registry, oa[2] ?? '', oa[1] ?? oa[3]!)));
@@ -58,7 +62,12 @@ async function route(
     if (parsed.kind === 'resource-list')
       return sendJson(res, 200, found(apiResourceList(registry, parsed.group, parsed.version)));
   }
-  if (parsed.kind === 'resource') return handleResource(ctx, req, res, parsed.path);
+  if (parsed.kind === 'resource') {
+    const watch = req.query.get('watch') === 'true' || req.query.get('watch') === '1';
+    const key = `${watch ? 'WATCH' : req.method} ${pathname}`;
+    ctx.requests.set(key, (ctx.requests.get(key) ?? 0) + 1);
+    return handleResource(ctx, req, res, parsed.path);
+  }
   throw notFoundPath();
 }
 
