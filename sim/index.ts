@@ -38,6 +38,8 @@ export interface SimHandle {
   resetRequests(): void;
   /** Ends every open watch stream now (a dropped connection / API server restart). */
   dropWatches(): void;
+  /** Compacts the watch history: a watch resuming from an older resourceVersion gets 410 Gone. */
+  compactHistory(): void;
   stop(): Promise<void>;
 }
 
@@ -77,6 +79,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       requests: () => api.requests(),
       resetRequests: () => api.resetRequests(),
       dropWatches: () => api.dropWatches(),
+      compactHistory: () => api.compactHistory(),
       stop,
     };
   } catch (err) {

@@ -28,6 +28,12 @@ export class History {
     return this.events.slice(lo).map((e) => e.event);
   }
 
+  /** Drops everything retained, as an etcd compaction would: a resume from before now answers 410. */
+  compact(toRv: number): void {
+    this.events.length = 0;
+    this.compactedTo = toRv;
+  }
+
   /** The oldest resourceVersion a watch may still resume from (for 410 messages). */
   oldest(): number {
     return this.compactedTo;

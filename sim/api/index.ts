@@ -38,6 +38,8 @@ export interface ApiServerHandle {
   resetRequests(): void;
   /** Ends every open watch stream now, as an API server restart or a dropped connection would. */
   dropWatches(): void;
+  /** Compacts the watch history: a watch resuming from an older resourceVersion gets 410 Gone. */
+  compactHistory(): void;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
       for (const res of ctx.watches) res.destroy();
       ctx.watches.clear();
     },
+    compactHistory: () => store.history.compact(Number(store.resourceVersion())),
     stop: async () => {
       for (const res of ctx.watches) res.end();
       ctx.watches.clear();
