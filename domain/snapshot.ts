@@ -70,7 +70,7 @@ export interface ContainerSnapshot {
   stateReason?: string;
   /** lastState.terminated.reason: e.g. OOMKilled, Error, Completed. */
   lastTerminationReason?: string;
-  /** Quantities from the container spec's resources, converted to numbers. */
+  /** Quantities from the container spec's resources, converted to numbers; a request only when there is no limit. */
   memoryLimitBytes?: number;
   memoryRequestBytes?: number;
   cpuLimitMillicores?: number;

@@ -11,6 +11,7 @@
 
 import type { LabelSelector } from '../crds/common.js';
 import { ACTION_TYPES } from './action-types.js';
+import { CONTAINER_STATES } from './conditions.js';
 import { targetKey } from './ids.js';
 import type { PlannedAction } from './plan-types.js';
 import type { NormalizedAction, NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
@@ -47,6 +48,11 @@ export interface SnapshotRequest {
   /** Events newer than observedAt minus this are enough (the longest event window). */
   eventLookbackMs: number;
   /**
+   * Pod conditions the triggers name (Ready, ContainersReady, ...); only these are collected, as
+   * the snapshot crosses into history every tick. Absent (requests recorded before): all of them.
+   */
+  conditionTypes?: string[];
+  /**
    * Policy requests only: which changes should wake the policy early (domain/wake.ts). The worker
    * learns its policies from these requests; absent when only metric triggers (they keep the tick).
    */
@@ -56,13 +62,20 @@ export interface SnapshotRequest {
 /** What these triggers need read: usage, PromQL values, events far enough back. */
 function needsOf(
   triggers: NormalizedTrigger[],
-): Pick<SnapshotRequest, 'needUsage' | 'promQueries' | 'eventLookbackMs'> {
+): Pick<SnapshotRequest, 'needUsage' | 'promQueries' | 'eventLookbackMs' | 'conditionTypes'> {
   const metrics = triggers.flatMap((t) => (t.type === 'metric' ? [t.query] : []));
   const eventWindows = triggers.flatMap((t) => (t.type === 'event' ? [t.windowMs] : []));
   return {
     needUsage: metrics.some((q) => q !== 'restart_count' && isBuiltinQuery(q)),
     promQueries: [...new Set(metrics.filter((q) => !isBuiltinQuery(q)))],
     eventLookbackMs: Math.max(0, ...eventWindows),
+    conditionTypes: [
+      ...new Set(
+        triggers.flatMap((t) =>
+          t.type === 'condition' && !CONTAINER_STATES.includes(t.conditionType) ? [t.conditionType] : [],
+        ),
+      ),
+    ],
   };
 }
 

@@ -12,7 +12,7 @@ import { evaluateNowSignal } from '../workflows/messages.js';
 import type { Logger } from './logger.js';
 
 export interface WakerOptions {
-  cache: WatchCache;
+  cache: Pick<WatchCache, 'onChange' | 'kind'>;
   /** Sends evaluateNow to a policy workflow. */
   signal: (workflowId: string) => Promise<void>;
   logger?: Pick<Logger, 'debug' | 'warn'>;

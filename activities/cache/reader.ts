@@ -59,7 +59,7 @@ export function directReader(kube: Kube): ClusterReader {
 }
 
 /** Reads the watch cache; lists directly only for a kind whose cache is not synced (or is stale). */
-export function cachedReader(cache: WatchCache, kube: Kube): ClusterReader {
+export function cachedReader(cache: Pick<WatchCache, 'read' | 'podMetrics'>, kube: Kube): ClusterReader {
   return {
     list: async <K extends KindName>(
       kind: K,

@@ -76,10 +76,12 @@ async function collectNamespace(
     new Set(hpas.map((h) => h.target)),
   );
   // Copies: cached values are shared by every policy, and usage / PromQL values are added below.
+  const conditions = req.conditionTypes && new Set(req.conditionTypes);
   const podSnaps = pods.map((p) => {
     const owner = owners.resolve(p);
     const pod = structuredClone(p.pod);
     if (owner) pod.owner = owner;
+    if (conditions) pod.conditions = pod.conditions.filter((c) => conditions.has(c.type));
     return pod;
   });
   snap.pods.push(...podSnaps);

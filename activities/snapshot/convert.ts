@@ -50,11 +50,14 @@ function containerSnapshot(spec: V1Container, status: V1ContainerStatus | undefi
   if (reason) out.stateReason = reason;
   const last = status?.lastState?.terminated?.reason;
   if (last) out.lastTerminationReason = last;
+  // A request is only read when there is no limit (usage percent falls back to it): keep it then only.
+  const memoryLimit = bytes(limits.memory);
+  const cpuLimit = millicores(limits.cpu);
   const fields: [keyof ContainerSnapshot, number | undefined][] = [
-    ['memoryLimitBytes', bytes(limits.memory)],
-    ['memoryRequestBytes', bytes(requests.memory)],
-    ['cpuLimitMillicores', millicores(limits.cpu)],
-    ['cpuRequestMillicores', millicores(requests.cpu)],
+    ['memoryLimitBytes', memoryLimit],
+    ['memoryRequestBytes', memoryLimit === undefined ? bytes(requests.memory) : undefined],
+    ['cpuLimitMillicores', cpuLimit],
+    ['cpuRequestMillicores', cpuLimit === undefined ? millicores(requests.cpu) : undefined],
   ];
   for (const [key, value] of fields)
     if (value !== undefined) (out as unknown as Record<string, number>)[key] = value;

@@ -88,10 +88,9 @@ describe('podSnapshot', () => {
           restartCount: 3,
           state: 'running',
           lastTerminationReason: 'OOMKilled',
+          // Requests are read only as a fallback for a missing limit, so they are dropped here.
           memoryLimitBytes: 512 * 2 ** 20,
-          memoryRequestBytes: 256 * 2 ** 20,
           cpuLimitMillicores: 500,
-          cpuRequestMillicores: 100,
         },
         // No status yet for the sidecar: waiting, not ready, no limits.
         { name: 'sidecar', ready: false, restartCount: 0, state: 'waiting' },
