@@ -4,26 +4,10 @@
 
 import type { HealingActionTemplate, HealingPolicySpec, HealingTrigger } from '../crds/healing-policy.js';
 import { parseDurationOr } from './duration.js';
-import { normalizePatch } from './patch.js';
-import type {
-  NormalizedAction,
-  NormalizedPolicy,
-  NormalizedTrigger,
-  PolicyMeta,
-  RestartStrategy,
-} from './policy-types.js';
+import { ACTION_TYPE_NAMES, normalizeActionOf } from './action-types.js';
+import type { NormalizedAction, NormalizedPolicy, NormalizedTrigger, PolicyMeta } from './policy-types.js';
 
 export type * from './policy-types.js';
-
-/** The original KubeSkippy's strategy names, kept so its policies still apply. */
-const LEGACY_STRATEGY: Record<string, RestartStrategy> = {
-  evict: 'evict',
-  delete: 'delete',
-  rollout: 'rollout',
-  rolling: 'rollout',
-  recreate: 'delete',
-  graceful: 'evict',
-};
 
 const MINUTE = 60_000;
 
@@ -76,40 +60,24 @@ function normalizeAction(
   index: number,
   allTriggers: string[],
   warnings: string[],
-): NormalizedAction {
+): NormalizedAction[] {
   const where = `spec.actions[${index}]`;
-  const out: NormalizedAction = {
+  const base = {
     name: a.name,
-    type: a.type,
     ...(a.description ? { description: a.description } : {}),
     priority: a.priority,
     requiresApproval: a.requiresApproval,
     triggers: a.triggers?.length ? [...a.triggers] : [...allTriggers],
   };
-  if (a.type === 'restart') {
-    const r = a.restartAction ?? { strategy: 'evict', gracePeriodSeconds: 30 };
-    out.restartAction = {
-      strategy: LEGACY_STRATEGY[r.strategy] ?? 'evict',
-      gracePeriodSeconds: r.gracePeriodSeconds,
-    };
-  }
-  if (a.type === 'scale' && a.scaleAction) out.scaleAction = { ...a.scaleAction };
-  if (a.type === 'patch' && a.patchAction) out.patchAction = normalizePatch(a.patchAction, where, warnings);
-  if (a.type === 'delete') {
-    out.deleteAction = a.deleteAction
-      ? { ...a.deleteAction }
-      : { gracePeriodSeconds: 30, force: false, propagationPolicy: 'Background' };
-  }
-  for (const [block, type] of [
-    ['restartAction', 'restart'],
-    ['scaleAction', 'scale'],
-    ['patchAction', 'patch'],
-    ['deleteAction', 'delete'],
-  ] as const) {
+  for (const type of ACTION_TYPE_NAMES) {
+    const block = `${type}Action` as const;
     if (a[block] && a.type !== type)
       warnings.push(`${where}.${block}: ignored for an action of type ${a.type}`);
   }
-  return out;
+  const action = normalizeActionOf(a, base, where, warnings);
+  // As for triggers: the schema requires the block, so this does not happen on a parsed spec.
+  if (!action) warnings.push(`${where}: no ${a.type}Action block; the action is left out`);
+  return action ? [action] : [];
 }
 
 /**
@@ -123,7 +91,7 @@ export function normalizePolicy(spec: HealingPolicySpec, meta: PolicyMeta): Norm
   // Higher priority first, as in the original. Array.prototype.sort is stable (ES2019), so equal
   // priorities keep list order — the original's sort.Slice did not guarantee that.
   const actions = spec.actions
-    .map((a, i) => normalizeAction(a, i, triggerNames, warnings))
+    .flatMap((a, i) => normalizeAction(a, i, triggerNames, warnings))
     .sort((x, y) => y.priority - x.priority);
   const ladders: Record<string, string[]> = {};
   for (const name of triggerNames) {

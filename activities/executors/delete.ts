@@ -4,9 +4,9 @@ import type { Kube } from '../kube/clients.js';
 import { classify, ErrorType, kubeCall, toFailure } from '../kube/errors.js';
 import { deletePod } from './restart.js';
 import { refString } from './workloads.js';
-import type { ExecuteActionInput, ExecuteActionResult, ExecutorAction } from './types.js';
+import type { ExecuteActionInput, ExecuteActionResult, ActionOf } from './types.js';
 
-type DeleteSpec = Extract<ExecutorAction, { type: 'delete' }>;
+type DeleteSpec = ActionOf<'delete'>['deleteAction'];
 const uidMismatch = new Error('the object was replaced');
 
 export async function deleteObject(
