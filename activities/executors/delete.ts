@@ -37,10 +37,11 @@ export async function deleteObject(
             ...header,
             metadata: {
               ...header.metadata,
-              finalizers: null,
+              // A merge patch replaces a list whole: an empty one removes every finalizer.
+              finalizers: [],
               resourceVersion: current.metadata?.resourceVersion,
             },
-          } as never,
+          },
           undefined,
           undefined,
           undefined,
