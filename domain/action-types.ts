@@ -80,7 +80,7 @@ interface ActionTypeEntry<K extends ActionType> {
   readyLoss(a: ActionOf<K>, podReady: boolean, scale?: { from: number; to: number }): number;
 }
 
-/** The original KubeSkippy's strategy names, kept so its policies still apply. */
+/** The Go KubeSkippy operator's strategy names, kept so policies written for it still apply. */
 const LEGACY_STRATEGY: Record<string, RestartStrategy> = {
   evict: 'evict',
   delete: 'delete',

@@ -39,7 +39,7 @@ const TRIGGER_NORMALIZERS: {
     return {
       ...base,
       type: 'metric',
-      forMs: parseDurationOr(m.for ?? m.duration, 0), // `duration` is the original's name for `for`
+      forMs: parseDurationOr(m.for ?? m.duration, 0), // `duration`: the Go KubeSkippy's name for `for`
       query: m.query.trim(),
       operator: m.operator,
       threshold: m.threshold,
@@ -115,8 +115,8 @@ export function normalizePolicy(spec: HealingPolicySpec, meta: PolicyMeta): Norm
   const warnings: string[] = [];
   const triggers = spec.triggers.flatMap((t, i) => normalizeTrigger(t, i, warnings));
   const triggerNames = triggers.map((t) => t.name);
-  // Higher priority first, as in the original. Array.prototype.sort is stable (ES2019), so equal
-  // priorities keep list order — the original's sort.Slice did not guarantee that.
+  // Higher priority first, as the Go KubeSkippy orders them. Array.prototype.sort is stable
+  // (ES2019), so equal priorities keep list order (Go's sort.Slice there did not promise that).
   const actions = spec.actions
     .flatMap((a, i) => normalizeAction(a, i, triggerNames, warnings))
     .sort((x, y) => y.priority - x.priority);
