@@ -11,10 +11,10 @@ import {
   LAST_ACTION_ANNOTATION,
   type ExecuteActionInput,
   type ExecuteActionResult,
-  type ExecutorAction,
+  type ActionOf,
 } from './types.js';
 
-type ScaleSpec = Extract<ExecutorAction, { type: 'scale' }>;
+type ScaleSpec = ActionOf<'scale'>['scaleAction'];
 const FROM_ANNOTATION = 'kubeskippy.io/last-action-replicas';
 
 /**
