@@ -136,12 +136,10 @@ async function patchOnce(
   input: ExecuteActionInput,
   spec: PatchSpec,
 ): Promise<ExecuteActionResult> {
-  const { name, namespace, kind } = input.target;
-  const ref = refString(input.target);
-  const api = kindApi(kube, kind);
-  const live = await readLiveTarget(api, input);
+  const { name, namespace } = input.target;
+  const live = await readLiveTarget(kube, input);
   if ('gone' in live) return live.gone;
-  const { before } = live;
+  const { before, api, ref } = live;
   if (before.metadata?.annotations?.[LAST_ACTION_ANNOTATION] === input.actionId) {
     return { outcome: 'already-applied', message: `${ref} was already patched by this action`, changes: [] };
   }
