@@ -208,6 +208,16 @@ describe.each([
     expect(snap.events.every((e) => e.lastTimestampMs >= snap.observedAtMs - 60_000)).toBe(true);
   });
 
+  it('asks for a kind the cluster does not serve (DaemonSets, HPAs on the sim) once, not every snapshot', async () => {
+    env.sim.resetRequests();
+    for (let i = 0; i < 3; i++) await env.activities.collectSnapshot(request());
+    const unserved = Object.entries(env.sim.requests())
+      .filter(([k]) => /daemonsets|horizontalpodautoscalers/.test(k))
+      .reduce((n, [, v]) => n + v, 0);
+    expect(unserved).toBe(watchCache ? 0 : 6); // cached: a 404 is remembered for 5 minutes
+    if (env.cache) expect(env.cache.stats().daemonsets.state).toBe('unserved');
+  });
+
   it('reads no events when no trigger looks at them', async () => {
     const snap = await env.activities.collectSnapshot(request());
     expect(snap.events).toEqual([]);
