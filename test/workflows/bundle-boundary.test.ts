@@ -1,4 +1,4 @@
-// STYLE 2: workflow code runs in Temporal's deterministic sandbox and must not pull in I/O
+// Workflow code runs in Temporal's deterministic sandbox and must not pull in I/O
 // libraries. Type-only imports are fine (they vanish); a value import would drag the library into
 // the bundle, so bundling and looking is the real check (lint is the early warning).
 import { bundleWorkflowCode } from '@temporalio/worker';
