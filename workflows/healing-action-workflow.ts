@@ -81,6 +81,7 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
   const skip = ai?.skip;
   const first = await both(rec.create(), skip ? Promise.resolve(undefined) : safetyCheck(planned));
   if (ai && input.planned.ai) await recordAnalysis(rec, planned, input.planned.ai.settings, ai);
-  const end = skip || !first ? skipped(skip!) : await remediate(planned, { rec, gate, first });
+  // No first check only when the AI chose no action.
+  const end = first ? await remediate(planned, { rec, gate, first }) : skipped(skip!);
   return finishAction({ planned, rec, policyWorkflowId }, end);
 }
