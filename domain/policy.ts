@@ -111,6 +111,23 @@ function normalizeAction(
  * Normalizes a parsed spec. `meta` is the policy object's metadata: its namespace is the default
  * for `selector.namespaces`, and name/uid/generation end up on every HealingAction it starts.
  */
+/** A policy as the controller hands it over (the CR's spec and identity), normalized. */
+export function normalizePolicyRef(ref: {
+  namespace: string;
+  name: string;
+  uid?: string;
+  generation?: number;
+  spec: HealingPolicySpec;
+}): NormalizedPolicy {
+  const { namespace, name, uid, generation } = ref;
+  return normalizePolicy(ref.spec, {
+    namespace,
+    name,
+    ...(uid ? { uid } : {}),
+    ...(generation !== undefined ? { generation } : {}),
+  });
+}
+
 export function normalizePolicy(spec: HealingPolicySpec, meta: PolicyMeta): NormalizedPolicy {
   const warnings: string[] = [];
   const triggers = spec.triggers.flatMap((t, i) => normalizeTrigger(t, i, warnings));

@@ -117,6 +117,10 @@ export function cloneState(state: PolicyState): PolicyState {
   return JSON.parse(JSON.stringify(state)) as PolicyState;
 }
 
+/** Every mode a policy can be in (the CRD's enum), for messages that arrive without the schema. */
+export const POLICY_MODES: readonly PolicyMode[] = ['monitor', 'dryrun', 'automatic', 'manual'];
+export const isPolicyMode = (m: string): m is PolicyMode => (POLICY_MODES as readonly string[]).includes(m);
+
 export function effectiveMode(policy: NormalizedPolicy, state: PolicyState): PolicyMode {
   return state.modeOverride ?? policy.mode;
 }

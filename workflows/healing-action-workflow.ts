@@ -6,23 +6,23 @@
 //
 // Crash-safety comes from Temporal: a worker killed mid-action resumes here, and the executors
 // are idempotent (uid preconditions, our id on what we change), so exactly one remediation happens.
-// This file wires the messages and runs the named steps of action-steps.ts in order.
+// This file wires the messages and runs the named steps (action-steps.ts, approval-gate.ts, action-verify.ts) in order.
 import { setHandler } from '@temporalio/workflow';
 import type { HealingActionStatus } from '../crds/healing-action.js';
 import type { PlannedAction } from '../domain/plan-types.js';
 import { actionRetarget } from '../domain/state.js';
 import { ActionRecorder } from './action-recorder.js';
 import {
-  ApprovalGate,
   execute,
   finishAction,
   safetyCheck,
   skipped,
   type SafetyCheck,
   tellPolicy,
-  verify,
   type Finish,
 } from './action-steps.js';
+import { verify } from './action-verify.js';
+import { ApprovalGate } from './approval-gate.js';
 import { analyzeStep, recordAnalysis } from './ai-step.js';
 import { actionRetargetedSignal, actionStatusQuery, approveActionUpdate } from './messages.js';
 

@@ -4,24 +4,17 @@
 //
 //   message handlers ──▶ state (domain/state.ts) ◀── tick: collectSnapshot ─▶ evaluatePolicy ─▶ start children
 //                        wake = true ─────────────────▶ the loop evaluates early
-import {
-  log,
-  ParentClosePolicy,
-  startChild,
-  upsertSearchAttributes,
-  WorkflowIdReusePolicy,
-} from '@temporalio/workflow';
+import { log, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PolicyMode } from '../crds/healing-policy.js';
-import { policyWarningsEvent, wouldHealEvents, type EmitEventInput } from '../domain/events.js';
-import { policyWorkflowId } from '../domain/ids.js';
-import { evaluatePolicy, type PlannedAction } from '../domain/plan.js';
-import { normalizePolicy } from '../domain/policy.js';
+import { policyWarningsEvent } from '../domain/events.js';
+import { normalizePolicyRef } from '../domain/policy.js';
 import type { NormalizedPolicy } from '../domain/policy-types.js';
 import { policyStatusView, type LastEvaluation, type PolicyStatusView } from '../domain/policy-view.js';
 import {
   clearHold,
   effectiveMode,
   heldSubjects,
+  isPolicyMode,
   onPolicyChanged,
   pause,
   recordActionOutcome,
@@ -31,28 +24,9 @@ import {
   type ActionRetarget,
   type PolicyState,
 } from '../domain/state.js';
-import { snapshotRequest } from '../domain/targets.js';
-import { healingActionWorkflow } from './healing-action-workflow.js';
 import type * as msg from './messages.js';
-import { kubeReads, recordWrites } from './proxies.js';
-import {
-  KubeSkippyAction,
-  KubeSkippyMode,
-  KubeSkippyNamespace,
-  KubeSkippyPolicy,
-  KubeSkippyTarget,
-} from './search-attributes.js';
-import { metricsSink } from './sinks.js';
-
-const MODES: readonly PolicyMode[] = ['monitor', 'dryrun', 'automatic', 'manual'];
-
-const normalize = (ref: msg.PolicyRefInput): NormalizedPolicy =>
-  normalizePolicy(ref.spec, {
-    namespace: ref.namespace,
-    name: ref.name,
-    ...(ref.uid ? { uid: ref.uid } : {}),
-    ...(ref.generation !== undefined ? { generation: ref.generation } : {}),
-  });
+import { emitEvents, tick } from './policy-tick.js';
+import { KubeSkippyMode } from './search-attributes.js';
 
 export class PolicyRun {
   ref: msg.PolicyRefInput;
@@ -66,7 +40,7 @@ export class PolicyRun {
 
   constructor(ref: msg.PolicyRefInput, state: PolicyState, opts: { lastActionMs?: number; fresh: boolean }) {
     this.ref = ref;
-    this.policy = normalize(ref);
+    this.policy = normalizePolicyRef(ref);
     this.state = state;
     this.warningsPending = opts.fresh;
     this.last = { activeTriggers: [], refusals: [], errors: [], lastActionMs: opts.lastActionMs };
@@ -90,7 +64,7 @@ export class PolicyRun {
   }
 
   setMode(mode: PolicyMode): void {
-    if (!MODES.includes(mode)) {
+    if (!isPolicyMode(mode)) {
       log.warn('setMode ignored: unknown mode', { mode });
       return;
     }
@@ -134,7 +108,7 @@ export class PolicyRun {
       };
     }
     this.ref = next;
-    this.policy = normalize(next);
+    this.policy = normalizePolicyRef(next);
     this.state = onPolicyChanged(this.state);
     this.warningsPending = true;
     this.publishMode();
@@ -155,74 +129,19 @@ export class PolicyRun {
     return policyStatusView({ policy: this.policy, state: this.state, last: this.last, nowMs: Date.now() });
   }
 
-  // ── steps ──────────────────────────────────────────────────────────────────────────────────
+  // ── steps (policy-tick.ts) ────────────────────────────────────────────────────────────────
 
   /** One evaluation: collect, decide (pure), start the children, report what monitor mode saw. */
-  async tick(): Promise<void> {
-    let snapshot;
-    try {
-      snapshot = await kubeReads.collectSnapshot(snapshotRequest(this.policy));
-    } catch (err) {
-      this.last = { ...this.last, errors: [`snapshot failed: ${(err as Error).message}`] };
-      return; // nothing observed: windows neither start nor reset
-    }
-    const result = evaluatePolicy({ policy: this.policy, snapshot, state: this.state, nowMs: Date.now() });
-    this.state = result.state;
-    metricsSink.evaluated({
-      policy: this.ref.name,
-      namespace: this.ref.namespace,
-      fires: result.fires.map((f) => ({ trigger: f.trigger })),
-      refusals: result.refusals.map((r) => ({ reason: r.reason })),
-    });
-    const { activeTriggers, refusals } = result;
-    this.last = { ...this.last, activeTriggers, refusals, errors: snapshot.errors ?? [] };
-    await Promise.all(result.planned.map((p) => this.startAction(p)));
-    const events = wouldHealEvents({ policy: this.ref, refusals, fires: result.fires, nowMs: Date.now() });
-    if (events.length) await this.emit(events, 'WouldHeal');
+  tick(): Promise<void> {
+    return tick(this);
   }
 
   /** Writes the Warning Event for a generation whose spec normalizing had something to say about. */
-  async reportWarnings(): Promise<void> {
+  reportWarnings(): Promise<void> {
     this.warningsPending = false;
-    const events = policyWarningsEvent({
-      policy: this.ref,
-      warnings: this.policy.warnings,
-      nowMs: Date.now(),
-    });
-    if (events.length) await this.emit(events, 'PolicyWarnings');
-  }
-
-  private async emit(events: EmitEventInput[], what: string): Promise<void> {
-    try {
-      await recordWrites.emitEvents(events);
-    } catch (err) {
-      log.warn(`${what} events not written`, { error: (err as Error).message });
-    }
-  }
-
-  private async startAction(planned: PlannedAction): Promise<void> {
-    const { name, namespace } = this.ref;
-    try {
-      await startChild(healingActionWorkflow, {
-        workflowId: planned.workflowId,
-        args: [{ planned, policyWorkflowId: policyWorkflowId(namespace, name) }],
-        parentClosePolicy: ParentClosePolicy.ABANDON,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        typedSearchAttributes: [
-          { key: KubeSkippyPolicy, value: name },
-          { key: KubeSkippyNamespace, value: namespace },
-          { key: KubeSkippyTarget, value: `${planned.target.kind}/${planned.target.name}` },
-          { key: KubeSkippyAction, value: planned.action.type },
-          { key: KubeSkippyMode, value: planned.mode },
-        ],
-      });
-      this.last.lastActionMs = Date.now();
-    } catch (err) {
-      // Ids are unique (seq only grows), so "already started" means a previous run started it.
-      log.warn('healing action not started', {
-        workflowId: planned.workflowId,
-        error: (err as Error).message,
-      });
-    }
+    return emitEvents(
+      policyWarningsEvent({ policy: this.ref, warnings: this.policy.warnings, nowMs: Date.now() }),
+      'PolicyWarnings',
+    );
   }
 }

@@ -3,7 +3,6 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import type { Client } from '@temporalio/client';
-import type { PolicyMode } from '../../../crds/healing-policy.js';
 import { policyWorkflowId } from '../../../domain/ids.js';
 import { successRatesLine } from '../../../domain/learning.js';
 import {
@@ -14,12 +13,10 @@ import {
   setModeSignal,
   type PolicyStatusView,
 } from '../../../workflows/messages.js';
+import { isPolicyMode, POLICY_MODES } from '../../../domain/state.js';
 import { CliError } from '../errors.js';
 import { age, outputFormat, parseRef, table } from '../format.js';
 import { withClient, withTemporalFlags, type TemporalFlags } from '../temporal-flags.js';
-
-const MODES: readonly PolicyMode[] = ['monitor', 'dryrun', 'automatic', 'manual'];
-const isMode = (m: string): m is PolicyMode => (MODES as readonly string[]).includes(m);
 
 async function policyHandle(
   client: Client,
@@ -139,9 +136,10 @@ export function registerPolicyCommands(program: Command): void {
   withTemporalFlags(
     policy
       .command('mode <namespace/name> <mode>')
-      .description(`Override the mode (${MODES.join('|')}) until the CR changes or resume`),
+      .description(`Override the mode (${POLICY_MODES.join('|')}) until the CR changes or resume`),
   ).action((ref: string, mode: string, flags: TemporalFlags) => {
-    if (!isMode(mode)) throw new CliError(`mode must be one of ${MODES.join(', ')}, got "${mode}"`);
+    if (!isPolicyMode(mode))
+      throw new CliError(`mode must be one of ${POLICY_MODES.join(', ')}, got "${mode}"`);
     return withClient(flags, async (client) => {
       await (await policyHandle(client, ref)).signal(setModeSignal, mode);
       process.stdout.write(`policy ${ref} mode set to ${mode}\n`);
