@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ContainerUsage, MetricsSource, Store } from './contract.js';
-import { startApiServer } from './api/index.js';
+import { startApiServer, type RequestCounts } from './api/index.js';
 import { startControllers } from './controllers/index.js';
 import { applyFiles } from './scenarios.js';
 
@@ -33,6 +33,13 @@ export interface SimHandle {
   kubeconfigYaml(): string;
   /** Change the API's injected faults (latency, errors) while running. */
   setFaults(faults: NonNullable<ApiOptions['faults']>): void;
+  /** End the open watches now (matching `pathPattern`, if given), as a dropped connection. */
+  dropWatches(pathPattern?: string): number;
+  /** Forget the watch history, so a resume from before now answers 410 Expired. */
+  compactHistory(): void;
+  /** Resource requests served since start or the last reset, by verb and resource. */
+  requestCounts(): RequestCounts;
+  resetRequestCounts(): void;
   stop(): Promise<void>;
 }
 
@@ -69,6 +76,10 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       applied,
       kubeconfigYaml: () => api.kubeconfigYaml(),
       setFaults: (faults) => api.setFaults(faults),
+      dropWatches: (pattern) => api.dropWatches(pattern),
+      compactHistory: () => api.store.history.compact(),
+      requestCounts: () => api.requestCounts(),
+      resetRequestCounts: () => api.resetRequestCounts(),
       stop,
     };
   } catch (err) {

@@ -28,6 +28,13 @@ export class History {
     return this.events.slice(lo).map((e) => e.event);
   }
 
+  /** Forgets every retained event, as an etcd compaction at the newest revision would. */
+  compact(): void {
+    const last = this.events.at(-1);
+    if (last) this.compactedTo = last.rv;
+    this.events.length = 0;
+  }
+
   /** The oldest resourceVersion a watch may still resume from (for 410 messages). */
   oldest(): number {
     return this.compactedTo;

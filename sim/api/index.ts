@@ -4,11 +4,13 @@ import type { MetricsSource } from '../contract.js';
 import type { ServerContext } from './context.js';
 import { Faults, type FaultConfig } from './faults.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
-import { createApiHttpServer } from './server.js';
+import { RequestLog, type RequestCounts } from './requests.js';
+import { createApiHttpServer, dropWatches } from './server.js';
 import { MemoryStore } from './store.js';
 
 export { MemoryStore, createStore, type StoreOptions } from './store.js';
 export type { FaultConfig } from './faults.js';
+export type { RequestCounts } from './requests.js';
 export { SIM_CONTEXT } from './kubeconfig.js';
 
 export interface ApiServerOptions {
@@ -32,6 +34,11 @@ export interface ApiServerHandle {
   kubeconfigYaml(): string;
   writeKubeconfig(path: string): Promise<void>;
   setFaults(faults: FaultConfig): void;
+  /** Ends every open watch now (whose path matches `pathPattern`, if given); returns how many. */
+  dropWatches(pathPattern?: string): number;
+  /** Resource requests served since start or the last reset. */
+  requestCounts(): RequestCounts;
+  resetRequestCounts(): void;
   setMetricsSource(metrics: MetricsSource | undefined): void;
   stop(): Promise<void>;
 }
@@ -44,7 +51,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     store,
     faults,
     metrics: () => metrics,
-    watches: new Set(),
+    watches: new Map(),
+    requests: new RequestLog(),
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
   };
   const host = opts.host ?? '127.0.0.1';
@@ -63,10 +71,12 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     kubeconfigYaml: () => kubeconfigYaml(url),
     writeKubeconfig: (path) => writeKubeconfig(path, url),
     setFaults: (f) => faults.set(f),
+    dropWatches: (pattern) => dropWatches(ctx, pattern),
+    requestCounts: () => ctx.requests.get(),
+    resetRequestCounts: () => ctx.requests.reset(),
     setMetricsSource: (m) => void (metrics = m),
     stop: async () => {
-      for (const res of ctx.watches) res.end();
-      ctx.watches.clear();
+      dropWatches(ctx);
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

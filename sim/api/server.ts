@@ -27,6 +27,42 @@ function found<T>(v: T | undefined): T {
   return v;
 }
 
+/** Ends the open watches (whose path matches `pathPattern`), as a dropped connection would. */
+export function dropWatches(ctx: ServerContext, pathPattern?: string): number {
+  const re = pathPattern ? new RegExp(pathPattern) : undefined;
+  let n = 0;
+  for (const w of [...ctx.watches.values()]) {
+    if (re && !re.test(w.path)) continue;
+    w.close();
+    n++;
+  }
+  return n;
+}
+
+// The sim's own control endpoints, for tests and benchmarks driving a sim in another process:
+//   GET|PUT /sim/faults          the injected faults (faults.ts)
+//   POST    /sim/watches/drop    end open watches now (?pathPattern=), answers {dropped}
+//   POST    /sim/compact         forget the watch history: older resumes answer 410 Expired
+//   GET|DELETE /sim/requests     request counts (requests.ts); DELETE resets them
+function simControl(ctx: ServerContext, req: ApiRequest, res: ServerResponse): void {
+  const { pathname, method } = req;
+  if (pathname === '/sim/faults' && (method === 'GET' || method === 'PUT')) {
+    if (method === 'PUT') ctx.faults.set(parseJsonBody(req.body) as FaultConfig);
+    return sendJson(res, 200, ctx.faults.get());
+  }
+  if (pathname === '/sim/watches/drop' && method === 'POST')
+    return sendJson(res, 200, { dropped: dropWatches(ctx, req.query.get('pathPattern') ?? undefined) });
+  if (pathname === '/sim/compact' && method === 'POST') {
+    ctx.store.history.compact();
+    return sendJson(res, 200, { compactedTo: ctx.store.history.oldest() });
+  }
+  if (pathname === '/sim/requests' && (method === 'GET' || method === 'DELETE')) {
+    if (method === 'DELETE') ctx.requests.reset();
+    return sendJson(res, 200, ctx.requests.get());
+  }
+  throw notFoundPath();
+}
+
 async function route(
   ctx: ServerContext,
   req: ApiRequest,
@@ -41,11 +77,7 @@ async function route(
     res.end('ok');
     return;
   }
-  if (pathname === '/sim/faults') {
-    if (req.method === 'PUT') ctx.faults.set(parseJsonBody(req.body) as FaultConfig);
-    else if (req.method !== 'GET') throw notFoundPath();
-    return sendJson(res, 200, ctx.faults.get());
-  }
+  if (pathname.startsWith('/sim/')) return simControl(ctx, req, res);
   if (pathname === '/openapi/v3') return sendJson(res, 200, openApiRoot(registry));
   const oa = /^\/openapi\/v3\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(pathname);
   if (oa) return sendJson(res, 200, found(openApiDocument(registry, oa[2] ?? '', oa[1] ?? oa[3]!)));
