@@ -24,7 +24,8 @@ COPY crds ./crds
 COPY demo ./demo
 COPY domain ./domain
 COPY sim ./sim
-COPY workers ./workers
+COPY operator ./operator
+COPY tools ./tools
 COPY workflows ./workflows
 COPY tsconfig.json ./
 

@@ -8,13 +8,13 @@ import tseslint from 'typescript-eslint';
 const ioLibraries = [
   {
     name: '@kubernetes/client-node',
-    message: 'I/O library: only activities/, workers/ and sim/ may use it.',
+    message: 'I/O library: only activities/, operator/, tools/ and sim/ may use it.',
   },
   { name: 'zod', message: 'Parse at the edges (controller, activities); workflows trust typed input.' },
   { name: 'pino', message: 'Use `log` from @temporalio/workflow (replay-aware).' },
   { name: 'ollama', message: 'AI calls are activities.' },
   { name: 'openai', message: 'AI calls are activities.' },
-  { name: 'prom-client', message: 'Metrics are recorded by activities/workers.' },
+  { name: 'prom-client', message: 'Metrics are recorded by activities/ and operator/.' },
   { name: '@temporalio/client', message: 'Workflows use @temporalio/workflow only.' },
   { name: '@temporalio/worker', message: 'Workflows use @temporalio/workflow only.' },
   { name: '@temporalio/activity', message: 'Workflows use @temporalio/workflow only.' },
@@ -25,8 +25,8 @@ const ioPatterns = [
     message: 'No I/O in deterministic code.',
   },
   {
-    group: ['**/activities/*', '**/workers/*', '**/sim/*', '**/cluster/*'],
-    message: 'Only type imports from activities/; never workers/, sim/ or cluster/.',
+    group: ['**/activities/*', '**/operator/*', '**/tools/*', '**/sim/*', '**/cluster/*'],
+    message: 'Only type imports from activities/; never operator/, tools/, sim/ or cluster/.',
   },
   {
     // crds/ modules load zod; only the leaf api-group.ts (no imports) is safe in the sandbox.
@@ -36,12 +36,16 @@ const ioPatterns = [
 ];
 
 /** The operator's folders: the simulated cluster and the local control plane never import them. */
-const operator = ['domain', 'workflows', 'activities', 'workers', 'crds'];
+const operator = ['domain', 'workflows', 'activities', 'operator', 'tools', 'crds'];
 const notTheOperator = (who) => ({
   regex: `^(\\.\\./)+(${operator.join('|')})/`,
   message: `${who} is not part of the operator and must not import it (nor the operator ${who}).`,
 });
 const noSim = { regex: '(^|/)sim/', message: 'The operator never imports the simulated cluster.' };
+const noTools = {
+  regex: '(^|/)tools/',
+  message: 'The operator runtime never imports the tools (CLI, demo, backtest, replay, dev server).',
+};
 const noCluster = {
   regex: '(^|/)cluster/',
   message: 'The operator never imports the local control plane (cluster/).',
@@ -53,13 +57,15 @@ const importBoundaries = {
     paths: [
       { name: '@temporalio/workflow', message: 'domain/ is plain functions; workflows/ sequences them.' },
     ],
-    patterns: [noSim, noCluster],
+    patterns: [noSim, noCluster, noTools],
   },
-  workflows: { patterns: [noSim, noCluster] },
-  activities: { patterns: [noSim, noCluster] },
-  // The tools in workers/ (the `sim` and `cluster` commands, the demo) start the sim and the local
+  workflows: { patterns: [noSim, noCluster, noTools] },
+  activities: { patterns: [noSim, noCluster, noTools] },
+  // The operator runtime (worker, controller, config, health, metrics): what runs in the cluster.
+  operator: { patterns: [noSim, noCluster, noTools] },
+  // The tools (the CLI, the demo, backtest, replay, the dev server) start the sim and the local
   // control plane through their entry points only.
-  workers: {
+  tools: {
     patterns: [
       { ...noSim, regex: '(^|/)sim/(?!index\\.js$)', message: 'Start the sim through sim/index.js only.' },
       {

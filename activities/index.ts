@@ -1,4 +1,4 @@
-// The activity factory (STYLE 5): built once in workers/ with its dependencies; workflows see only
+// The activity factory: built once in operator/worker.ts with its dependencies; workflows see only
 // `Activities`, as a type. Activities are the only place KubeSkippy does I/O.
 import { Context, log } from '@temporalio/activity';
 import type { ResourceChange } from '../crds/healing-action.js';

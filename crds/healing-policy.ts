@@ -1,4 +1,4 @@
-// HealingPolicy: "if this, then that" for Kubernetes. Field names follow the original KubeSkippy
+// HealingPolicy: "if this, then that" for Kubernetes. Field names follow the Go KubeSkippy
 // (selector / triggers[].metricTrigger / actions[].restartAction ...) so its policies keep
 // applying; every new field is optional with a safe default. Rules between fields (a metric
 // trigger needs metricTrigger, names are unique, minReplicas <= maxReplicas, ...) sit next to

@@ -156,7 +156,7 @@ export const HealingActionTemplate = withRules(
       .number()
       .int()
       .default(50)
-      .describe('Order among actions: HIGHER runs first (as in the original); ties keep list order.'),
+      .describe('Order among actions: HIGHER runs first (as in the Go KubeSkippy); ties keep list order.'),
     requiresApproval: z.boolean().default(false).describe('Wait for a person to approve before acting.'),
     triggers: z
       .array(z.string().max(MAX_NAME_LENGTH))

@@ -30,7 +30,7 @@ export const MetricTrigger = withRules(
     for: Duration.optional().describe(
       'How long the comparison must hold continuously before the trigger fires ("3m"). Empty: at once.',
     ),
-    duration: Duration.optional().describe('Alias of `for`, the original KubeSkippy name.'),
+    duration: Duration.optional().describe('Alias of `for`, the name the Go KubeSkippy operator used.'),
     window: PositiveDuration.default('5m').describe(
       'The look-back window of restart_count ("restarts in 5 minutes"); longer than 0s.',
     ),
@@ -79,7 +79,7 @@ export const ConditionTrigger = withRules(
       .default('True')
       .describe('Required status; "Ready" with "False" means not ready. Container states use True.'),
     for: Duration.optional().describe('How long the condition must hold before the trigger fires.'),
-    duration: Duration.optional().describe('Alias of `for`, the original KubeSkippy name.'),
+    duration: Duration.optional().describe('Alias of `for`, the name the Go KubeSkippy operator used.'),
   }),
   [forAliasRule],
 );

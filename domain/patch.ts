@@ -1,4 +1,4 @@
-// Patch actions: the document as written, or the original KubeSkippy's `patches` (a list of
+// Patch actions: the document as written, or the Go KubeSkippy's `patches` (a list of
 // field sets) turned into one JSON merge patch.
 
 import type { PatchAction } from '../crds/healing-policy.js';
@@ -35,7 +35,7 @@ export function normalizePatch(p: PatchAction, where: string, warnings: string[]
     if (p.patches?.length) warnings.push(`${where}: both patch and patches are set; patches is ignored`);
     return { type: p.type, patch: p.patch, allowedPaths, target: p.target };
   }
-  // The original applied `patches` as field sets, i.e. a JSON merge patch of nested keys.
+  // The Go KubeSkippy applied `patches` as field sets, i.e. a JSON merge patch of nested keys.
   const doc: Record<string, unknown> = {};
   for (const op of p.patches ?? []) if (op.path.length > 0) setPath(doc, op.path, legacyValue(op.value));
   return { type: 'merge', patch: JSON.stringify(doc), allowedPaths, target: p.target };

@@ -15,7 +15,7 @@ import type {
 
 export type * from './policy-types.js';
 
-/** The original KubeSkippy's strategy names, kept so its policies still apply. */
+/** The Go KubeSkippy operator's strategy names, kept so policies written for it still apply. */
 const LEGACY_STRATEGY: Record<string, RestartStrategy> = {
   evict: 'evict',
   delete: 'delete',
@@ -35,7 +35,7 @@ function normalizeTrigger(t: HealingTrigger, index: number, warnings: string[]):
       type: 'metric',
       name: t.name,
       cooldownMs,
-      forMs: parseDurationOr(m.for ?? m.duration, 0), // `duration` is the original's name for `for`
+      forMs: parseDurationOr(m.for ?? m.duration, 0), // `duration`: the Go KubeSkippy's name for `for`
       query: m.query.trim(),
       operator: m.operator,
       threshold: m.threshold,
@@ -120,8 +120,8 @@ export function normalizePolicy(spec: HealingPolicySpec, meta: PolicyMeta): Norm
   const warnings: string[] = [];
   const triggers = spec.triggers.map((t, i) => normalizeTrigger(t, i, warnings));
   const triggerNames = triggers.map((t) => t.name);
-  // Higher priority first, as in the original. Array.prototype.sort is stable (ES2019), so equal
-  // priorities keep list order — the original's sort.Slice did not guarantee that.
+  // Higher priority first, as the Go KubeSkippy orders them. Array.prototype.sort is stable
+  // (ES2019), so equal priorities keep list order (Go's sort.Slice there did not promise that).
   const actions = spec.actions
     .map((a, i) => normalizeAction(a, i, triggerNames, warnings))
     .sort((x, y) => y.priority - x.priority);

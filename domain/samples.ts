@@ -127,7 +127,7 @@ export function reasonMatches(trigger: EventTriggerSpec, reason: string): boolea
  * Events count only when their involvedObject is this pod (namespace + name, and uid when both
  * sides know it, so a same-named replacement does not inherit its predecessor's events). Events on
  * the owning workload are NOT attributed to its pods: that would make every pod of a Deployment
- * fire for one workload event, the original's fan-out in disguise.
+ * fire for one workload event, one event fanned out to every pod again, just disguised.
  */
 function eventSample(trigger: EventTriggerSpec, pod: PodSnapshot, ctx: SampleContext): Sample {
   // No upper bound: an event stamped slightly after the snapshot (clock skew) is still recent.

@@ -21,7 +21,7 @@ export interface ObjectRef {
   kind: string;
   namespace: string;
   name: string;
-  /** Distinguishes a replacement with the same name (StatefulSet pods) from the original. */
+  /** Distinguishes a replacement with the same name (StatefulSet pods) from the pod it replaced. */
   uid: string;
 }
 

@@ -1,4 +1,4 @@
-// Every message KubeSkippy workflows accept, declared once (STYLE 9). The names are what users
+// Every message KubeSkippy workflows accept, declared once, so clients use these definitions instead of names. The names are what users
 // type with the temporal CLI, e.g.
 //   temporal workflow signal --workflow-id kubeskippy/policy/demo-apps/memory-leak-healing --name pause
 //   temporal workflow signal --workflow-id ... --name setMode --input '"dryrun"'

@@ -1,4 +1,4 @@
-// Activity proxies, one per group, each with the timeouts and retry policy that fit it (STYLE 5).
+// Activity proxies, one per group, each with the timeouts and retry policy that fit it.
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { NON_RETRYABLE_EXECUTOR_ERRORS, NON_RETRYABLE_KUBE_ERRORS } from '../domain/error-types.js';

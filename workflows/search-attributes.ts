@@ -1,5 +1,5 @@
 // Search attributes that make KubeSkippy workflows findable in the Temporal Web UI and through
-// visibility queries (`KubeSkippyPolicy="web-memory"`). The keys live here, not in workers/,
+// visibility queries (`KubeSkippyPolicy="web-memory"`). The keys live here, not in operator/,
 // because workflow code upserts them and may import only @temporalio/common's pure parts.
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 // SearchAttributeKey is not re-exported from the package root in 1.24.

@@ -18,7 +18,7 @@ type ScaleSpec = Extract<ExecutorAction, { type: 'scale' }>;
 const FROM_ANNOTATION = 'kubeskippy.io/last-action-replicas';
 
 /**
- * Where the workload lands: the domain decides (STYLE 1), so the executor and the planner agree.
+ * Where the workload lands: the domain decides, so the executor and the planner agree.
  * A refusal (already at max, min or the asked-for count) keeps the current count.
  */
 export function desiredReplicas(spec: ScaleSpec, current: number): number {

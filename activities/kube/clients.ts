@@ -1,5 +1,5 @@
-// One bundle of typed API clients per KubeConfig, built once in workers/ and handed to the
-// activity factories (STYLE 5). Activities never load kubeconfigs themselves.
+// One bundle of typed API clients per KubeConfig, built once in operator/ and handed to the
+// activity factories. Activities never load kubeconfigs themselves.
 import {
   AppsV1Api,
   AutoscalingV2Api,

@@ -1,4 +1,4 @@
-// Every Kubernetes API error is classified here, once (STYLE 7). The workflow's activity retry
+// Every Kubernetes API error is classified here, once. The workflow's activity retry
 // policies key on these types: errors that cannot succeed on a retry become non-retryable
 // ApplicationFailures; conflicts, throttling, server errors and network trouble retry.
 import { ApplicationFailure } from '@temporalio/common';

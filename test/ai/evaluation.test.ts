@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { analyzeIncident } from '../../activities/ai/analyze.js';
 import type { IncidentContext } from '../../domain/ai-context.js';
-import { loadConfig } from '../../workers/config.js';
+import { loadConfig } from '../../operator/config.js';
 
 interface RecordedIncident {
   name: string;

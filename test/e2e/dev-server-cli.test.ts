@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Connection } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { kubeSkippySearchAttributes } from '../../workers/search-attributes.js';
+import { kubeSkippySearchAttributes } from '../../operator/search-attributes.js';
 
 const bin = fileURLToPath(new URL('../../bin/kubeskippy.js', import.meta.url));
 

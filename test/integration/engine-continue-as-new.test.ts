@@ -2,7 +2,7 @@
 // continue-as-new after 20 history events (every few evaluations), a `for` window is held across
 // several runs, and the hourly budget and a cooldown still refuse after the run id changed.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DevServer } from '../../workers/dev-server.js';
+import type { DevServer } from '../../tools/dev-server.js';
 import { eventually, startEngine, type Engine } from '../support/engine-harness.js';
 import {
   actionsOf,

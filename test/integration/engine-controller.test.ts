@@ -12,7 +12,7 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealingPolicyStatus } from '../../crds/healing-policy.js';
 import { renderCrdStream } from '../../crds/render.js';
-import { missingCrdMessage } from '../../workers/controller/missing-crd.js';
+import { missingCrdMessage } from '../../operator/controller/missing-crd.js';
 import { KubeSkippyMode } from '../../workflows/search-attributes.js';
 import { eventually, startEngine, type Engine } from '../support/engine-harness.js';
 import {

@@ -5,7 +5,7 @@
 // executeAction activity ran once, in the killed process, while the new process completed the
 // workflow without executing it again.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { findFreePort } from '../../workers/dev-server.js';
+import { findFreePort } from '../../tools/dev-server.js';
 import { spawnCliOperator, type CliOperator } from '../support/cli-operator.js';
 import { eventually, startEngine, type Engine } from '../support/engine-harness.js';
 import {

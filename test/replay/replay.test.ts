@@ -7,8 +7,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { historyFromJson, type History } from '../../workers/replay/history-json.js';
-import { bundleWorkflows, replayHistory, replaySinks } from '../../workers/replay/replay.js';
+import { historyFromJson, type History } from '../../tools/replay/history-json.js';
+import { bundleWorkflows, replayHistory, replaySinks } from '../../tools/replay/replay.js';
 import { HISTORIES_DIR } from '../support/record-histories.js';
 import { installQuietRuntime } from '../support/temporal.js';
 

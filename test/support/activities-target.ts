@@ -11,7 +11,7 @@ import { createActivities } from '../../activities/index.js';
 import { FIELD_MANAGER, createKube, loadKubeConfig, type Kube } from '../../activities/kube/clients.js';
 import type { KObject } from '../../sim/contract.js';
 import { startSim, type SimHandle } from '../../sim/index.js';
-import { installCrds } from '../../workers/demo/cluster.js';
+import { installCrds } from '../../tools/demo/cluster.js';
 import { inActivityContext } from './activities-sim.js';
 import { defaultServiceAccount } from './api-target.js';
 import { waitFor } from './sim-fixtures.js';

@@ -16,9 +16,9 @@ import { renderCrdFiles } from '../../crds/render.js';
 import type { KObject } from '../../sim/contract.js';
 import { startSim, type SimHandle } from '../../sim/index.js';
 import { applyObjects } from '../../sim/scenarios.js';
-import { loadConfig, type OperatorConfig } from '../../workers/config.js';
-import { createLogger } from '../../workers/logger.js';
-import { startOperator, type RunningOperator } from '../../workers/operator.js';
+import { loadConfig, type OperatorConfig } from '../../operator/config.js';
+import { createLogger } from '../../operator/logger.js';
+import { startOperator, type RunningOperator } from '../../operator/operator.js';
 import {
   connectClient,
   installQuietRuntime,
@@ -26,7 +26,7 @@ import {
   uniqueTaskQueue,
   type TestTemporal,
 } from './temporal.js';
-import { WORKFLOWS_PATH } from '../../workers/worker.js';
+import { WORKFLOWS_PATH } from '../../operator/worker.js';
 
 const root = join(import.meta.dirname, '..', '..');
 let bundle: Promise<{ code: string }> | undefined;

@@ -7,9 +7,9 @@ import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
-import { ensureSearchAttributes, startDevServer } from '../../workers/dev-server.js';
-import { kubeSkippySearchAttributes } from '../../workers/search-attributes.js';
-import { isResolvedCli, resolveTemporalCli } from '../../workers/temporal-cli.js';
+import { ensureSearchAttributes, startDevServer } from '../../tools/dev-server.js';
+import { kubeSkippySearchAttributes } from '../../operator/search-attributes.js';
+import { isResolvedCli, resolveTemporalCli } from '../../tools/temporal-cli.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startCluster } from '../../cluster/index.js';
-import { prepareOperatorIdentity } from '../../workers/demo/real-cluster.js';
+import { prepareOperatorIdentity } from '../../tools/demo/real-cluster.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {

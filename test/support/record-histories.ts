@@ -5,7 +5,7 @@
 // committed files.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { historyToJson } from '../../workers/replay/history-json.js';
+import { historyToJson } from '../../tools/replay/history-json.js';
 import type { Engine } from './engine-harness.js';
 
 export const HISTORIES_DIR = join(import.meta.dirname, '..', 'replay', 'histories');
@@ -26,7 +26,7 @@ export async function recordHistories(
     if (!workflowId) continue;
     const history = await engine.client.workflow.getHandle(workflowId).fetchHistory();
     // Proto3 JSON, read back with historyFromJson (the SDK's historyToJSON fails in this install:
-    // see workers/replay/history-json.ts).
+    // see tools/replay/history-json.ts).
     const json = JSON.stringify(historyToJson(history), null, 1);
     await writeFile(join(HISTORIES_DIR, `${scenario}-${kind}.json`), json + '\n');
   }

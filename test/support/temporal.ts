@@ -6,8 +6,8 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { inject } from 'vitest';
-import { startDevServer } from '../../workers/dev-server.js';
-import type { DevServer } from '../../workers/dev-server.js';
+import { startDevServer } from '../../tools/dev-server.js';
+import type { DevServer } from '../../tools/dev-server.js';
 
 export interface TestTemporal {
   address: string;

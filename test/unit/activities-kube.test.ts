@@ -1,4 +1,4 @@
-// Quantities and the one place Kubernetes errors are classified (STYLE 7): what a user sees is
+// Quantities and the one place Kubernetes errors are classified: what a user sees is
 // whether an action retries or gives up, and under which failure type.
 import { ApiException } from '@kubernetes/client-node';
 import { ApplicationFailure } from '@temporalio/common';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, DEFAULTS, loadConfig } from '../../workers/config.js';
+import { ConfigError, DEFAULTS, loadConfig } from '../../operator/config.js';
 
 describe('operator configuration', () => {
   it('uses defaults when nothing is set', () => {

@@ -11,8 +11,8 @@ import { createKube, type Kube } from '../../activities/kube/clients.js';
 import { renderCrdFiles } from '../../crds/render.js';
 import type { KObject } from '../../sim/contract.js';
 import { startApiServer, type ApiServerHandle } from '../../sim/api/index.js';
-import { Controller } from '../../workers/controller/controller.js';
-import { isNotFound, missingCrdMessage, nextRetryDelay } from '../../workers/controller/missing-crd.js';
+import { Controller } from '../../operator/controller/controller.js';
+import { isNotFound, missingCrdMessage, nextRetryDelay } from '../../operator/controller/missing-crd.js';
 import { eventually } from '../support/engine-harness.js';
 
 describe('missing-CRD wording and back-off', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { decisionFrom } from '../../workers/controller/approval-relay.js';
-import { invalidStatus, mergeConditions, mirroredStatus } from '../../workers/controller/policy-status.js';
+import { decisionFrom } from '../../operator/controller/approval-relay.js';
+import { invalidStatus, mergeConditions, mirroredStatus } from '../../operator/controller/policy-status.js';
 import type { PolicyStatusView } from '../../workflows/messages.js';
 import { policy, restartAction } from '../fixtures/domain-builders.js';
 

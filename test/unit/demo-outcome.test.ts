@@ -2,12 +2,12 @@
 // allow), how a skipped scenario is reported, and the model reachability check it runs first.
 import { describe, expect, it } from 'vitest';
 import type { HealingAction, HealingActionStatus } from '../../crds/healing-action.js';
-import { checkModel, ollamaBaseUrl } from '../../workers/demo/model.js';
-import type { DemoSnapshot } from '../../workers/demo/observe.js';
-import { aiText, judge, skippedResult } from '../../workers/demo/outcome.js';
-import { SCENARIOS, selectScenarios } from '../../workers/demo/scenarios.js';
-import { summaryTable } from '../../workers/demo/summary.js';
-import { narrate, renderFrame } from '../../workers/demo/view.js';
+import { checkModel, ollamaBaseUrl } from '../../tools/demo/model.js';
+import type { DemoSnapshot } from '../../tools/demo/observe.js';
+import { aiText, judge, skippedResult } from '../../tools/demo/outcome.js';
+import { SCENARIOS, selectScenarios } from '../../tools/demo/scenarios.js';
+import { summaryTable } from '../../tools/demo/summary.js';
+import { narrate, renderFrame } from '../../tools/demo/view.js';
 
 const ai = SCENARIOS.find((s) => s.name === 'ai')!;
 

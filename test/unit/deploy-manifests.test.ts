@@ -1,6 +1,6 @@
 // The in-cluster install (deploy/) checked against the code it runs, since no image can be built
-// or cluster reached here: the Deployment sets only settings workers/config.ts reads, its probes hit
-// what workers/health.ts serves, the ClusterRole grants exactly the API calls the operator makes,
+// or cluster reached here: the Deployment sets only settings operator/config.ts reads, its probes hit
+// what operator/health.ts serves, the ClusterRole grants exactly the API calls the operator makes,
 // the kustomizations list every file, and `kubectl kustomize` renders them (when kubectl exists).
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
@@ -9,8 +9,8 @@ import { fileURLToPath } from 'node:url';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isMap, isSeq, parseAllDocuments, parse as parseYaml } from 'yaml';
-import { DEFAULTS, loadConfig, type Env } from '../../workers/config.js';
-import { startHealthServer, type HealthServer } from '../../workers/health.js';
+import { DEFAULTS, loadConfig, type Env } from '../../operator/config.js';
+import { startHealthServer, type HealthServer } from '../../operator/health.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const operatorDir = join(root, 'deploy/operator');
@@ -69,7 +69,7 @@ function containerEnv(): Map<string, string | undefined> {
 }
 
 describe('deploy/operator: the Deployment and its configuration', () => {
-  it('sets only environment variables workers/config.ts reads', () => {
+  it('sets only environment variables operator/config.ts reads', () => {
     const known = configEnvNames();
     expect(known).toContain('TEMPORAL_ADDRESS'); // the proxy saw the reads
     const unknown = [...containerEnv().keys()].filter((name) => !known.has(name));
@@ -110,7 +110,7 @@ describe('deploy/operator: the Deployment and its configuration', () => {
   });
 });
 
-describe('deploy/operator: probes and metrics match workers/health.ts', () => {
+describe('deploy/operator: probes and metrics match operator/health.ts', () => {
   let health: HealthServer;
   beforeAll(async () => {
     health = await startHealthServer({
@@ -159,7 +159,7 @@ describe('deploy/operator: probes and metrics match workers/health.ts', () => {
 });
 
 // Every Kubernetes API call of the operator (the code `kubeskippy operator` runs: activities/ and
-// workers/controller/), found by grepping for client calls, with the permissions it needs. The
+// operator/controller/), found by grepping for client calls, with the permissions it needs. The
 // scan below fails when a call appears that this table lacks (add it, and a rule if needed), or
 // when a row names a call its file no longer makes.
 type Grant = [apiGroup: string, resource: string, verbs: string[]];
@@ -267,7 +267,7 @@ const API_CALLS: { file: string; call: string; grants: Grant[] }[] = [
   { file: 'activities/records.ts', call: 'createNamespacedEvent', grants: [['', 'events', ['create']]] },
   // The controller: informers on both CRDs (list, then watch), and policy status.
   {
-    file: 'workers/controller/controller.ts',
+    file: 'operator/controller/controller.ts',
     call: 'makeInformer',
     grants: [
       ['kubeskippy.io', 'healingpolicies', ['list', 'watch']],
@@ -275,7 +275,7 @@ const API_CALLS: { file: string; call: string; grants: Grant[] }[] = [
     ],
   },
   {
-    file: 'workers/controller/controller.ts',
+    file: 'operator/controller/controller.ts',
     call: 'listClusterCustomObject',
     grants: [
       ['kubeskippy.io', 'healingpolicies', ['list']],
@@ -283,7 +283,7 @@ const API_CALLS: { file: string; call: string; grants: Grant[] }[] = [
     ],
   },
   {
-    file: 'workers/controller/controller.ts',
+    file: 'operator/controller/controller.ts',
     call: 'patchNamespacedCustomObjectStatus',
     grants: [['kubeskippy.io', 'healingpolicies/status', ['patch']]],
   },
@@ -295,7 +295,12 @@ function operatorSources(): string[] {
     (readdirSync(join(root, dir), { recursive: true }) as string[])
       .filter((f) => f.endsWith('.ts'))
       .map((f) => join(dir, f));
-  return [...walk('activities'), ...walk('workers/controller'), 'workers/operator.ts', 'workers/worker.ts'];
+  return [
+    ...walk('activities'),
+    ...walk('operator/controller'),
+    'operator/operator.ts',
+    'operator/worker.ts',
+  ];
 }
 
 const CALL_PATTERNS = [

@@ -2,7 +2,7 @@ import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/pr
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { resolveTemporalCli, temporalCliCacheDir } from '../../workers/temporal-cli.js';
+import { resolveTemporalCli, temporalCliCacheDir } from '../../tools/temporal-cli.js';
 
 // Fake executables (shell scripts) stand in for `temporal` and `go`, so the resolution order and
 // the build path are tested without the real 200 MB binary or the network.

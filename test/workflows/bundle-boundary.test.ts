@@ -1,9 +1,9 @@
-// STYLE 2: workflow code runs in Temporal's deterministic sandbox and must not pull in I/O
+// Workflow code runs in Temporal's deterministic sandbox and must not pull in I/O
 // libraries. Type-only imports are fine (they vanish); a value import would drag the library into
 // the bundle, so bundling and looking is the real check (lint is the early warning).
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { describe, expect, it } from 'vitest';
-import { WORKFLOWS_PATH } from '../../workers/worker.js';
+import { WORKFLOWS_PATH } from '../../operator/worker.js';
 
 const FORBIDDEN = [
   '@kubernetes/client-node',

@@ -2,7 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { DevServer } from '../../workers/dev-server.js';
+import type { DevServer } from '../../tools/dev-server.js';
 import { createTestEnv, startDedicatedServer, uniqueTaskQueue } from '../support/temporal.js';
 import { smokeActivities, untilContinueAsNewSuggested } from './fixtures/smoke-workflows.js';
 

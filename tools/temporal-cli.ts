@@ -32,7 +32,7 @@ export interface ResolveTemporalCliOptions {
   onProgress?: (msg: string) => void;
   /** Run `go install` when no binary is found (default true). */
   allowBuild?: boolean;
-  /** Environment to read. Defaults to process.env; a parameter so tests (and, later, workers/config.ts) pass their own. */
+  /** Environment to read. Defaults to process.env; a parameter so tests (and, later, operator/config.ts) pass their own. */
   env?: NodeJS.ProcessEnv;
   projectRoot?: string;
   cacheDir?: string;

@@ -11,15 +11,8 @@ import {
   type ActionStatusView,
 } from '../../../workflows/messages.js';
 import { CliError } from '../errors.js';
-import {
-  age,
-  outputFormat,
-  parseRef,
-  table,
-  withClient,
-  withTemporalFlags,
-  type TemporalFlags,
-} from '../temporal-flags.js';
+import { age, outputFormat, parseRef, table } from '../format.js';
+import { withClient, withTemporalFlags, type TemporalFlags } from '../temporal-flags.js';
 
 async function listActions(
   client: Client,

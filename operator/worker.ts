@@ -1,5 +1,5 @@
 // The Temporal worker half of the operator: the workflow bundle plus activities built once from
-// their dependencies (STYLE 5).
+// their dependencies, so tests can build the same worker with other clients.
 import { fileURLToPath } from 'node:url';
 import { Worker, type InjectedSinks, type NativeConnection } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
@@ -17,7 +17,7 @@ export interface WorkerOptions {
   /** Grace for in-flight activities on shutdown. */
   shutdownGraceTime?: string;
   identity?: string;
-  /** Where workflow metrics go (workers/metrics.ts). */
+  /** Where workflow metrics go (operator/metrics.ts). */
   sinks?: InjectedSinks<KubeSkippySinks>;
 }
 

@@ -5,7 +5,7 @@
 // history recorded. Any difference is a DeterminismViolationError: today's code would have acted
 // differently at that point.
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { WORKFLOWS_PATH } from '../worker.js';
+import { WORKFLOWS_PATH } from '../../operator/worker.js';
 import type { History } from './history-json.js';
 
 export interface HistoryInfo {

@@ -1,9 +1,9 @@
 // Is there a language model for the `ai` scenario? Asked once, before anything is deployed: Ollama
-// at OLLAMA_HOST (from the operator configuration, workers/config.ts) must answer `/api/tags`
+// at OLLAMA_HOST (from the operator configuration, operator/config.ts) must answer `/api/tags`
 // within a couple of seconds and, when it lists its models, have the one the policy will use.
 // When not, the scenario is skipped and the demo says why in plain words; it is not a failure.
 import { DEFAULT_MODELS } from '../../activities/ai/analyze.js';
-import type { OperatorConfig } from '../config.js';
+import type { OperatorConfig } from '../../operator/config.js';
 import { readManifests } from './cluster.js';
 import { skippedResult, type ScenarioResult } from './outcome.js';
 import type { Scenario } from './scenarios.js';

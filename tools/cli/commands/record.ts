@@ -4,7 +4,7 @@
 // collected for the selected pods, so any policy can be backtested on it later.
 import type { Command } from 'commander';
 import { formatDuration, parseDuration } from '../../../domain/duration.js';
-import { ConfigError, loadConfig } from '../../config.js';
+import { ConfigError, loadConfig } from '../../../operator/config.js';
 import { PolicyFileError, readPolicyFile, type PolicyFile } from '../../backtest/policy-file.js';
 import type { LabelSelector } from '../../../crds/common.js';
 import { parseLabelSelector } from '../../../domain/selector.js';

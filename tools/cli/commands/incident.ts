@@ -1,5 +1,5 @@
 // `kubeskippy incident export --workflow-id ID --out DIR [--kubeconfig PATH]`: an incident as
-// files, to attach to a bug report and replay elsewhere (workers/replay/incident.ts).
+// files, to attach to a bug report and replay elsewhere (tools/replay/incident.ts).
 import type { Command } from 'commander';
 import { CliError } from '../errors.js';
 import { temporalClient, withTemporalFlags, type TemporalFlags } from '../temporal-flags.js';

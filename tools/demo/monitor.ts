@@ -2,8 +2,8 @@
 // starting or deploying anything. Temporal is optional; with it the view adds policy refusals.
 import type { Client } from '@temporalio/client';
 import { createKube, loadKubeConfig } from '../../activities/kube/clients.js';
-import { loadConfig } from '../config.js';
-import { connectClient } from '../temporal.js';
+import { loadConfig } from '../../operator/config.js';
+import { connectClient } from '../../operator/temporal.js';
 import { observe, type DemoSnapshot } from './observe.js';
 import { drawFrame, narrate, renderFrame } from './view.js';
 import { GROUP_VERSION } from '../../crds/api-group.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { startDevServer } from '../../dev-server.js';
-import { kubeSkippySearchAttributes } from '../../search-attributes.js';
+import { kubeSkippySearchAttributes } from '../../../operator/search-attributes.js';
 import { isResolvedCli, resolveTemporalCli, TemporalCliError } from '../../temporal-cli.js';
 import { CliError } from '../errors.js';
 

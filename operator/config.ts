@@ -1,4 +1,4 @@
-// The only reader of process.env (STYLE 12). Every setting has a flag and an environment variable;
+// The only reader of process.env, so every setting is seen, validated and documented in one place. Every setting has a flag and an environment variable;
 // flags win. The README's configuration table is this file in words.
 export interface OperatorConfig {
   /** Kubeconfig path; empty = in-cluster service account, else $KUBECONFIG/~/.kube/config. */

@@ -1,7 +1,7 @@
 // `kubeskippy demo`: bring the environment up, watch the scenarios play out, judge them, print the
 // summary, take everything down. Returns the exit code: 0 only when every scenario healed the way
 // scenarios.ts expects (a scenario skipped for lack of a language model does not count against it).
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../../operator/config.js';
 import { Approver } from './approval.js';
 import { startEnvironment, type Environment } from './environment.js';
 import { skipWithoutModel } from './model.js';

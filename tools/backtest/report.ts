@@ -1,7 +1,7 @@
 // Prints backtest reports: one table per policy, and a side-by-side comparison when there are
 // two or more (the same timeline, so the rows line up by time and target).
 import { formatDuration } from '../../domain/duration.js';
-import { table } from '../cli/temporal-flags.js';
+import { table } from '../cli/format.js';
 import type { BacktestReport, BacktestRow } from './engine.js';
 import type { Timeline } from './timeline.js';
 

@@ -15,15 +15,8 @@ import {
   type PolicyStatusView,
 } from '../../../workflows/messages.js';
 import { CliError } from '../errors.js';
-import {
-  age,
-  outputFormat,
-  parseRef,
-  table,
-  withClient,
-  withTemporalFlags,
-  type TemporalFlags,
-} from '../temporal-flags.js';
+import { age, outputFormat, parseRef, table } from '../format.js';
+import { withClient, withTemporalFlags, type TemporalFlags } from '../temporal-flags.js';
 
 const MODES: readonly PolicyMode[] = ['monitor', 'dryrun', 'automatic', 'manual'];
 const isMode = (m: string): m is PolicyMode => (MODES as readonly string[]).includes(m);

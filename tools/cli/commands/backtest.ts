@@ -1,5 +1,5 @@
 // `kubeskippy backtest --policy FILE [--policy FILE2] --timeline FILE [-o table|json]`: the pure
-// policy evaluation over a recorded timeline (workers/backtest/), no server and no cluster.
+// policy evaluation over a recorded timeline (tools/backtest/), no server and no cluster.
 import type { Command } from 'commander';
 import { parseDuration } from '../../../domain/duration.js';
 import { assumption, backtest, type AssumedOutcome } from '../../backtest/engine.js';

@@ -12,10 +12,10 @@ import {
   ensureSearchAttributes,
   kubeSkippySearchAttributes,
   searchAttributeFlagValues,
-} from './search-attributes.js';
+} from '../operator/search-attributes.js';
 import { isResolvedCli, resolveTemporalCli, TemporalCliError } from './temporal-cli.js';
 
-export { ensureSearchAttributes } from './search-attributes.js';
+export { ensureSearchAttributes } from '../operator/search-attributes.js';
 
 export interface DevServerOptions {
   /** gRPC frontend port; default 7233, 0 = a free port. */

@@ -1,6 +1,6 @@
 // Prometheus metrics (prom-client). Workflow code reports through the `kubeskippy` sink
 // (workflows/sinks.ts); this file turns reports into series. The Temporal SDK's own worker
-// metrics are served by the SDK runtime and appended to /metrics by workers/health.ts.
+// metrics are served by the SDK runtime and appended to /metrics by operator/health.ts.
 import type { InjectedSinks } from '@temporalio/worker';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { KubeSkippySinks } from '../workflows/sinks.js';

@@ -4,7 +4,8 @@
 import type { Command } from 'commander';
 import type { LoadedHistory } from '../../replay/load.js';
 import { CliError } from '../errors.js';
-import { outputFormat, temporalClient, withTemporalFlags, type TemporalFlags } from '../temporal-flags.js';
+import { outputFormat } from '../format.js';
+import { temporalClient, withTemporalFlags, type TemporalFlags } from '../temporal-flags.js';
 
 interface ReplayFlags extends TemporalFlags {
   workflowId?: string;

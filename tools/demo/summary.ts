@@ -1,5 +1,5 @@
 // The end of the demo: one row per scenario, and where to look afterwards.
-import { table } from '../cli/temporal-flags.js';
+import { table } from '../cli/format.js';
 import { seconds, type ScenarioResult } from './outcome.js';
 import { DEMO_NAMESPACE, type Scenario } from './scenarios.js';
 

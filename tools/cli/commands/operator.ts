@@ -1,9 +1,9 @@
 // `kubeskippy operator | worker | controller`: the same flags for all three; flags win over the
-// environment (workers/config.ts), and bad values say which flag is wrong.
+// environment (operator/config.ts), and bad values say which flag is wrong.
 import type { Command } from 'commander';
-import { ConfigError, DEFAULTS, loadConfig, type OperatorConfig } from '../../config.js';
+import { ConfigError, DEFAULTS, loadConfig, type OperatorConfig } from '../../../operator/config.js';
 import { findFreePort } from '../../dev-server.js';
-import type { OperatorRole } from '../../operator.js';
+import type { OperatorRole } from '../../../operator/operator.js';
 import { CliError } from '../errors.js';
 
 interface Flags {
@@ -51,8 +51,8 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
   // Loaded here rather than at the top: the Temporal worker and client-node take seconds to load,
   // and every other command (approve, status, --help) should not pay for them.
   const [{ createLogger, installTemporalRuntime }, { startOperator }] = await Promise.all([
-    import('../../logger.js'),
-    import('../../operator.js'),
+    import('../../../operator/logger.js'),
+    import('../../../operator/operator.js'),
   ]);
   const logger = createLogger(config.logLevel, { role });
   // The SDK serves its own worker metrics on a private port; /metrics appends them.

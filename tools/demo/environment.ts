@@ -7,11 +7,11 @@ import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/w
 import { pino, type Logger } from 'pino';
 import { createKube, loadKubeConfig, type Kube } from '../../activities/kube/clients.js';
 import { startSim } from '../../sim/index.js';
-import { loadConfig } from '../config.js';
+import { loadConfig } from '../../operator/config.js';
 import { startDevServer } from '../dev-server.js';
-import { startOperator } from '../operator.js';
-import { ensureSearchAttributes } from '../search-attributes.js';
-import { connectClient } from '../temporal.js';
+import { startOperator } from '../../operator/operator.js';
+import { ensureSearchAttributes } from '../../operator/search-attributes.js';
+import { connectClient } from '../../operator/temporal.js';
 import { applyAll, installCrds, scenarioManifests } from './cluster.js';
 import { prepareOperatorIdentity } from './real-cluster.js';
 import { DEMO_NAMESPACE, type Scenario } from './scenarios.js';
@@ -145,7 +145,7 @@ async function bringUp(
 }
 
 /**
- * Like installTemporalRuntime (workers/logger.ts), and also forwards the SDK core's own warnings
+ * Like installTemporalRuntime (operator/logger.ts), and also forwards the SDK core's own warnings
  * into the log file: by default core prints them to the console, over the live view.
  */
 function installDemoRuntime(logger: Logger): void {
