@@ -95,11 +95,14 @@ export function benchDomainScaling(): void {
 }
 
 /** P2: the real normalizePolicy + evaluatePolicy, `pods` pods × ten triggers. Goal: a tick ≤ 50 ms. */
-export function benchP2(podCount: number, triggerCount: number): { usPerPod: number; msPerTick: number } {
+export function benchP2(
+  podCount: number,
+  triggerCount: number,
+  ticks: number,
+): { usPerPod: number; msPerTick: number } {
   const triggers = TEN_TRIGGERS.slice(0, triggerCount);
   const p = policy({ triggers, safetyRules: { maxActionsPerHour: 5, maxConcurrentActions: 3 } });
   benchEvaluate(p, Math.min(podCount, 1000), 3); // warm-up (JIT)
-  const ticks = 10;
   const r = benchEvaluate(p, podCount, ticks);
   log(
     `P2 evaluatePolicy, ${podCount} pods × ${triggers.length} triggers: ${r.perTickMs.toFixed(1)} ms/tick, ` +

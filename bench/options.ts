@@ -11,6 +11,7 @@ export interface BenchOptions {
   p1SpreadMs: number;
   p2Pods: number;
   p2Triggers: number;
+  p2Ticks: number;
   p3Ticks: number;
   p4Policies: number[];
   /** How long each policy count runs once every policy has been evaluated. */
@@ -35,7 +36,8 @@ export function benchOptions(): BenchOptions {
     p1SpreadMs: num('BENCH_P1_SPREAD_MS', quick ? 30_000 : 120_000),
     p2Pods: num('BENCH_P2_PODS', 10_000),
     p2Triggers: num('BENCH_P2_TRIGGERS', 10),
-    p3Ticks: num('BENCH_P3_TICKS', quick ? 150 : 1000),
+    p2Ticks: num('BENCH_P2_TICKS', quick ? 3 : 10),
+    p3Ticks: num('BENCH_P3_TICKS', quick ? 60 : 1000),
     p4Policies: p4
       ? p4
           .split(',')

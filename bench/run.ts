@@ -7,7 +7,7 @@ import { log } from './figures.js';
 import { benchOptions, wanted } from './options.js';
 import { benchP1 } from './p1-detect.js';
 import { benchP3 } from './p3-history.js';
-import { benchP4 } from './p4-load.js';
+import { runP4InChild } from './p4-child.js';
 import { benchP5 } from './p5-burst.js';
 import { benchCollect, benchSimPodsReady } from './sim-scale.js';
 
@@ -30,7 +30,7 @@ async function section(name: string, fn: () => Promise<void> | void): Promise<vo
 
 await section('domain', () => benchDomainScaling());
 await section('p2', () => {
-  const r = benchP2(opts.p2Pods, opts.p2Triggers);
+  const r = benchP2(opts.p2Pods, opts.p2Triggers, opts.p2Ticks);
   figures['p2_evaluate_us_per_pod'] = r.usPerPod;
   figures['p2_ms_per_tick'] = r.msPerTick;
 });
@@ -58,7 +58,7 @@ await section('p4', async () => {
   const rss: Record<string, number> = {};
   const lag: Record<string, number | undefined> = {};
   for (const n of opts.p4Policies) {
-    const r = await benchP4(n, opts.p4MeasureMs);
+    const r = await runP4InChild(n, opts.p4MeasureMs);
     req[n] = r.requestsPerMin;
     rss[n] = r.rssMb;
     lag[n] = r.lagP99Ms;
