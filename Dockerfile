@@ -26,6 +26,7 @@ COPY domain ./domain
 COPY sim ./sim
 COPY operator ./operator
 COPY tools ./tools
+COPY lib ./lib
 COPY workflows ./workflows
 COPY tsconfig.json ./
 

@@ -84,6 +84,8 @@ const importBoundaries = {
       { regex: '^(?!zod$|yaml$|node:|\\.)', message: 'crds/ imports zod and crds/ only.' },
     ],
   },
+  // lib/ holds helpers that any folder may use, so it imports nothing of the project.
+  lib: { patterns: [{ regex: '^\\.\\./', message: 'lib/ is a leaf: node:, packages and lib/ only.' }] },
   sim: { patterns: [notTheOperator('sim/')] },
   cluster: { patterns: [notTheOperator('cluster/')] },
 };

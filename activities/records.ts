@@ -67,20 +67,7 @@ export async function patchActionStatus(
   kube: Kube,
   input: { name: string; namespace: string; status: HealingActionStatus },
 ): Promise<void> {
-  await kubeCall(`update status of HealingAction ${input.namespace}/${input.name}`, () =>
-    kube.custom.patchNamespacedCustomObjectStatus(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace: input.namespace,
-        plural: PLURAL,
-        name: input.name,
-        fieldManager: FIELD_MANAGER,
-        body: { status: input.status },
-      },
-      mergePatch,
-    ),
-  );
+  await mergePatchAction(kube, 'update status of', input, { status: input.status }, 'status');
 }
 
 /** Sets labels on a HealingAction (the phase label lets `kubectl get ha -l kubeskippy.io/phase=...` filter). */
@@ -88,19 +75,31 @@ export async function labelActionRecord(
   kube: Kube,
   input: { name: string; namespace: string; labels: Record<string, string> },
 ): Promise<void> {
-  await kubeCall(`label HealingAction ${input.namespace}/${input.name}`, () =>
-    kube.custom.patchNamespacedCustomObject(
-      {
-        group: GROUP,
-        version: VERSION,
-        namespace: input.namespace,
-        plural: PLURAL,
-        name: input.name,
-        fieldManager: FIELD_MANAGER,
-        body: { metadata: { labels: input.labels } },
-      },
-      mergePatch,
-    ),
+  await mergePatchAction(kube, 'label', input, { metadata: { labels: input.labels } }, 'object');
+}
+
+/** One JSON merge patch of a HealingAction, to the object or to its status subresource. */
+async function mergePatchAction(
+  kube: Kube,
+  verb: string,
+  ref: { name: string; namespace: string },
+  body: object,
+  part: 'object' | 'status',
+): Promise<void> {
+  const { name, namespace } = ref; // only these: the inputs carry their payload too
+  const params = {
+    group: GROUP,
+    version: VERSION,
+    plural: PLURAL,
+    name,
+    namespace,
+    fieldManager: FIELD_MANAGER,
+    body,
+  };
+  await kubeCall(`${verb} HealingAction ${ref.namespace}/${ref.name}`, () =>
+    part === 'status'
+      ? kube.custom.patchNamespacedCustomObjectStatus(params, mergePatch)
+      : kube.custom.patchNamespacedCustomObject(params, mergePatch),
   );
 }
 

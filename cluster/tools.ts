@@ -4,10 +4,10 @@
 //   → build from the Go module proxy into that cache (tens of minutes cold; see cluster/build.ts).
 // Every binary found is asked for its version, so a stale or truncated file is rebuilt, not run.
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { findOnPath, isExecutableFile } from '../lib/executables.js';
 import { buildGroup } from './build.js';
 import { ClusterToolsError, formatElapsed, type GoRunner } from './go-run.js';
 import { TOOL_GROUPS, binariesOf, clusterCacheDir, type ToolGroup, type ToolName } from './versions.js';
@@ -168,21 +168,4 @@ async function checkBinary(
   } catch (err) {
     return `${file} --version failed: ${(err as Error).message.split('\n')[0]}`;
   }
-}
-
-async function isExecutableFile(file: string): Promise<boolean> {
-  try {
-    if (!(await stat(file)).isFile()) return false;
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function findOnPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (dir && (await isExecutableFile(path.join(dir, name)))) return path.join(dir, name);
-  }
-  return undefined;
 }

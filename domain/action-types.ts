@@ -1,86 +1,178 @@
-// Per-type behaviour of an action, in one table: what it does in words (for people and the model),
-// whether it changes the pod's owning workload, which owner kinds it supports, how many ready pods
-// it takes away, and the executor input it becomes. The table is keyed by every action type, so a
-// new type in the CRD fails to compile until it has an entry here.
-import type { ExecutorAction } from './executor-action.js';
-import type { NormalizedAction } from './policy-types.js';
+// One action model. A normalized action is a discriminated union on `type`: the fields every
+// action has, plus its type's own block with the defaults applied. Per-type behaviour lives in one
+// table below, keyed by every action type of the CRD, so a new type fails to compile until it has
+// its block here and its entry: how it is normalized from the CRD template, what it does in words
+// (for people and the model), whether it changes the pod's owning workload, which owner kinds it
+// supports, and how many ready pods it takes away. Its executor is the one other registry line
+// (activities/executors/index.ts), keyed by the same union. Executors consume the action as is.
+//
+// Adding an action type: its CRD block (crds/policy-actions.ts), a line in ActionBlocks and an
+// entry in ACTION_TYPES here, its executor (activities/executors/<type>.ts) and its line in the
+// executor table (activities/executors/index.ts); then `npm run gen` for the CRD YAML.
+import type { DeleteAction, HealingActionTemplate, ScaleAction } from '../crds/healing-policy.js';
+import { normalizePatch } from './patch.js';
 
-export type ActionType = NormalizedAction['type'];
+export type RestartStrategy = 'evict' | 'delete' | 'rollout';
 
-interface ActionTypeBehaviour {
-  describe(a: NormalizedAction): string;
+export interface NormalizedPatch {
+  type: 'strategic' | 'merge' | 'json';
+  /** The patch document as written (JSON or YAML); legacy `patches` become a JSON merge patch. */
+  patch: string;
+  allowedPaths: string[];
+  target: 'owner' | 'self';
+}
+
+/** Each action type's own block, defaults applied, under the same key as in the CRD. */
+interface ActionBlocks {
+  restart: { restartAction: { strategy: RestartStrategy; gracePeriodSeconds: number } };
+  scale: { scaleAction: ScaleAction };
+  patch: { patchAction: NormalizedPatch };
+  delete: { deleteAction: DeleteAction };
+}
+
+/** The action types: exactly the CRD's enum (checked below). */
+export type ActionType = keyof ActionBlocks;
+
+/** What every action has, whatever its type. */
+export interface ActionBase {
+  name: string;
+  description?: string;
+  priority: number;
+  requiresApproval: boolean;
+  /** Trigger names this action answers, resolved (never empty). */
+  triggers: string[];
+}
+
+export type ActionOf<K extends ActionType> = ActionBase & { type: K } & ActionBlocks[K];
+
+/**
+ * An action template with its type's block filled in (and no other block). It is structurally a
+ * valid crds `HealingActionTemplate`, so it can be copied into a HealingAction's spec.action as is.
+ */
+export type NormalizedAction = { [K in ActionType]: ActionOf<K> }[ActionType];
+
+/** `true` only when A and B are the same union (a compile-time check between the CRD and the domain). */
+export type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+// Both directions, so the CRD enum and the table cannot drift apart in either.
+const sameTypes: Same<ActionType, HealingActionTemplate['type']> = true;
+void sameTypes;
+// And every normalized action is a valid template: the HealingAction records a copy of it.
+const isTemplate = (a: NormalizedAction): HealingActionTemplate => a;
+void isTemplate;
+
+interface ActionTypeEntry<K extends ActionType> {
+  /**
+   * The action from its template: `base` plus the type's block with its defaults; undefined when
+   * the block is required and missing (the CRD schema refuses that, so it does not happen).
+   */
+  normalize(
+    t: HealingActionTemplate,
+    base: ActionBase,
+    where: string,
+    warnings: string[],
+  ): ActionOf<K> | undefined;
+  describe(a: ActionOf<K>): string;
   /** Changes the owning workload (scale, rollout, patch of the template) rather than the pod. */
-  actsOnOwner(a: NormalizedAction): boolean;
+  actsOnOwner(a: ActionOf<K>): boolean;
   /** Owner kinds it supports when it acts on the owner; undefined: any. */
   ownerKinds?: readonly string[];
   /** Ready pods it takes away: 1 for the firing pod (when ready), the scale-down, or 0. */
-  readyLoss(a: NormalizedAction, podReady: boolean, scale?: { from: number; to: number }): number;
-  toExecutor(a: NormalizedAction): ExecutorAction;
+  readyLoss(a: ActionOf<K>, podReady: boolean, scale?: { from: number; to: number }): number;
 }
 
-const strategyOf = (a: NormalizedAction): 'evict' | 'delete' | 'rollout' =>
-  a.restartAction?.strategy ?? 'evict';
+/** The Go KubeSkippy operator's strategy names, kept so policies written for it still apply. */
+const LEGACY_STRATEGY: Record<string, RestartStrategy> = {
+  evict: 'evict',
+  delete: 'delete',
+  rollout: 'rollout',
+  rolling: 'rollout',
+  recreate: 'delete',
+  graceful: 'evict',
+};
 
-export const ACTION_TYPES: Record<ActionType, ActionTypeBehaviour> = {
+const ACTION_TYPES: { [K in ActionType]: ActionTypeEntry<K> } = {
   restart: {
-    describe: (a) => {
-      const s = strategyOf(a);
-      return s === 'rollout'
-        ? 'rolling restart of the owning workload (new pods, one at a time)'
-        : s === 'delete'
-          ? 'delete the pod so its controller recreates it'
-          : 'evict the pod (honours PodDisruptionBudgets) so its controller recreates it';
+    normalize: (t, base) => {
+      const r = t.restartAction ?? { strategy: 'evict', gracePeriodSeconds: 30 };
+      const strategy = LEGACY_STRATEGY[r.strategy] ?? 'evict';
+      return {
+        ...base,
+        type: 'restart',
+        restartAction: { strategy, gracePeriodSeconds: r.gracePeriodSeconds },
+      };
     },
-    actsOnOwner: (a) => a.restartAction?.strategy === 'rollout',
+    describe: ({ restartAction: { strategy } }) =>
+      strategy === 'rollout'
+        ? 'rolling restart of the owning workload (new pods, one at a time)'
+        : strategy === 'delete'
+          ? 'delete the pod so its controller recreates it'
+          : 'evict the pod (honours PodDisruptionBudgets) so its controller recreates it',
+    actsOnOwner: (a) => a.restartAction.strategy === 'rollout',
     ownerKinds: ['Deployment', 'StatefulSet', 'DaemonSet'],
     // A rollout replaces pods one at a time and keeps the workload's own availability rules.
-    readyLoss: (a, podReady) => (a.restartAction?.strategy !== 'rollout' && podReady ? 1 : 0),
-    toExecutor: (a) => ({
-      type: 'restart',
-      strategy: strategyOf(a),
-      gracePeriodSeconds: a.restartAction?.gracePeriodSeconds ?? 30,
-    }),
+    readyLoss: (a, podReady) => (a.restartAction.strategy !== 'rollout' && podReady ? 1 : 0),
   },
   scale: {
-    describe: (a) => {
-      const s = a.scaleAction;
-      return s
-        ? `scale the owning workload ${s.direction} by ${s.replicas} (within ${s.minReplicas}..${s.maxReplicas} replicas)`
-        : 'scale the owning workload';
-    },
+    normalize: (t, base) =>
+      t.scaleAction ? { ...base, type: 'scale', scaleAction: { ...t.scaleAction } } : undefined,
+    describe: ({ scaleAction: s }) =>
+      `scale the owning workload ${s.direction} by ${s.replicas} (within ${s.minReplicas}..${s.maxReplicas} replicas)`,
     actsOnOwner: () => true,
     ownerKinds: ['Deployment', 'StatefulSet', 'ReplicaSet'],
     readyLoss: (_a, _ready, scale) => (scale ? Math.max(0, scale.from - scale.to) : 0),
-    toExecutor: (a) => {
-      const s = a.scaleAction!;
-      return {
-        type: 'scale',
-        direction: s.direction,
-        replicas: s.replicas,
-        minReplicas: s.minReplicas,
-        maxReplicas: s.maxReplicas,
-      };
-    },
   },
   patch: {
-    describe: (a) =>
-      `patch the ${a.patchAction?.target === 'self' ? 'pod' : 'owning workload'} (paths: ${(a.patchAction?.allowedPaths ?? []).join(', ') || 'any'}), reverted if it does not heal`,
-    actsOnOwner: (a) => (a.patchAction?.target ?? 'owner') === 'owner',
+    normalize: (t, base, where, warnings) =>
+      t.patchAction
+        ? { ...base, type: 'patch', patchAction: normalizePatch(t.patchAction, where, warnings) }
+        : undefined,
+    describe: ({ patchAction: p }) =>
+      `patch the ${p.target === 'self' ? 'pod' : 'owning workload'} (paths: ${p.allowedPaths.join(', ')}), reverted if it does not heal`,
+    actsOnOwner: (a) => a.patchAction.target === 'owner',
     readyLoss: () => 0,
-    toExecutor: (a) => {
-      const p = a.patchAction!;
-      return { type: 'patch', patchType: p.type, document: p.patch, allowedPaths: p.allowedPaths };
-    },
   },
   delete: {
+    normalize: (t, base) => ({
+      ...base,
+      type: 'delete',
+      deleteAction: t.deleteAction
+        ? { ...t.deleteAction }
+        : { gracePeriodSeconds: 30, force: false, propagationPolicy: 'Background' },
+    }),
     describe: () => 'delete the pod',
     actsOnOwner: () => false,
     readyLoss: (_a, podReady) => (podReady ? 1 : 0),
-    toExecutor: (a) => ({
-      type: 'delete',
-      gracePeriodSeconds: a.deleteAction?.gracePeriodSeconds ?? 30,
-      force: a.deleteAction?.force ?? false,
-      propagationPolicy: a.deleteAction?.propagationPolicy ?? 'Background',
-    }),
   },
 };
+
+/** The table entry of `a`'s type, typed for `a` (TypeScript correlates the key with the entry). */
+const entryOf = <K extends ActionType>(a: ActionOf<K>): ActionTypeEntry<K> => ACTION_TYPES[a.type];
+
+/** Every action type, in the CRD's order. */
+export const ACTION_TYPE_NAMES = Object.keys(ACTION_TYPES) as ActionType[];
+
+/** The action a template becomes (see ActionTypeEntry.normalize). */
+export function normalizeActionOf(
+  t: HealingActionTemplate,
+  base: ActionBase,
+  where: string,
+  warnings: string[],
+): NormalizedAction | undefined {
+  return ACTION_TYPES[t.type].normalize(t, base, where, warnings);
+}
+
+/** What an action does, in words a model (and a person) can weigh. */
+export const describeAction = (a: NormalizedAction): string => entryOf(a).describe(a);
+
+/** True when the action changes the pod's owning workload rather than the pod. */
+export const actsOnOwner = (a: NormalizedAction): boolean => entryOf(a).actsOnOwner(a);
+
+/** Owner kinds the action supports when it acts on the owner; undefined: any. */
+export const ownerKindsOf = (a: NormalizedAction): readonly string[] | undefined => entryOf(a).ownerKinds;
+
+/** Ready pods the action takes away (see domain/safety.ts readyLoss). */
+export const readyLossOf = (
+  a: NormalizedAction,
+  podReady: boolean,
+  scale?: { from: number; to: number },
+): number => entryOf(a).readyLoss(a, podReady, scale);

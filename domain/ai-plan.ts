@@ -5,8 +5,8 @@
 // rule (resolveTarget, HPA, scale bounds, minimum ready, PDB), by conflicts with open actions and
 // by cooldowns. So a model's choice can only be something the rule itself could have run now.
 
+import { describeAction } from './action-types.js';
 import type { AiAnalysis } from '../crds/healing-policy.js';
-import { ACTION_TYPES } from './action-types.js';
 import { tryAction, conflicts, type DecideInput } from './decide.js';
 import { parseDurationOr } from './duration.js';
 import { triggerTargetKey } from './ids.js';
@@ -47,11 +47,6 @@ export interface PlannedAi {
 }
 
 const MAX_RESTART_POINTS = 10;
-
-/** What an action does, in words a model (and a person) can weigh. */
-export function describeAction(a: NormalizedAction): string {
-  return ACTION_TYPES[a.type].describe(a);
-}
 
 export function aiSettings(ai: AiAnalysis): AiSettings {
   return {

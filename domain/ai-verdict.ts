@@ -129,7 +129,7 @@ function runInstead(input: {
   const resolved = resolveTarget(chosen.action, pod, snapshot);
   if (!resolved.ok) return keep(record, resolved.reason, resolved.message);
   let scale: { from: number; to: number } | undefined;
-  if (chosen.action.type === 'scale' && chosen.action.scaleAction && resolved.workload) {
+  if (chosen.action.type === 'scale' && resolved.workload) {
     if (resolved.workload.hpaManaged)
       return keep(record, 'HpaManaged', `${refKey(resolved.ref)} is scaled by an HPA`);
     const v = desiredReplicas({ ...chosen.action.scaleAction, current: resolved.workload.replicas });

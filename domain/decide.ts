@@ -64,7 +64,7 @@ export function tryAction(input: DecideInput, action: NormalizedAction, ladderIn
   const resolved = resolveTarget(action, pod, snapshot);
   if (!resolved.ok) return fail(resolved.reason, resolved.message);
   let scale: { from: number; to: number } | undefined;
-  if (action.type === 'scale' && action.scaleAction && resolved.workload) {
+  if (action.type === 'scale' && resolved.workload) {
     if (resolved.workload.hpaManaged) {
       return fail(
         'HpaManaged',

@@ -64,7 +64,7 @@ export function checkLiveSafety(input: {
     ...(action.scale ? { scale: action.scale } : {}),
   });
   if (!minReady.ok) return minReady;
-  const evicting = action.action.type === 'restart' && action.action.restartAction?.strategy === 'evict';
+  const evicting = action.action.type === 'restart' && action.action.restartAction.strategy === 'evict';
   if (!evicting) {
     const budget = checkDisruptionBudget({ action: action.action, pod, snapshot });
     if (!budget.ok) return budget;

@@ -4,7 +4,6 @@
 
 import type { PolicyMode } from '../crds/healing-policy.js';
 import type { PlannedAi } from './ai-plan.js';
-import type { TargetResource } from '../crds/healing-action.js';
 import type {
   NormalizedAction,
   NormalizedPolicy,
@@ -86,7 +85,7 @@ export interface PlannedAction {
   policyGeneration?: number;
   mode: PolicyMode;
   /** The object acted on, with the uid seen when the trigger fired (a precondition for executors). */
-  target: TargetResource & { namespace: string };
+  target: ObjectRef;
   targetKey: string;
   /** The application: the owning workload, or the target itself. Failures and holds count here. */
   subjectKey: string;

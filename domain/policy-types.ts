@@ -3,15 +3,13 @@
 // argument and be carried through continue-as-new unchanged.
 
 import type { LabelSelector } from '../crds/common.js';
+import type { NormalizedAction } from './action-types.js';
 import type {
   AiAnalysis,
-  DeleteAction,
-  HealingActionTemplate,
   MetricOperator,
   PolicyMode,
   ProtectedResource,
   ResourceFilter,
-  ScaleAction,
 } from '../crds/healing-policy.js';
 
 export interface PolicyMeta {
@@ -62,30 +60,19 @@ export interface ConditionTriggerSpec extends TriggerBase {
 
 export type NormalizedTrigger = MetricTriggerSpec | EventTriggerSpec | ConditionTriggerSpec;
 
-export type RestartStrategy = 'evict' | 'delete' | 'rollout';
+export type TriggerType = NormalizedTrigger['type'];
+/** The normalized trigger of type K; `never` for a CRD trigger type this union does not have. */
+export type TriggerOf<K extends string> = Extract<NormalizedTrigger, { type: K }>;
 
-export interface NormalizedPatch {
-  type: 'strategic' | 'merge' | 'json';
-  /** The patch document as written (JSON or YAML); legacy `patches` become a JSON merge patch. */
-  patch: string;
-  allowedPaths: string[];
-  target: 'owner' | 'self';
-}
-
-/**
- * An action template with every block its type needs filled in. It is structurally a valid
- * crds `HealingActionTemplate`, so it can be copied into a HealingAction's spec.action as is.
- */
-export interface NormalizedAction extends HealingActionTemplate {
-  priority: number;
-  requiresApproval: boolean;
-  /** Trigger names this action answers, resolved (never empty). */
-  triggers: string[];
-  restartAction?: { strategy: RestartStrategy; gracePeriodSeconds: number };
-  scaleAction?: ScaleAction;
-  patchAction?: NormalizedPatch;
-  deleteAction?: DeleteAction;
-}
+// The action model (a union on `type`, with its per-type table) is in ./action-types.ts.
+export type {
+  ActionBase,
+  ActionOf,
+  ActionType,
+  NormalizedAction,
+  NormalizedPatch,
+  RestartStrategy,
+} from './action-types.js';
 
 export interface NormalizedVerification {
   enabled: boolean;

@@ -4,50 +4,54 @@
 
 import type { HealingActionTemplate, HealingPolicySpec, HealingTrigger } from '../crds/healing-policy.js';
 import { parseDurationOr } from './duration.js';
-import { normalizePatch } from './patch.js';
+import { ACTION_TYPE_NAMES, normalizeActionOf, type Same } from './action-types.js';
 import type {
   NormalizedAction,
   NormalizedPolicy,
   NormalizedTrigger,
   PolicyMeta,
-  RestartStrategy,
+  TriggerOf,
+  TriggerType,
 } from './policy-types.js';
 
 export type * from './policy-types.js';
 
-/** The Go KubeSkippy operator's strategy names, kept so policies written for it still apply. */
-const LEGACY_STRATEGY: Record<string, RestartStrategy> = {
-  evict: 'evict',
-  delete: 'delete',
-  rollout: 'rollout',
-  rolling: 'rollout',
-  recreate: 'delete',
-  graceful: 'evict',
-};
-
 const MINUTE = 60_000;
 
-function normalizeTrigger(t: HealingTrigger, index: number, warnings: string[]): NormalizedTrigger {
-  const cooldownMs = parseDurationOr(t.cooldownPeriod, 5 * MINUTE);
-  if (t.type === 'metric' && t.metricTrigger) {
+type TriggerBaseFields = Pick<NormalizedTrigger, 'name' | 'cooldownMs'>;
+
+// The CRD's trigger types and NormalizedTrigger's, both ways: a type added to the CRD fails to
+// compile until it has its spec (and so its sampler, domain/samples.ts) and its normalizer below.
+const sameTriggerTypes: Same<TriggerType, HealingTrigger['type']> = true;
+void sameTriggerTypes;
+
+/**
+ * One normalizer per trigger type of the CRD: a type added there fails to compile until it has an
+ * entry here (and a spec in NormalizedTrigger; TriggerOf of an unknown type is `never`). Each
+ * returns undefined when its block is missing, which the schema refuses.
+ */
+const TRIGGER_NORMALIZERS: {
+  [K in HealingTrigger['type']]: (t: HealingTrigger, base: TriggerBaseFields) => TriggerOf<K> | undefined;
+} = {
+  metric: (t, base) => {
     const m = t.metricTrigger;
+    if (!m) return undefined;
     return {
+      ...base,
       type: 'metric',
-      name: t.name,
-      cooldownMs,
       forMs: parseDurationOr(m.for ?? m.duration, 0), // `duration`: the Go KubeSkippy's name for `for`
       query: m.query.trim(),
       operator: m.operator,
       threshold: m.threshold,
       windowMs: parseDurationOr(m.window, 5 * MINUTE),
     };
-  }
-  if (t.type === 'event' && t.eventTrigger) {
+  },
+  event: (t, base) => {
     const e = t.eventTrigger;
+    if (!e) return undefined;
     return {
+      ...base,
       type: 'event',
-      name: t.name,
-      cooldownMs,
       forMs: 0, // an event count within a window is already a duration; no `for` on top
       ...(e.reason ? { reason: e.reason } : {}),
       ...(e.reasonPattern ? { reasonPattern: e.reasonPattern } : {}),
@@ -55,20 +59,27 @@ function normalizeTrigger(t: HealingTrigger, index: number, warnings: string[]):
       count: e.count,
       windowMs: parseDurationOr(e.window, 5 * MINUTE),
     };
-  }
-  // Validation guarantees the block of the trigger's type; should it still be missing, the trigger
-  // becomes a condition that can never hold rather than a guess that might act.
-  if (!t.conditionTrigger)
-    warnings.push(`spec.triggers[${index}]: no ${t.type}Trigger block; it never fires`);
-  const c = t.conditionTrigger ?? { type: 'Ready', status: 'Unknown' as const };
-  return {
-    type: 'condition',
-    name: t.name,
-    cooldownMs,
-    forMs: parseDurationOr(t.conditionTrigger?.for ?? t.conditionTrigger?.duration, 0),
-    conditionType: c.type,
-    status: c.status,
-  };
+  },
+  condition: (t, base) => {
+    const c = t.conditionTrigger;
+    if (!c) return undefined;
+    return {
+      ...base,
+      type: 'condition',
+      forMs: parseDurationOr(c.for ?? c.duration, 0),
+      conditionType: c.type,
+      status: c.status,
+    };
+  },
+};
+
+function normalizeTrigger(t: HealingTrigger, index: number, warnings: string[]): NormalizedTrigger[] {
+  const base = { name: t.name, cooldownMs: parseDurationOr(t.cooldownPeriod, 5 * MINUTE) };
+  const trigger = TRIGGER_NORMALIZERS[t.type](t, base);
+  // The schema requires the block of the trigger's type; without it there is nothing to evaluate,
+  // so the trigger is left out (and said so) rather than guessed.
+  if (!trigger) warnings.push(`spec.triggers[${index}]: no ${t.type}Trigger block; the trigger is left out`);
+  return trigger ? [trigger] : [];
 }
 
 function normalizeAction(
@@ -76,40 +87,24 @@ function normalizeAction(
   index: number,
   allTriggers: string[],
   warnings: string[],
-): NormalizedAction {
+): NormalizedAction[] {
   const where = `spec.actions[${index}]`;
-  const out: NormalizedAction = {
+  const base = {
     name: a.name,
-    type: a.type,
     ...(a.description ? { description: a.description } : {}),
     priority: a.priority,
     requiresApproval: a.requiresApproval,
     triggers: a.triggers?.length ? [...a.triggers] : [...allTriggers],
   };
-  if (a.type === 'restart') {
-    const r = a.restartAction ?? { strategy: 'evict', gracePeriodSeconds: 30 };
-    out.restartAction = {
-      strategy: LEGACY_STRATEGY[r.strategy] ?? 'evict',
-      gracePeriodSeconds: r.gracePeriodSeconds,
-    };
-  }
-  if (a.type === 'scale' && a.scaleAction) out.scaleAction = { ...a.scaleAction };
-  if (a.type === 'patch' && a.patchAction) out.patchAction = normalizePatch(a.patchAction, where, warnings);
-  if (a.type === 'delete') {
-    out.deleteAction = a.deleteAction
-      ? { ...a.deleteAction }
-      : { gracePeriodSeconds: 30, force: false, propagationPolicy: 'Background' };
-  }
-  for (const [block, type] of [
-    ['restartAction', 'restart'],
-    ['scaleAction', 'scale'],
-    ['patchAction', 'patch'],
-    ['deleteAction', 'delete'],
-  ] as const) {
+  for (const type of ACTION_TYPE_NAMES) {
+    const block = `${type}Action` as const;
     if (a[block] && a.type !== type)
       warnings.push(`${where}.${block}: ignored for an action of type ${a.type}`);
   }
-  return out;
+  const action = normalizeActionOf(a, base, where, warnings);
+  // As for triggers: the schema requires the block, so this does not happen on a parsed spec.
+  if (!action) warnings.push(`${where}: no ${a.type}Action block; the action is left out`);
+  return action ? [action] : [];
 }
 
 /**
@@ -118,12 +113,12 @@ function normalizeAction(
  */
 export function normalizePolicy(spec: HealingPolicySpec, meta: PolicyMeta): NormalizedPolicy {
   const warnings: string[] = [];
-  const triggers = spec.triggers.map((t, i) => normalizeTrigger(t, i, warnings));
+  const triggers = spec.triggers.flatMap((t, i) => normalizeTrigger(t, i, warnings));
   const triggerNames = triggers.map((t) => t.name);
   // Higher priority first, as the Go KubeSkippy orders them. Array.prototype.sort is stable
   // (ES2019), so equal priorities keep list order (Go's sort.Slice there did not promise that).
   const actions = spec.actions
-    .map((a, i) => normalizeAction(a, i, triggerNames, warnings))
+    .flatMap((a, i) => normalizeAction(a, i, triggerNames, warnings))
     .sort((x, y) => y.priority - x.priority);
   const ladders: Record<string, string[]> = {};
   for (const name of triggerNames) {

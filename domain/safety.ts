@@ -6,7 +6,7 @@ import type { NormalizedAction, NormalizedSafety } from './policy-types.js';
 import { matchesLabelSelector, protectionOf, type ProtectableObject } from './selector.js';
 import type { ClusterSnapshot, ObjectRef, PodSnapshot, WorkloadSnapshot } from './snapshot.js';
 import { findWorkload, refKey } from './targets.js';
-import { ACTION_TYPES } from './action-types.js';
+import { readyLossOf } from './action-types.js';
 
 export type SafetyVerdict =
   | { ok: true }
@@ -90,7 +90,7 @@ export function readyLoss(
   pod: PodSnapshot,
   scale?: { from: number; to: number },
 ): number {
-  return ACTION_TYPES[action.type].readyLoss(action, pod.ready, scale);
+  return readyLossOf(action, pod.ready, scale);
 }
 
 export function checkMinReady(

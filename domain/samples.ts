@@ -160,7 +160,17 @@ export function sampleTrigger(
   pod: PodSnapshot,
   ctx: SampleContext,
 ): Sample | undefined {
-  if (trigger.type === 'metric') return metricSample(trigger, pod, ctx);
-  if (trigger.type === 'event') return eventSample(trigger, pod, ctx);
-  return conditionSample(trigger, pod);
+  switch (trigger.type) {
+    case 'metric':
+      return metricSample(trigger, pod, ctx);
+    case 'event':
+      return eventSample(trigger, pod, ctx);
+    case 'condition':
+      return conditionSample(trigger, pod);
+    default: {
+      // A trigger type without a sampler fails to compile here instead of never holding.
+      const unhandled: never = trigger;
+      return unhandled;
+    }
+  }
 }

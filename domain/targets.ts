@@ -10,7 +10,7 @@
 // does not heal it" is a fact about the Deployment.
 
 import type { LabelSelector } from '../crds/common.js';
-import { ACTION_TYPES } from './action-types.js';
+import { actsOnOwner, ownerKindsOf } from './action-types.js';
 import { targetKey } from './ids.js';
 import type { PlannedAction } from './plan-types.js';
 import type { NormalizedAction, NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
@@ -121,8 +121,6 @@ export type ResolvedTarget =
   | { ok: true; ref: ObjectRef; onOwner: boolean; workload?: WorkloadSnapshot }
   | { ok: false; reason: 'NoOwner' | 'UnsupportedTarget'; message: string };
 
-const actsOnOwner = (action: NormalizedAction): boolean => ACTION_TYPES[action.type].actsOnOwner(action);
-
 /** The object `action` changes when it answers a trigger that fired on `pod`. */
 export function resolveTarget(
   action: NormalizedAction,
@@ -152,7 +150,7 @@ export function resolveTarget(
       message: `owner ${pod.owner.kind} ${pod.owner.name} of ${podName} is not in the snapshot`,
     };
   }
-  const kinds = ACTION_TYPES[action.type].ownerKinds;
+  const kinds = ownerKindsOf(action);
   if (kinds && !kinds.includes(workload.ref.kind)) {
     return {
       ok: false,

@@ -87,7 +87,7 @@ export function assessHealed(input: AssessHealedInput): HealedVerdict {
     return { healed: true, reason: 'VerificationDisabled', message: 'verification is disabled', checked: [] };
   let pods: PodSnapshot[];
   if (action.onOwner) {
-    const workload = findWorkload(snapshot, { ...action.target, uid: action.target.uid ?? '' });
+    const workload = findWorkload(snapshot, action.target);
     if (!workload)
       return { healed: false, reason: 'TargetGone', message: `${action.targetKey} is gone`, checked: [] };
     if (v.requireReady && workload.readyReplicas < workload.replicas) {

@@ -4,12 +4,12 @@
 //   → `go install` into the per-machine cache → let the SDK download it.
 // The per-machine cache is what lets a fresh clone on the same machine (CI) skip a rebuild.
 import { execFile } from 'node:child_process';
-import { constants } from 'node:fs';
-import { access, copyFile, link, mkdir, stat } from 'node:fs/promises';
+import { copyFile, link, mkdir } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { findOnPath, isExecutableFile } from '../lib/executables.js';
 import { buildTemporalCli, TEMPORAL_CLI_VERSION, TemporalCliError } from './temporal-cli-build.js';
 
 export { TEMPORAL_CLI_VERSION, TemporalCliError } from './temporal-cli-build.js';
@@ -126,25 +126,6 @@ async function readVersion(file: string, origin: string, env: NodeJS.ProcessEnv)
       `${file} (from ${origin}) failed \`temporal --version\`: ${(err as Error).message.split('\n')[0]}`,
     );
   }
-}
-
-async function isExecutableFile(file: string): Promise<boolean> {
-  try {
-    if (!(await stat(file)).isFile()) return false;
-    await access(file, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function findOnPath(name: string, env: NodeJS.ProcessEnv): Promise<string | undefined> {
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    const candidate = path.join(dir, name);
-    if (await isExecutableFile(candidate)) return candidate;
-  }
-  return undefined;
 }
 
 // Best effort: a hard link costs no space (the binary is ~200 MB); copy across file systems.

@@ -14,7 +14,6 @@ import {
 import type { ExecuteActionResult } from '../activities/executors/types.js';
 import type { ActionPhase, HealingActionStatus, ResourceChange } from '../crds/healing-action.js';
 import { ActionReason, podsOfInterest, rfc3339, usageOf } from '../domain/action-record.js';
-import { toExecutorAction } from '../domain/executor-action.js';
 import { checkLiveSafety } from '../domain/live-safety.js';
 import type { PlannedAction } from '../domain/plan-types.js';
 import { actionSnapshotRequest } from '../domain/targets.js';
@@ -132,8 +131,8 @@ export async function execute(
     result = await executeActivities(planned).executeAction({
       actionId: planned.healingActionName,
       decidedAtMs: Date.now(),
-      target: { ...planned.target, uid: planned.target.uid ?? '' },
-      action: toExecutorAction(planned.action),
+      target: planned.target,
+      action: planned.action,
       dryRun: planned.dryRun,
     });
   } catch (err) {

@@ -4,9 +4,9 @@ import type { Kube } from '../kube/clients.js';
 import { classify, ErrorType, kubeCall, toFailure } from '../kube/errors.js';
 import { deletePod } from './restart.js';
 import { refString } from './workloads.js';
-import type { ExecuteActionInput, ExecuteActionResult, ExecutorAction } from './types.js';
+import type { ExecuteActionInput, ExecuteActionResult, ActionOf } from './types.js';
 
-type DeleteSpec = Extract<ExecutorAction, { type: 'delete' }>;
+type DeleteSpec = ActionOf<'delete'>['deleteAction'];
 const uidMismatch = new Error('the object was replaced');
 
 export async function deleteObject(
@@ -37,10 +37,11 @@ export async function deleteObject(
             ...header,
             metadata: {
               ...header.metadata,
-              finalizers: null,
+              // A merge patch replaces a list whole: an empty one removes every finalizer.
+              finalizers: [],
               resourceVersion: current.metadata?.resourceVersion,
             },
-          } as never,
+          },
           undefined,
           undefined,
           undefined,

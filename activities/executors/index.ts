@@ -3,24 +3,35 @@ import { deleteObject } from './delete.js';
 import { patchObject } from './patch.js';
 import { deletePod, evictPod, rolloutRestart } from './restart.js';
 import { scaleWorkload } from './scale.js';
-import type { ExecuteActionInput, ExecuteActionResult } from './types.js';
+import type { ActionOf, ActionType, ExecuteActionInput, ExecuteActionResult } from './types.js';
 
 export type * from './types.js';
 export { revertPatch } from './patch.js';
 
+type Executor<K extends ActionType> = (
+  kube: Kube,
+  input: ExecuteActionInput,
+  action: ActionOf<K>,
+) => Promise<ExecuteActionResult>;
+
+/** One executor per action type, keyed by the same union as domain/action-types.ts. */
+const EXECUTORS: { [K in ActionType]: Executor<K> } = {
+  restart: (kube, input, { restartAction: r }) =>
+    r.strategy === 'rollout'
+      ? rolloutRestart(kube, input)
+      : r.strategy === 'delete'
+        ? deletePod(kube, input, r.gracePeriodSeconds)
+        : evictPod(kube, input, r.gracePeriodSeconds),
+  scale: (kube, input, a) => scaleWorkload(kube, input, a.scaleAction),
+  patch: (kube, input, a) => patchObject(kube, input, a.patchAction),
+  delete: (kube, input, a) => deleteObject(kube, input, a.deleteAction),
+};
+
+// Generic in K so the table entry and the action are typed together (no cast, no switch).
+const run = <K extends ActionType>(kube: Kube, input: ExecuteActionInput, action: ActionOf<K>) =>
+  EXECUTORS[action.type](kube, input, action);
+
 /** Carries out one remediation (or its server-side dry run) against the live cluster. */
 export async function executeAction(kube: Kube, input: ExecuteActionInput): Promise<ExecuteActionResult> {
-  const { action } = input;
-  switch (action.type) {
-    case 'restart':
-      if (action.strategy === 'rollout') return rolloutRestart(kube, input);
-      if (action.strategy === 'delete') return deletePod(kube, input, action.gracePeriodSeconds);
-      return evictPod(kube, input, action.gracePeriodSeconds);
-    case 'scale':
-      return scaleWorkload(kube, input, action);
-    case 'patch':
-      return patchObject(kube, input, action);
-    case 'delete':
-      return deleteObject(kube, input, action);
-  }
+  return run(kube, input, input.action);
 }

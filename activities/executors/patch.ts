@@ -13,10 +13,10 @@ import {
   LAST_ACTION_ANNOTATION,
   type ExecuteActionInput,
   type ExecuteActionResult,
-  type ExecutorAction,
+  type ActionOf,
 } from './types.js';
 
-type PatchSpec = Extract<ExecutorAction, { type: 'patch' }>;
+type PatchSpec = ActionOf<'patch'>['patchAction'];
 
 /** Paths the API server manages itself; they change on every write and are not the patch's doing. */
 const SERVER_MANAGED = [
@@ -74,8 +74,8 @@ export function disallowedPaths(ops: Operation[], allowed: string[]): string[] {
  */
 function markedBody(spec: PatchSpec, before: AnyObject, actionId: string): unknown {
   const resourceVersion = before.metadata?.resourceVersion;
-  if (spec.patchType === 'json') {
-    const ops = JSON.parse(spec.document) as Operation[];
+  if (spec.type === 'json') {
+    const ops = JSON.parse(spec.patch) as Operation[];
     const mark: Operation = before.metadata?.annotations
       ? { op: 'add', path: OWN_MARK, value: actionId }
       : { op: 'add', path: '/metadata/annotations', value: { [LAST_ACTION_ANNOTATION]: actionId } };
@@ -86,7 +86,7 @@ function markedBody(spec: PatchSpec, before: AnyObject, actionId: string): unkno
       : [];
     return [...precondition, ...ops, mark];
   }
-  const doc = parseYaml(spec.document) as AnyObject;
+  const doc = parseYaml(spec.patch) as AnyObject;
   return {
     ...doc,
     metadata: {
@@ -136,18 +136,16 @@ async function patchOnce(
   input: ExecuteActionInput,
   spec: PatchSpec,
 ): Promise<ExecuteActionResult> {
-  const { name, namespace, kind } = input.target;
-  const ref = refString(input.target);
-  const api = kindApi(kube, kind);
-  const live = await readLiveTarget(api, input);
+  const { name, namespace } = input.target;
+  const live = await readLiveTarget(kube, input);
   if ('gone' in live) return live.gone;
-  const { before } = live;
+  const { before, api, ref } = live;
   if (before.metadata?.annotations?.[LAST_ACTION_ANNOTATION] === input.actionId) {
     return { outcome: 'already-applied', message: `${ref} was already patched by this action`, changes: [] };
   }
   const body = markedBody(spec, before, input.actionId);
   const preview = await kubeCall(`dry-run patch ${ref}`, () =>
-    api.patch({ name, namespace, body, dryRun: 'All' }, spec.patchType),
+    api.patch({ name, namespace, body, dryRun: 'All' }, spec.type),
   );
   const ops = effectiveChanges(before, preview);
   const refused = disallowedPaths(ops, spec.allowedPaths);
@@ -161,14 +159,14 @@ async function patchOnce(
   if (input.dryRun) {
     return { outcome: 'dry-run', message: `would patch ${ref}: ${ops.length} field(s)`, changes };
   }
-  const after = await kubeCall(`patch ${ref}`, () => api.patch({ name, namespace, body }, spec.patchType));
+  const after = await kubeCall(`patch ${ref}`, () => api.patch({ name, namespace, body }, spec.type));
   // The inverse restores exactly the fields the patch changed (diffed on the real result).
   const inverse = jsonpatch
     .compare(plainJson(after), plainJson(before))
     .filter((op) => ops.some((o) => under(op.path, o.path) || under(o.path, op.path)));
   return {
     outcome: 'applied',
-    message: `patched ${ref}: ${ops.length} field(s) (${spec.patchType})`,
+    message: `patched ${ref}: ${ops.length} field(s) (${spec.type})`,
     changes,
     inversePatch: JSON.stringify(inverse),
   };

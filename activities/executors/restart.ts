@@ -4,7 +4,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { classify, ErrorType, kubeCall, toFailure } from '../kube/errors.js';
 import type { Kube } from '../kube/clients.js';
-import { kindApi, readLiveTarget, refString } from './workloads.js';
+import { readLiveTarget, refString } from './workloads.js';
 import {
   LAST_ACTION_ANNOTATION,
   RESTARTED_AT_ANNOTATION,
@@ -23,6 +23,17 @@ function isGone(err: unknown): boolean {
   return type === ErrorType.NotFound || type === ErrorType.PreconditionFailed;
 }
 
+/** What removing the pod did (or would do), for the record: its uid is the field that changes. */
+function removed(input: ExecuteActionInput, how: 'evict' | 'delete', grace: number): ExecuteActionResult {
+  const ref = refString(input.target);
+  const done = input.dryRun ? `would ${how}` : how === 'evict' ? 'evicted' : 'deleted';
+  return {
+    outcome: input.dryRun ? 'dry-run' : 'applied',
+    message: `${done} ${ref} (grace ${grace}s)`,
+    changes: [{ resourceRef: ref, changeType: how, field: 'metadata.uid', oldValue: input.target.uid }],
+  };
+}
+
 export async function evictPod(
   kube: Kube,
   input: ExecuteActionInput,
@@ -38,7 +49,8 @@ export async function evictPod(
         apiVersion: 'policy/v1',
         kind: 'Eviction',
         metadata: { name, namespace },
-        deleteOptions: { gracePeriodSeconds, ...(uid ? { preconditions: { uid } } : {}) },
+        // The uid precondition: a pod replaced under the same name (StatefulSet) is not the one we judged.
+        deleteOptions: { gracePeriodSeconds, preconditions: { uid } },
       },
     });
   } catch (err) {
@@ -51,13 +63,7 @@ export async function evictPod(
     }
     throw failure;
   }
-  return {
-    outcome: input.dryRun ? 'dry-run' : 'applied',
-    message: `${input.dryRun ? 'would evict' : 'evicted'} ${refString(input.target)} (grace ${gracePeriodSeconds}s)`,
-    changes: [
-      { resourceRef: refString(input.target), changeType: 'evict', field: 'metadata.uid', oldValue: uid },
-    ],
-  };
+  return removed(input, 'evict', gracePeriodSeconds);
 }
 
 export async function deletePod(
@@ -76,29 +82,22 @@ export async function deletePod(
       body: {
         gracePeriodSeconds,
         ...(input.dryRun ? { dryRun: ['All'] } : {}),
-        ...(uid ? { preconditions: { uid } } : {}),
+        preconditions: { uid },
       },
     });
   } catch (err) {
     if (isGone(err)) return gone(input, 'is already gone or was replaced');
     throw toFailure(err, `delete ${refString(input.target)}`);
   }
-  return {
-    outcome: input.dryRun ? 'dry-run' : 'applied',
-    message: `${input.dryRun ? 'would delete' : 'deleted'} ${refString(input.target)} (grace ${gracePeriodSeconds}s)`,
-    changes: [
-      { resourceRef: refString(input.target), changeType: 'delete', field: 'metadata.uid', oldValue: uid },
-    ],
-  };
+  return removed(input, 'delete', gracePeriodSeconds);
 }
 
 /** `kubectl rollout restart`: bump the pod template's restartedAt annotation. */
 export async function rolloutRestart(kube: Kube, input: ExecuteActionInput): Promise<ExecuteActionResult> {
   const { name, namespace } = input.target;
-  const api = kindApi(kube, input.target.kind);
-  const live = await readLiveTarget(api, input);
+  const live = await readLiveTarget(kube, input);
   if ('gone' in live) return live.gone;
-  const { before } = live;
+  const { before, api } = live;
   const restartedAt = new Date(input.decidedAtMs).toISOString();
   const previous = before.spec?.template?.metadata?.annotations?.[RESTARTED_AT_ANNOTATION] as
     string | undefined;

@@ -6,15 +6,15 @@ import { ApplicationFailure } from '@temporalio/common';
 import { desiredReplicas as decideReplicas } from '../../domain/scale.js';
 import type { Kube } from '../kube/clients.js';
 import { isNotFound, kubeCall } from '../kube/errors.js';
-import { kindApi, readLiveTarget, refString } from './workloads.js';
+import { readLiveTarget } from './workloads.js';
 import {
   LAST_ACTION_ANNOTATION,
   type ExecuteActionInput,
   type ExecuteActionResult,
-  type ExecutorAction,
+  type ActionOf,
 } from './types.js';
 
-type ScaleSpec = Extract<ExecutorAction, { type: 'scale' }>;
+type ScaleSpec = ActionOf<'scale'>['scaleAction'];
 const FROM_ANNOTATION = 'kubeskippy.io/last-action-replicas';
 
 /**
@@ -48,11 +48,9 @@ export async function scaleWorkload(
   spec: ScaleSpec,
 ): Promise<ExecuteActionResult> {
   const { name, namespace, kind } = input.target;
-  const ref = refString(input.target);
-  const api = kindApi(kube, kind);
-  const live = await readLiveTarget(api, input);
+  const live = await readLiveTarget(kube, input);
   if ('gone' in live) return live.gone;
-  const { before } = live;
+  const { before, api, ref } = live;
   const annotations = (before.metadata?.annotations ?? {}) as Record<string, string>;
   const current = Number(before.spec?.replicas ?? 1);
   if (annotations[LAST_ACTION_ANNOTATION] === input.actionId) {

@@ -1,25 +1,19 @@
 import type { ResourceChange } from '../../crds/healing-action.js';
-import type { ExecutorAction } from '../../domain/executor-action.js';
+import type { NormalizedAction } from '../../domain/action-types.js';
+import type { ObjectRef } from '../../domain/snapshot.js';
 
-/** A Kubernetes object by identity; `uid` pins the exact object the trigger saw. */
-export interface ObjectRef {
-  apiVersion: string;
-  kind: string;
-  namespace: string;
-  name: string;
-  uid?: string;
-}
-
-/** The normalized action an executor carries out (built by domain/executor-action.ts). */
-export type { ExecutorAction, RestartStrategy } from '../../domain/executor-action.js';
+export type { ActionOf, ActionType, NormalizedAction } from '../../domain/action-types.js';
+export type { ObjectRef } from '../../domain/snapshot.js';
 
 export interface ExecuteActionInput {
   /** The HealingAction's name: the idempotency key written onto what we change. */
   actionId: string;
   /** Workflow time of the decision (epoch ms); used instead of the wall clock so retries write the same thing. */
   decidedAtMs: number;
+  /** The object acted on; its `uid` pins the exact object the trigger saw. */
   target: ObjectRef;
-  action: ExecutorAction;
+  /** The policy's action as normalized (domain/action-types.ts), carried out as is. */
+  action: NormalizedAction;
   dryRun: boolean;
 }
 

@@ -71,10 +71,22 @@ export function refString(ref: ObjectRef): string {
  * Reads the object an action is about to change. `gone` when it no longer exists or was recreated
  * under the same name (another uid): acting on it would hit an object the trigger never saw.
  */
+/** The target as it is now, with its API and its `Kind/ns/name`; or why the action has nothing to do. */
+export interface LiveTarget {
+  before: AnyObject;
+  api: KindApi;
+  ref: string;
+}
+
+/**
+ * Reads the workload the action acts on. Gone (deleted, or replaced under the same name: another
+ * uid) is an answer, not an error: the action records that nothing was done.
+ */
 export async function readLiveTarget(
-  api: KindApi,
+  kube: Kube,
   input: ExecuteActionInput,
-): Promise<{ before: AnyObject } | { gone: ExecuteActionResult }> {
+): Promise<LiveTarget | { gone: ExecuteActionResult }> {
+  const api = kindApi(kube, input.target.kind);
   const ref = refString(input.target);
   const gone = (why: string): { gone: ExecuteActionResult } => ({
     gone: { outcome: 'target-gone', message: `${ref} ${why}; nothing was done`, changes: [] },
@@ -87,5 +99,5 @@ export async function readLiveTarget(
     throw toFailure(err, `read ${ref}`);
   }
   if (input.target.uid && before.metadata?.uid !== input.target.uid) return gone('was replaced');
-  return { before };
+  return { before, api, ref };
 }

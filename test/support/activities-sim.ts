@@ -8,7 +8,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { parseAllDocuments } from 'yaml';
 import { createActivities } from '../../activities/index.js';
 import { createKube, loadKubeConfig, type Kube } from '../../activities/kube/clients.js';
-import type { ExecuteActionInput, ExecutorAction, ObjectRef } from '../../activities/executors/types.js';
+import type { ExecuteActionInput, NormalizedAction, ObjectRef } from '../../activities/executors/types.js';
 import { renderCrdFiles } from '../../crds/render.js';
 import type { KObject } from '../../sim/contract.js';
 import { startSim, type SimHandle } from '../../sim/index.js';
@@ -115,7 +115,7 @@ let seq = 0;
 /** An executor input; the action id is unique unless given, as each HealingAction's name is. */
 export function input(
   target: ObjectRef,
-  action: ExecutorAction,
+  action: NormalizedAction,
   over: Partial<Omit<ExecuteActionInput, 'target' | 'action'>> = {},
 ): ExecuteActionInput {
   return {

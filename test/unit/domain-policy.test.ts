@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
 import { formatErrors, parseHealingPolicySpec } from '../../crds/validate.js';
 import { ladderFor, normalizePolicy } from '../../domain/policy.js';
-import { policy } from '../fixtures/domain-builders.js';
+import { ofType, policy } from '../fixtures/domain-builders.js';
 
 const action = (name: string, extra: Record<string, unknown> = {}) => ({ name, type: 'restart', ...extra });
 
@@ -60,20 +60,52 @@ describe('normalizePolicy', () => {
     const p = policy({
       actions: [action('r', { restartAction: { strategy: legacy, gracePeriodSeconds: 5 } })],
     });
-    expect(p.actions[0]?.restartAction).toEqual({ strategy: modern, gracePeriodSeconds: 5 });
+    expect(ofType(p.actions[0], 'restart').restartAction).toEqual({
+      strategy: modern,
+      gracePeriodSeconds: 5,
+    });
   });
 
   it('fills in missing restart and delete blocks with their defaults', () => {
     const p = policy({ actions: [action('r'), { name: 'd', type: 'delete' }] });
-    expect(p.actions.find((a) => a.name === 'r')?.restartAction).toEqual({
+    expect(
+      ofType(
+        p.actions.find((a) => a.name === 'r'),
+        'restart',
+      ).restartAction,
+    ).toEqual({
       strategy: 'evict',
       gracePeriodSeconds: 30,
     });
-    expect(p.actions.find((a) => a.name === 'd')?.deleteAction).toEqual({
+    expect(
+      ofType(
+        p.actions.find((a) => a.name === 'd'),
+        'delete',
+      ).deleteAction,
+    ).toEqual({
       gracePeriodSeconds: 30,
       force: false,
       propagationPolicy: 'Background',
     });
+  });
+
+  it("keeps only the block of the action's own type, so the HealingAction's copy shows what runs", () => {
+    const scale = { direction: 'up', replicas: 1, maxReplicas: 3 };
+    const p = policy({ actions: [action('r', { scaleAction: scale, deleteAction: { force: true } })] });
+    expect(p.actions).toEqual([
+      {
+        name: 'r',
+        type: 'restart',
+        priority: 50,
+        requiresApproval: false,
+        triggers: ['high-memory'],
+        restartAction: { strategy: 'evict', gracePeriodSeconds: 30 },
+      },
+    ]);
+    expect(p.warnings).toEqual([
+      'spec.actions[0].scaleAction: ignored for an action of type restart',
+      'spec.actions[0].deleteAction: ignored for an action of type restart',
+    ]);
   });
 
   it("defaults namespaces to the policy's own and resources to Pods", () => {
@@ -101,7 +133,7 @@ describe('normalizePolicy', () => {
         },
       ],
     });
-    const patch = p.actions[0]?.patchAction;
+    const patch = ofType(p.actions[0], 'patch').patchAction;
     expect(patch?.type).toBe('merge');
     expect(patch?.allowedPaths).toEqual(['/spec/template']);
     expect(JSON.parse(patch?.patch ?? '')).toEqual({
@@ -129,7 +161,7 @@ describe('normalizePolicy', () => {
         },
       ],
     });
-    expect(p.actions[0]?.patchAction).toEqual({
+    expect(ofType(p.actions[0], 'patch').patchAction).toEqual({
       type: 'strategic',
       patch: 'spec: {}',
       allowedPaths: ['/spec'],

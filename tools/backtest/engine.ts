@@ -14,6 +14,9 @@
 import { formatDuration } from '../../domain/duration.js';
 import { targetKey } from '../../domain/ids.js';
 import { evaluatePolicy } from '../../domain/plan.js';
+import type { EvaluatePolicyResult } from '../../domain/plan-types.js';
+import type { NormalizedPolicy } from '../../domain/policy-types.js';
+import type { ClusterSnapshot } from '../../domain/snapshot.js';
 import { initialState, recordActionOutcome, type PolicyState } from '../../domain/state.js';
 import type { PolicyFile } from './policy-file.js';
 import { entryTime, type Timeline } from './timeline.js';
@@ -80,32 +83,44 @@ export function assumption(
   };
 }
 
-// eslint-disable-next-line max-lines-per-function -- too long; split when workers/ is reorganised (issue 11, move 5)
-export function backtest(
-  policy: PolicyFile,
-  timeline: Timeline,
-  assumed: BacktestAssumption,
-): BacktestReport {
-  const p = policy.policy;
-  let state: PolicyState = initialState();
-  const rows: BacktestRow[] = [];
-  const closes: { workflowId: string; targetKey: string; atMs: number; action: string }[] = [];
-  const lastRefusal = new Map<string, { row: BacktestRow; evaluation: number }>();
-  let pending = new Set<string>();
-  let evaluation = 0;
-  const summary: BacktestReport['summary'] = { evaluations: 0, fires: 0, actions: 0, refusals: {} };
+/** One backtest: the policy's state walked through the timeline, and the rows it produced. */
+class BacktestRun {
+  state: PolicyState = initialState();
+  readonly rows: BacktestRow[] = [];
+  readonly summary: BacktestReport['summary'] = { evaluations: 0, fires: 0, actions: 0, refusals: {} };
+  private readonly closes: { workflowId: string; targetKey: string; atMs: number; action: string }[] = [];
+  private readonly lastRefusal = new Map<string, { row: BacktestRow; evaluation: number }>();
+  private pending = new Set<string>();
 
-  for (const entry of timeline.entries) {
-    const now = entryTime(entry);
-    if (entry.kind === 'error') {
-      rows.push({ atMs: now, kind: 'no-snapshot', message: `collection failed: ${entry.message}` });
-      continue;
-    }
+  constructor(
+    private readonly policy: NormalizedPolicy,
+    private readonly assumed: BacktestAssumption,
+  ) {}
+
+  evaluate(snapshot: ClusterSnapshot, now: number): void {
+    this.closeDue(now);
+    const result = evaluatePolicy({ policy: this.policy, snapshot, state: this.state, nowMs: now });
+    this.state = result.state;
+    this.summary.evaluations += 1;
+    this.summary.fires += result.fires.length;
+    this.pendingRows(result, now);
+    this.actionRows(result, now);
+    this.refusalRows(result, now);
+  }
+
+  /** Planned actions whose assumed end has come close before this evaluation, as the policy would see. */
+  private closeDue(now: number): void {
+    const { closes, assumed } = this;
     closes.sort((a, b) => a.atMs - b.atMs);
     while (closes.length && closes[0]!.atMs <= now) {
       const c = closes.shift()!;
-      state = recordActionOutcome(state, { ...c, outcome: assumed.outcome, nowMs: c.atMs, policy: p });
-      rows.push({
+      this.state = recordActionOutcome(this.state, {
+        ...c,
+        outcome: assumed.outcome,
+        nowMs: c.atMs,
+        policy: this.policy,
+      });
+      this.rows.push({
         atMs: c.atMs,
         kind: 'closed',
         action: c.action,
@@ -115,17 +130,16 @@ export function backtest(
         workflowId: c.workflowId,
       });
     }
-    const result = evaluatePolicy({ policy: p, snapshot: entry.snapshot, state, nowMs: now });
-    state = result.state;
-    evaluation += 1;
-    summary.fires += result.fires.length;
-    const nextPending = new Set<string>();
+  }
+
+  private pendingRows(result: EvaluatePolicyResult, now: number): void {
+    const next = new Set<string>();
     for (const ev of result.evaluations) {
       if (!ev.holds || ev.fired) continue;
       const key = `${ev.trigger}|${ev.targetKey}`;
-      nextPending.add(key);
-      if (pending.has(key)) continue; // one row per episode, when the window starts holding
-      rows.push({
+      next.add(key);
+      if (this.pending.has(key)) continue; // one row per episode, when the window starts holding
+      this.rows.push({
         atMs: now,
         kind: 'pending',
         trigger: ev.trigger,
@@ -134,11 +148,14 @@ export function backtest(
         message: `${ev.reason}; fires once it has held for ${formatDuration(ev.forMs)}`,
       });
     }
-    pending = nextPending;
+    this.pending = next;
+  }
+
+  private actionRows(result: EvaluatePolicyResult, now: number): void {
     for (const a of result.planned) {
-      summary.actions += 1;
-      summary.firstActionMs ??= now;
-      rows.push({
+      this.summary.actions += 1;
+      this.summary.firstActionMs ??= now;
+      this.rows.push({
         atMs: now,
         kind: 'action',
         trigger: a.trigger.name,
@@ -149,17 +166,18 @@ export function backtest(
         workflowId: a.workflowId,
         firstTrueMs: a.trigger.firstTrueMs,
       });
-      closes.push({
-        workflowId: a.workflowId,
-        targetKey: a.targetKey,
-        atMs: now + assumed.closeAfterMs,
-        action: a.action.name,
-      });
+      const atMs = now + this.assumed.closeAfterMs;
+      this.closes.push({ workflowId: a.workflowId, targetKey: a.targetKey, atMs, action: a.action.name });
     }
+  }
+
+  /** One row per refusal episode: the same refusal on consecutive evaluations extends the row. */
+  private refusalRows(result: EvaluatePolicyResult, now: number): void {
+    const evaluation = this.summary.evaluations;
     for (const r of result.refusals) {
-      summary.refusals[r.reason] = (summary.refusals[r.reason] ?? 0) + 1;
+      this.summary.refusals[r.reason] = (this.summary.refusals[r.reason] ?? 0) + 1;
       const key = `${r.trigger}|${r.targetKey}|${r.reason}|${r.action ?? ''}`;
-      const last = lastRefusal.get(key);
+      const last = this.lastRefusal.get(key);
       if (last && last.evaluation === evaluation - 1) {
         last.row.count = (last.row.count ?? 1) + 1;
         last.row.untilMs = now;
@@ -176,18 +194,32 @@ export function backtest(
         reason: r.reason,
         message: r.message,
       };
-      rows.push(row);
-      lastRefusal.set(key, { row, evaluation });
+      this.rows.push(row);
+      this.lastRefusal.set(key, { row, evaluation });
     }
   }
-  summary.evaluations = evaluation;
-  rows.sort((a, b) => a.atMs - b.atMs);
+}
+
+export function backtest(
+  policy: PolicyFile,
+  timeline: Timeline,
+  assumed: BacktestAssumption,
+): BacktestReport {
+  const p = policy.policy;
+  const run = new BacktestRun(p, assumed);
+  for (const entry of timeline.entries) {
+    const now = entryTime(entry);
+    if (entry.kind === 'error')
+      run.rows.push({ atMs: now, kind: 'no-snapshot', message: `collection failed: ${entry.message}` });
+    else run.evaluate(entry.snapshot, now);
+  }
+  run.rows.sort((a, b) => a.atMs - b.atMs);
   return {
     policy: `${policy.namespace}/${policy.name}`,
     file: policy.file,
     mode: p.mode,
     assumption: assumed.text,
-    rows,
-    summary,
+    rows: run.rows,
+    summary: run.summary,
   };
 }

@@ -10,7 +10,8 @@ export interface TemporalFlags {
   output?: string;
 }
 
-export function withTemporalFlags(cmd: Command): Command {
+/** --temporal-address and --temporal-namespace: where the server is (the operator's commands too). */
+export function withTemporalServerFlags(cmd: Command): Command {
   return cmd
     .option(
       '--temporal-address <host:port>',
@@ -19,8 +20,12 @@ export function withTemporalFlags(cmd: Command): Command {
     .option(
       '--temporal-namespace <ns>',
       `Temporal namespace (env TEMPORAL_NAMESPACE; default ${DEFAULTS.temporalNamespace})`,
-    )
-    .option('-o, --output <format>', 'table or json', 'table');
+    );
+}
+
+/** The server flags and -o table|json, for the commands that only talk to Temporal. */
+export function withTemporalFlags(cmd: Command): Command {
+  return withTemporalServerFlags(cmd).option('-o, --output <format>', 'table or json', 'table');
 }
 
 export async function temporalClient(flags: TemporalFlags): Promise<Client> {

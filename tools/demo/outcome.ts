@@ -41,122 +41,135 @@ export function skippedResult(scenario: Scenario, why: string): ScenarioResult {
 export const aiAnswered = (a: HealingAction): boolean =>
   a.status?.aiAnalysis?.confidence !== undefined && Boolean(a.status.aiAnalysis.rootCause);
 
-// eslint-disable-next-line max-lines-per-function -- too long; split when workers/ is reorganised (issue 11, move 5)
+/** What each expectation's judge sees of one scenario. */
+interface Judging {
+  actions: HealingAction[];
+  policy: DemoSnapshot['policies'][string] | undefined;
+  /** A result carrying the action's fired/done text and timings. */
+  result(r: Omit<ScenarioResult, 'scenario' | 'fired' | 'done'>, a?: HealingAction): ScenarioResult;
+  /** Still pending, or failed when the demo is over. */
+  pendingOrFailed(why: string, a?: HealingAction): ScenarioResult;
+  /** Why the app is not as it was at the baseline (changed Deployment, replaced pods), if it is not. */
+  untouched(): string | undefined;
+}
+
+const ranOrChanged = (j: Judging): string | undefined =>
+  j.untouched() ??
+  (j.actions.some((a) => ACTED.includes(a.status?.phase ?? '')) ? 'an action ran' : undefined);
+
+const lastPhase = (a: HealingAction): string =>
+  `${a.status?.phase ?? 'Pending'} ${a.status?.reason ?? ''}`.trim();
+
+function judgeNeverTouched(j: Judging): ScenarioResult {
+  const touched = ranOrChanged(j);
+  if (touched) return j.result({ status: 'failed', outcome: `TOUCHED: ${touched}` }, j.actions.at(-1));
+  const skipped = j.actions.find((a) => a.status?.phase === 'Skipped' && a.status.reason === 'Protected');
+  const refusals = j.policy?.refusals.Protected ?? 0;
+  if (!skipped && refusals === 0) return j.pendingOrFailed('no refusal yet');
+  const last = j.policy?.lastRefusal;
+  const why = last?.message ?? skipped?.status?.message ?? 'Protected';
+  return {
+    ...j.result(
+      { status: 'passed', outcome: `refused ${Math.max(refusals, 1)}× (Protected), untouched` },
+      skipped,
+    ),
+    fired: skipped ? firedText(skipped) : `${last?.trigger ?? 'trigger'} on ${last?.targetKey ?? '?'}`,
+    done: `nothing: ${why}`,
+  };
+}
+
+function judgeAiAnalysed(j: Judging): ScenarioResult {
+  // Whatever the model chose is honest, as long as it answered and the action ended the way
+  // the rules allow: Succeeded (its choice, or the rule's when it was unsure or out of bounds),
+  // or Skipped because it recommended no action.
+  const ok = j.actions.find(
+    (a) =>
+      aiAnswered(a) &&
+      (a.status?.phase === 'Succeeded' ||
+        (a.status?.phase === 'Skipped' && a.status.reason === 'AiRecommendedNone')),
+  );
+  if (ok) {
+    const ended =
+      ok.status?.phase === 'Succeeded'
+        ? `healed: ${ok.status.reason ?? 'Succeeded'}`
+        : 'skipped as the model advised (AiRecommendedNone)';
+    return j.result({ status: 'passed', outcome: `${ended}; ${aiText(ok)}` }, ok);
+  }
+  const last = j.actions.at(-1);
+  if (!last) return j.pendingOrFailed('no action yet');
+  const ai = last.status?.aiAnalysis;
+  const phase = lastPhase(last);
+  if (!ai) return j.pendingOrFailed(`${phase}, no analysis yet`, last);
+  if (!aiAnswered(last))
+    // The model was down, slow or answered garbage: the rule's action ran without it.
+    return j.pendingOrFailed(`${phase}; the model gave no answer: ${ai.reason ?? '?'}`, last);
+  return j.pendingOrFailed(
+    `${phase}${isTerminalPhase(last.status?.phase) ? '' : ' …'}; ${aiText(last)}`,
+    last,
+  );
+}
+
+/** One judge per expectation in scenarios.ts. */
+const JUDGES: Record<Scenario['expect'], (j: Judging) => ScenarioResult> = {
+  succeeded: (j) => {
+    const ok = j.actions.find((a) => a.status?.phase === 'Succeeded');
+    if (ok) return j.result({ status: 'passed', outcome: `healed: ${ok.status?.reason ?? 'Succeeded'}` }, ok);
+    const last = j.actions.at(-1);
+    return j.pendingOrFailed(last ? lastPhase(last) : 'no action yet', last);
+  },
+  'never-touched': judgeNeverTouched,
+  'dry-run-unchanged': (j) => {
+    const dry = j.actions.find((a) => a.status?.phase === 'DryRun');
+    if (!dry)
+      return j.pendingOrFailed(
+        j.actions.length ? `${j.actions.at(-1)?.status?.phase}` : 'no action yet',
+        j.actions.at(-1),
+      );
+    const changed = ranOrChanged(j);
+    if (changed) return j.result({ status: 'failed', outcome: `CHANGED: ${changed}` }, dry);
+    return j.result({ status: 'passed', outcome: 'recorded only, unchanged' }, dry);
+  },
+  'approved-succeeded': (j) => {
+    const ok = j.actions.find(
+      (a) => a.status?.phase === 'Succeeded' && a.status.approval?.decision === 'approve',
+    );
+    if (ok)
+      return j.result({ status: 'passed', outcome: `approved by ${ok.status?.approval?.by}, healed` }, ok);
+    const last = j.actions.at(-1);
+    return j.pendingOrFailed(last ? `${last.status?.phase ?? 'Pending'}` : 'no action yet', last);
+  },
+  'ai-analysed': judgeAiAnalysed,
+};
+
 export function judge(
   scenario: Scenario,
   snap: DemoSnapshot,
   baseline: Baseline | undefined,
   final: boolean,
 ): ScenarioResult {
-  const actions = snap.actions.filter((a) => a.spec.policyRef.name === scenario.policy);
   const app = snap.apps.find((a) => a.name === scenario.app);
-  const policy = snap.policies[scenario.policy];
-  const result = (
-    r: Omit<ScenarioResult, 'scenario' | 'fired' | 'done'>,
-    a?: HealingAction,
-  ): ScenarioResult => ({
+  const result: Judging['result'] = (r, a) => ({
     scenario,
     fired: a ? firedText(a) : '-',
     done: a ? doneText(a) : '-',
     ...timings(a),
     ...r,
   });
-  const pendingOrFailed = (why: string, a?: HealingAction): ScenarioResult =>
-    result({ status: final ? 'failed' : 'pending', outcome: final ? `NOT AS EXPECTED: ${why}` : why }, a);
-  const untouched = (): string | undefined => {
-    if (!baseline || !app) return undefined;
-    if (app.generation !== baseline.generation) return `Deployment changed (generation ${app.generation})`;
-    const gone = baseline.podUids.filter(
-      (uid) => !app.pods.some((p) => p.uid === uid && p.state !== 'Terminating'),
-    );
-    return gone.length > 0 ? `${gone.length} pod(s) replaced` : undefined;
-  };
-
-  switch (scenario.expect) {
-    case 'succeeded': {
-      const ok = actions.find((a) => a.status?.phase === 'Succeeded');
-      if (ok) return result({ status: 'passed', outcome: `healed: ${ok.status?.reason ?? 'Succeeded'}` }, ok);
-      const last = actions.at(-1);
-      return pendingOrFailed(
-        last ? `${last.status?.phase ?? 'Pending'} ${last.status?.reason ?? ''}`.trim() : 'no action yet',
-        last,
+  return JUDGES[scenario.expect]({
+    actions: snap.actions.filter((a) => a.spec.policyRef.name === scenario.policy),
+    policy: snap.policies[scenario.policy],
+    result,
+    pendingOrFailed: (why, a) =>
+      result({ status: final ? 'failed' : 'pending', outcome: final ? `NOT AS EXPECTED: ${why}` : why }, a),
+    untouched: () => {
+      if (!baseline || !app) return undefined;
+      if (app.generation !== baseline.generation) return `Deployment changed (generation ${app.generation})`;
+      const gone = baseline.podUids.filter(
+        (uid) => !app.pods.some((p) => p.uid === uid && p.state !== 'Terminating'),
       );
-    }
-    case 'never-touched': {
-      const touched =
-        untouched() ??
-        (actions.some((a) => ACTED.includes(a.status?.phase ?? '')) ? 'an action ran' : undefined);
-      if (touched) return result({ status: 'failed', outcome: `TOUCHED: ${touched}` }, actions.at(-1));
-      const skipped = actions.find((a) => a.status?.phase === 'Skipped' && a.status.reason === 'Protected');
-      const refusals = policy?.refusals.Protected ?? 0;
-      if (skipped || refusals > 0) {
-        const why = policy?.lastRefusal?.message ?? skipped?.status?.message ?? 'Protected';
-        return {
-          ...result(
-            { status: 'passed', outcome: `refused ${Math.max(refusals, 1)}× (Protected), untouched` },
-            skipped,
-          ),
-          fired: skipped
-            ? firedText(skipped)
-            : `${policy?.lastRefusal?.trigger ?? 'trigger'} on ${policy?.lastRefusal?.targetKey ?? '?'}`,
-          done: `nothing: ${why}`,
-        };
-      }
-      return pendingOrFailed('no refusal yet');
-    }
-    case 'dry-run-unchanged': {
-      const dry = actions.find((a) => a.status?.phase === 'DryRun');
-      if (!dry)
-        return pendingOrFailed(
-          actions.length ? `${actions.at(-1)?.status?.phase}` : 'no action yet',
-          actions.at(-1),
-        );
-      const changed =
-        untouched() ??
-        (actions.some((a) => ACTED.includes(a.status?.phase ?? '')) ? 'an action ran' : undefined);
-      if (changed) return result({ status: 'failed', outcome: `CHANGED: ${changed}` }, dry);
-      return result({ status: 'passed', outcome: 'recorded only, unchanged' }, dry);
-    }
-    case 'approved-succeeded': {
-      const ok = actions.find(
-        (a) => a.status?.phase === 'Succeeded' && a.status.approval?.decision === 'approve',
-      );
-      if (ok)
-        return result({ status: 'passed', outcome: `approved by ${ok.status?.approval?.by}, healed` }, ok);
-      const last = actions.at(-1);
-      return pendingOrFailed(last ? `${last.status?.phase ?? 'Pending'}` : 'no action yet', last);
-    }
-    case 'ai-analysed': {
-      // Whatever the model chose is honest, as long as it answered and the action ended the way
-      // the rules allow: Succeeded (its choice, or the rule's when it was unsure or out of bounds),
-      // or Skipped because it recommended no action.
-      const ok = actions.find(
-        (a) =>
-          aiAnswered(a) &&
-          (a.status?.phase === 'Succeeded' ||
-            (a.status?.phase === 'Skipped' && a.status.reason === 'AiRecommendedNone')),
-      );
-      if (ok) {
-        const ended =
-          ok.status?.phase === 'Succeeded'
-            ? `healed: ${ok.status.reason ?? 'Succeeded'}`
-            : 'skipped as the model advised (AiRecommendedNone)';
-        return result({ status: 'passed', outcome: `${ended}; ${aiText(ok)}` }, ok);
-      }
-      const last = actions.at(-1);
-      if (!last) return pendingOrFailed('no action yet');
-      const ai = last.status?.aiAnalysis;
-      const phase = `${last.status?.phase ?? 'Pending'} ${last.status?.reason ?? ''}`.trim();
-      if (!ai) return pendingOrFailed(`${phase}, no analysis yet`, last);
-      if (!aiAnswered(last))
-        // The model was down, slow or answered garbage: the rule's action ran without it.
-        return pendingOrFailed(`${phase}; the model gave no answer: ${ai.reason ?? '?'}`, last);
-      return pendingOrFailed(
-        `${phase}${isTerminalPhase(last.status?.phase) ? '' : ' …'}; ${aiText(last)}`,
-        last,
-      );
-    }
-  }
+      return gone.length > 0 ? `${gone.length} pod(s) replaced` : undefined;
+    },
+  });
 }
 
 const cut = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);

@@ -26,29 +26,101 @@ export interface DemoOptions {
 
 const TICK_MS = 1000;
 
-// eslint-disable-next-line max-lines-per-function -- too long; split when workers/ is reorganised (issue 11, move 5)
-export async function runDemo(opts: DemoOptions): Promise<number> {
+/** What the watch loop needs from the run that started it. */
+interface Watch {
+  opts: DemoOptions;
+  env: Environment;
+  /** The scenarios deployed (those without a model are left out). */
+  scenarios: readonly Scenario[];
+  skipped: Map<string, ScenarioResult>;
+  startedMs: number;
+  say: (line: string) => void;
+  stopRequested: () => boolean;
+}
+
+/** Observes, judges, approves and draws once a second until every scenario is decided (or Ctrl-C). */
+async function watchScenarios(w: Watch): Promise<ScenarioResult[]> {
+  const { opts, env, scenarios, skipped, say } = w;
   const out = process.stdout;
   const tty = out.isTTY === true;
-  const say = (line: string): void => void out.write(`${line}\n`);
+  const t0 = Date.now(); // the clock of the story starts when the apps are deployed
+  // Human-scale pause before auto-approval; shorter when the whole demo runs faster.
+  const pauseMs = Math.max(5000, Math.round(15_000 * Math.min(1, opts.timeScale)));
+  const approver = new Approver({
+    ...env,
+    interactive: opts.interactive,
+    pauseMs,
+    say: (l) => void (tty || say(l)),
+  });
+  const deadlineMs = t0 + 90_000 + Math.round(300_000 * opts.timeScale);
+  const baselines = new Map<string, Baseline>();
+  const policies = scenarios.map((s) => s.policy);
+  let snap: DemoSnapshot | undefined;
+  let results: ScenarioResult[] = [];
+  let summarized = false;
+  if (tty) out.write('\x1b[?25l\x1b[2J'); // hide the cursor, clear once; frames redraw in place
+  try {
+    while (!w.stopRequested()) {
+      const next = await observe(
+        { kube: env.kube, namespace: DEMO_NAMESPACE, client: env.client, policies },
+        snap,
+      );
+      for (const s of scenarios) {
+        const b = baselines.get(s.app) ?? captureBaseline(next.apps.find((a) => a.name === s.app));
+        if (b) baselines.set(s.app, b);
+      }
+      const timedOut = Date.now() > deadlineMs;
+      results = opts.scenarios.map(
+        (s) => skipped.get(s.name) ?? judge(s, next, baselines.get(s.app), timedOut),
+      );
+      const waiting = next.actions.filter(
+        (a) =>
+          a.status?.phase === 'AwaitingApproval' && scenarios.some((s) => s.policy === a.spec.policyRef.name),
+      );
+      const notes = await approver.tick(waiting, Date.now());
+      if (tty) {
+        const frame = {
+          title: 'KubeSkippy demo',
+          startedMs: w.startedMs,
+          results,
+          notes,
+          width: out.columns || 160,
+        };
+        drawFrame(out, renderFrame(next, frame));
+      } else {
+        for (const line of narrate(snap, next, t0)) say(line);
+      }
+      snap = next;
+      const decided = results.every((r) => r.status !== 'pending');
+      if (decided && !summarized && opts.watch && !tty) {
+        say(summaryTable(results));
+        summarized = true;
+      }
+      if (decided && !opts.watch) break;
+      await new Promise((r) => setTimeout(r, TICK_MS));
+    }
+  } finally {
+    if (tty) out.write('\x1b[?25h\n');
+  }
+  return results;
+}
+
+export async function runDemo(opts: DemoOptions): Promise<number> {
+  const say = (line: string): void => void process.stdout.write(`${line}\n`);
   const progress = (msg: string): void => say(`kubeskippy demo: ${msg}`);
   const startedMs = Date.now();
   // Scenarios that need a language model are checked first: without one they are not deployed,
   // and the summary says so (SKIPPED, which does not fail the demo).
   let skipped: Map<string, ScenarioResult>;
+  let env: Environment;
+  const scenarios: Scenario[] = [];
   try {
     skipped = await skipWithoutModel(opts.scenarios, loadConfig(), progress);
-  } catch (err) {
-    say(`kubeskippy demo: could not start: ${(err as Error).message}`);
-    return 1;
-  }
-  const scenarios = opts.scenarios.filter((s) => !skipped.has(s.name));
-  if (scenarios.length === 0) {
-    say(summaryTable([...skipped.values()]));
-    return 0;
-  }
-  let env: Environment;
-  try {
+    scenarios.push(...opts.scenarios.filter((s) => !skipped.has(s.name)));
+    if (scenarios.length === 0) {
+      say(summaryTable([...skipped.values()]));
+      return 0;
+    }
     env = await startEnvironment({ ...opts, scenarios, progress });
   } catch (err) {
     say(`kubeskippy demo: could not start: ${(err as Error).message}`);
@@ -69,69 +141,15 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  const t0 = Date.now(); // the clock of the story starts when the apps are deployed
-
-  // Human-scale pause before auto-approval; shorter when the whole demo runs faster.
-  const pauseMs = Math.max(5000, Math.round(15_000 * Math.min(1, opts.timeScale)));
-  const approver = new Approver({
-    ...env,
-    interactive: opts.interactive,
-    pauseMs,
-    say: (l) => void (tty || say(l)),
+  const results = await watchScenarios({
+    opts,
+    env,
+    scenarios,
+    skipped,
+    startedMs,
+    say,
+    stopRequested: () => stopRequested,
   });
-  const deadlineMs = t0 + 90_000 + Math.round(300_000 * opts.timeScale);
-  const baselines = new Map<string, Baseline>();
-  const policies = scenarios.map((s) => s.policy);
-  let snap: DemoSnapshot | undefined;
-  let results: ScenarioResult[] = [];
-  let summarized = false;
-  if (tty) out.write('\x1b[?25l\x1b[2J'); // hide the cursor, clear once; frames redraw in place
-
-  try {
-    while (!stopRequested) {
-      const next = await observe(
-        { kube: env.kube, namespace: DEMO_NAMESPACE, client: env.client, policies },
-        snap,
-      );
-      for (const s of scenarios) {
-        const b = baselines.get(s.app) ?? captureBaseline(next.apps.find((a) => a.name === s.app));
-        if (b) baselines.set(s.app, b);
-      }
-      const timedOut = Date.now() > deadlineMs;
-      results = opts.scenarios.map(
-        (s) => skipped.get(s.name) ?? judge(s, next, baselines.get(s.app), timedOut),
-      );
-      const waiting = next.actions.filter(
-        (a) =>
-          a.status?.phase === 'AwaitingApproval' && scenarios.some((s) => s.policy === a.spec.policyRef.name),
-      );
-      const notes = await approver.tick(waiting, Date.now());
-      if (tty) {
-        drawFrame(
-          out,
-          renderFrame(next, {
-            title: 'KubeSkippy demo',
-            startedMs,
-            results,
-            notes,
-            width: out.columns || 160,
-          }),
-        );
-      } else {
-        for (const line of narrate(snap, next, t0)) say(line);
-      }
-      snap = next;
-      const decided = results.every((r) => r.status !== 'pending');
-      if (decided && !summarized && opts.watch && !tty) {
-        say(summaryTable(results));
-        summarized = true;
-      }
-      if (decided && !opts.watch) break;
-      await new Promise((r) => setTimeout(r, TICK_MS));
-    }
-  } finally {
-    if (tty) out.write('\x1b[?25h\n');
-  }
   if (stopRequested) progress('stopping (Ctrl-C)');
   if (!stopRequested || !opts.watch) say(summaryTable(results));
   say(lookAroundText(env, scenarios, { finished: true }));
@@ -141,10 +159,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   process.removeListener('SIGINT', onSignal);
   process.removeListener('SIGTERM', onSignal);
   const failed = results.filter((r) => r.status !== 'passed' && r.status !== 'skipped');
-  if (failed.length > 0) {
-    for (const r of failed)
-      say(`kubeskippy demo: ${r.scenario.name} did not heal as expected (${r.scenario.expected})`);
-    return 1;
-  }
-  return 0;
+  for (const r of failed)
+    say(`kubeskippy demo: ${r.scenario.name} did not heal as expected (${r.scenario.expected})`);
+  return failed.length > 0 ? 1 : 0;
 }

@@ -4,8 +4,8 @@
 // twice is one rollout, and a dry run changes nothing.
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ExecutorAction } from '../../../activities/executors/types.js';
-import { RESTARTED_AT_ANNOTATION } from '../../../activities/executors/types.js';
+import { RESTARTED_AT_ANNOTATION, type NormalizedAction } from '../../../activities/executors/types.js';
+import { normalizedAction } from '../../fixtures/domain-builders.js';
 import type { KObject } from '../../../sim/contract.js';
 import { DEPLOYMENTS, input, PDBS, PODS, refOf, rejection, REPLICASETS } from '../activities-sim.js';
 import { settledDeployment, type ActivityTarget } from '../activities-target.js';
@@ -18,18 +18,16 @@ export function activitiesRestartSuite(start: () => Promise<ActivityTarget>): vo
   });
   afterAll(() => env?.stop());
 
-  const evict: ExecutorAction = { type: 'restart', strategy: 'evict', gracePeriodSeconds: 1 };
-  const deleteRestart: ExecutorAction = { type: 'restart', strategy: 'delete', gracePeriodSeconds: 1 };
-  const rollout: ExecutorAction = { type: 'restart', strategy: 'rollout', gracePeriodSeconds: 30 };
+  const restart = (strategy: string, gracePeriodSeconds: number): NormalizedAction =>
+    normalizedAction('restart', { restartAction: { strategy, gracePeriodSeconds } });
+  const evict = restart('evict', 1);
+  const deleteRestart = restart('delete', 1);
+  const rollout = restart('rollout', 30);
   const deleteAction = (
     propagationPolicy: 'Background' | 'Orphan' | 'Foreground' = 'Background',
     force = false,
-  ): ExecutorAction => ({
-    type: 'delete',
-    gracePeriodSeconds: 0,
-    force,
-    propagationPolicy,
-  });
+  ): NormalizedAction =>
+    normalizedAction('delete', { deleteAction: { gracePeriodSeconds: 0, force, propagationPolicy } });
 
   /** Is the pod (that exact object) on its way out: gone, or terminating? */
   const removed = async (ns: string, pod: KObject): Promise<boolean> => {

@@ -4,7 +4,8 @@
 // and a dry run changes nothing.
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LAST_ACTION_ANNOTATION, type ExecutorAction } from '../../../activities/executors/types.js';
+import { LAST_ACTION_ANNOTATION, type NormalizedAction } from '../../../activities/executors/types.js';
+import { normalizedAction } from '../../fixtures/domain-builders.js';
 import type { KObject } from '../../../sim/contract.js';
 import { DEPLOYMENTS, input, refOf, rejection, STATEFULSETS } from '../activities-sim.js';
 import { settledDeployment, type ActivityTarget } from '../activities-target.js';
@@ -17,13 +18,8 @@ export function activitiesScalePatchSuite(start: () => Promise<ActivityTarget>):
   });
   afterAll(() => env?.stop());
 
-  const scale = (direction: 'up' | 'down' | 'absolute', replicas: number): ExecutorAction => ({
-    type: 'scale',
-    direction,
-    replicas,
-    minReplicas: 1,
-    maxReplicas: 5,
-  });
+  const scale = (direction: 'up' | 'down' | 'absolute', replicas: number): NormalizedAction =>
+    normalizedAction('scale', { scaleAction: { direction, replicas, minReplicas: 1, maxReplicas: 5 } });
   const replicas = async (ns: string, name: string): Promise<number> =>
     (await env.get(DEPLOYMENTS, ns, name))?.spec?.replicas;
   /** What a write by us would change (controllers keep bumping resourceVersion for status). */
@@ -42,7 +38,7 @@ export function activitiesScalePatchSuite(start: () => Promise<ActivityTarget>):
     it('scales up, down and to an absolute count within the bounds', async () => {
       const ns = await env.namespace();
       const ref = refOf(await web(ns, 2));
-      const steps: [ExecutorAction, number][] = [
+      const steps: [NormalizedAction, number][] = [
         [scale('up', 2), 4],
         [scale('down', 1), 3],
         [scale('absolute', 5), 5],
@@ -53,7 +49,7 @@ export function activitiesScalePatchSuite(start: () => Promise<ActivityTarget>):
       for (const [action, want] of steps) {
         if (
           action.type === 'scale' &&
-          action.direction === 'absolute' &&
+          action.scaleAction.direction === 'absolute' &&
           (await replicas(ns, 'web')) === want
         ) {
           await expect(env.activities.executeAction(input(ref, action))).rejects.toMatchObject({
@@ -140,7 +136,13 @@ export function activitiesScalePatchSuite(start: () => Promise<ActivityTarget>):
 
     it('reports target-gone for a workload that no longer exists', async () => {
       const ns = await env.namespace();
-      const ref = { apiVersion: 'apps/v1', kind: 'Deployment', namespace: ns, name: 'none' };
+      const ref = {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        namespace: ns,
+        name: 'none',
+        uid: 'never-was',
+      };
       await expect(env.activities.executeAction(input(ref, scale('up', 1)))).resolves.toMatchObject({
         outcome: 'target-gone',
       });
@@ -162,12 +164,14 @@ export function activitiesScalePatchSuite(start: () => Promise<ActivityTarget>):
     patchType: 'strategic' | 'merge' | 'json',
     document: unknown,
     allowedPaths = ['/spec/template/spec/containers'],
-  ): ExecutorAction => ({
-    type: 'patch',
-    patchType,
-    document: typeof document === 'string' ? document : JSON.stringify(document),
-    allowedPaths,
-  });
+  ): NormalizedAction =>
+    normalizedAction('patch', {
+      patchAction: {
+        type: patchType,
+        patch: typeof document === 'string' ? document : JSON.stringify(document),
+        allowedPaths,
+      },
+    });
   const envPatch = patch('strategic', {
     spec: {
       template: {

@@ -5,6 +5,7 @@ import { ConfigError, DEFAULTS, loadConfig, type OperatorConfig } from '../../..
 import { findFreePort } from '../../dev-server.js';
 import type { OperatorRole } from '../../../operator/operator.js';
 import { CliError } from '../errors.js';
+import { withTemporalServerFlags } from '../temporal-flags.js';
 
 interface Flags {
   kubeconfig?: string;
@@ -81,18 +82,14 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
 
 export function registerOperatorCommands(program: Command): void {
   for (const role of ROLES) {
-    program
+    const cmd = program
       .command(role.command)
       .description(role.description)
-      .option('--kubeconfig <path>', 'kubeconfig file (env KUBECONFIG; default in-cluster or ~/.kube/config)')
       .option(
-        '--temporal-address <host:port>',
-        `Temporal frontend (env TEMPORAL_ADDRESS; default ${DEFAULTS.temporalAddress})`,
-      )
-      .option(
-        '--temporal-namespace <ns>',
-        `Temporal namespace (env TEMPORAL_NAMESPACE; default ${DEFAULTS.temporalNamespace})`,
-      )
+        '--kubeconfig <path>',
+        'kubeconfig file (env KUBECONFIG; default in-cluster or ~/.kube/config)',
+      );
+    withTemporalServerFlags(cmd)
       .option('--task-queue <name>', `task queue (env KUBESKIPPY_TASK_QUEUE; default ${DEFAULTS.taskQueue})`)
       .option(
         '--metrics-port <port>',

@@ -34,7 +34,6 @@ function duration(flag: string, text: string): number {
   }
 }
 
-// eslint-disable-next-line max-lines-per-function -- too long; split when workers/ is reorganised (issue 11, move 5)
 export function registerRecordCommand(program: Command): void {
   program
     .command('record')
@@ -63,80 +62,82 @@ export function registerRecordCommand(program: Command): void {
       "time between collections (default: the policy's evaluationInterval; 10s with --selector)",
     )
     .option('--prometheus-url <url>', 'Prometheus for PromQL triggers (env KUBESKIPPY_PROMETHEUS_URL)')
-    .action(async (flags: RecordFlags) => {
-      if (!flags.policy === (flags.selector === undefined))
-        throw new CliError('give exactly one of --policy FILE or --selector LABELS');
-      if (flags.namespace && !flags.selector) throw new CliError('--namespace goes with --selector');
-      if (!flags.out) throw new CliError('--out FILE is required');
-      let selection: Selection | undefined;
-      if (flags.selector !== undefined) {
-        try {
-          const namespaces = flags.namespace ?? ['default'];
-          const labelSelector = parseLabelSelector(flags.selector);
-          selection = {
-            namespaces,
-            text: flags.selector,
-            ...(isEmpty(labelSelector) ? {} : { labelSelector }),
-          };
-        } catch (err) {
-          throw new CliError(`--selector: ${(err as Error).message}`);
-        }
-      }
-      const forMs = duration('--for', flags.for);
-      const intervalMs = flags.interval !== undefined ? duration('--interval', flags.interval) : undefined;
-      let config;
-      let policy: PolicyFile | undefined;
-      try {
-        config = loadConfig({
-          ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
-          ...(flags.prometheusUrl ? { prometheusUrl: flags.prometheusUrl } : {}),
-        });
-        if (flags.policy) policy = await readPolicyFile(flags.policy);
-      } catch (err) {
-        if (err instanceof ConfigError) throw new CliError(err.message);
-        if (err instanceof PolicyFileError) throw new CliError(`--policy ${err.message}`);
-        throw err;
-      }
-      // Loaded on use: client-node takes seconds to load, which other commands should not pay.
-      const [{ createKube, loadKubeConfig }, { recordTimeline, SELECTION_DEFAULT_INTERVAL_MS }] =
-        await Promise.all([
-          import('../../../activities/kube/clients.js'),
-          import('../../backtest/recorder.js'),
-        ]);
-      let kube;
-      try {
-        kube = createKube(loadKubeConfig(config.kubeconfig));
-      } catch (err) {
-        throw new CliError(`--kubeconfig: ${(err as Error).message}`);
-      }
-      const stop = new AbortController();
-      const onSignal = (): void => stop.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
-      const every = formatDuration(
-        intervalMs ?? policy?.policy.evaluationIntervalMs ?? SELECTION_DEFAULT_INTERVAL_MS,
-      );
-      const what = policy
-        ? `${policy.namespace}/${policy.name}`
-        : `pods in ${selection!.namespaces.join(', ')} matching "${selection!.text}"`;
-      process.stderr.write(`recording ${what} every ${every} for ${flags.for} into ${flags.out}…\n`);
-      const result = await recordTimeline({
-        kube,
-        ...(policy ? { policy } : { selection: selection! }),
-        out: flags.out,
-        durationMs: forMs,
-        ...(intervalMs !== undefined ? { intervalMs } : {}),
-        ...(config.prometheusUrl ? { collect: { prometheusUrl: config.prometheusUrl } } : {}),
-        signal: stop.signal,
-        onEntry: (e) => {
-          if (e.kind === 'error') process.stderr.write(`collection failed: ${e.message}\n`);
-        },
-      });
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      process.stdout.write(
-        `recorded ${result.snapshots} snapshots (${result.errors} failed collections) into ${flags.out}\n`,
-      );
-      if (result.snapshots === 0) process.exitCode = 1;
+    .action(record);
+}
+
+/** --selector (with its namespaces) as the recorder's Selection; undefined with --policy. */
+function selectionOf(flags: RecordFlags): Selection | undefined {
+  if (flags.selector === undefined) return undefined;
+  try {
+    const namespaces = flags.namespace ?? ['default'];
+    const labelSelector = parseLabelSelector(flags.selector);
+    return { namespaces, text: flags.selector, ...(isEmpty(labelSelector) ? {} : { labelSelector }) };
+  } catch (err) {
+    throw new CliError(`--selector: ${(err as Error).message}`);
+  }
+}
+
+async function configAndPolicy(
+  flags: RecordFlags,
+): Promise<{ config: ReturnType<typeof loadConfig>; policy?: PolicyFile }> {
+  try {
+    const config = loadConfig({
+      ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
+      ...(flags.prometheusUrl ? { prometheusUrl: flags.prometheusUrl } : {}),
     });
+    return flags.policy ? { config, policy: await readPolicyFile(flags.policy) } : { config };
+  } catch (err) {
+    if (err instanceof ConfigError) throw new CliError(err.message);
+    if (err instanceof PolicyFileError) throw new CliError(`--policy ${err.message}`);
+    throw err;
+  }
+}
+
+async function record(flags: RecordFlags): Promise<void> {
+  if (!flags.policy === (flags.selector === undefined))
+    throw new CliError('give exactly one of --policy FILE or --selector LABELS');
+  if (flags.namespace && !flags.selector) throw new CliError('--namespace goes with --selector');
+  if (!flags.out) throw new CliError('--out FILE is required');
+  const selection = selectionOf(flags);
+  const forMs = duration('--for', flags.for);
+  const intervalMs = flags.interval !== undefined ? duration('--interval', flags.interval) : undefined;
+  const { config, policy } = await configAndPolicy(flags);
+  // Loaded on use: client-node takes seconds to load, which other commands should not pay.
+  const [{ createKube, loadKubeConfig }, { recordTimeline, SELECTION_DEFAULT_INTERVAL_MS }] =
+    await Promise.all([import('../../../activities/kube/clients.js'), import('../../backtest/recorder.js')]);
+  let kube;
+  try {
+    kube = createKube(loadKubeConfig(config.kubeconfig));
+  } catch (err) {
+    throw new CliError(`--kubeconfig: ${(err as Error).message}`);
+  }
+  const stop = new AbortController();
+  const onSignal = (): void => stop.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  const every = formatDuration(
+    intervalMs ?? policy?.policy.evaluationIntervalMs ?? SELECTION_DEFAULT_INTERVAL_MS,
+  );
+  const what = policy
+    ? `${policy.namespace}/${policy.name}`
+    : `pods in ${selection!.namespaces.join(', ')} matching "${selection!.text}"`;
+  process.stderr.write(`recording ${what} every ${every} for ${flags.for} into ${flags.out}…\n`);
+  const result = await recordTimeline({
+    kube,
+    ...(policy ? { policy } : { selection: selection! }),
+    out: flags.out,
+    durationMs: forMs,
+    ...(intervalMs !== undefined ? { intervalMs } : {}),
+    ...(config.prometheusUrl ? { collect: { prometheusUrl: config.prometheusUrl } } : {}),
+    signal: stop.signal,
+    onEntry: (e) => {
+      if (e.kind === 'error') process.stderr.write(`collection failed: ${e.message}\n`);
+    },
+  });
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  process.stdout.write(
+    `recorded ${result.snapshots} snapshots (${result.errors} failed collections) into ${flags.out}\n`,
+  );
+  if (result.snapshots === 0) process.exitCode = 1;
 }
