@@ -26,6 +26,7 @@ import {
   type EmitEventInput,
   type EnsureActionRecordInput,
 } from './records.js';
+import type { WatchCache } from './cache/watch-cache.js';
 import { collectSnapshot } from './snapshot/collect.js';
 import type { HealingActionStatus } from '../crds/healing-action.js';
 
@@ -37,6 +38,10 @@ export interface ActivityDeps {
   prometheusUrl?: string;
   /** Model endpoints and credentials for AI analysis (operator configuration only). */
   ai?: AiDeps;
+  /** The worker's shared watch cache (operator/operator.ts); absent = direct lists every time. */
+  cache?: WatchCache;
+  /** Told about every policy snapshot request, so the worker knows whom to wake (operator/wake.ts). */
+  onPolicyRequest?: (workflowId: string, req: SnapshotRequest) => void;
 }
 
 export function workflowUrl(
@@ -56,7 +61,12 @@ export function createActivities(deps: ActivityDeps) {
   const { kube } = deps;
   return {
     async collectSnapshot(req: SnapshotRequest): Promise<ClusterSnapshot> {
-      return collectSnapshot(kube, req, deps.prometheusUrl ? { prometheusUrl: deps.prometheusUrl } : {});
+      const workflowId = Context.current().info.workflowExecution?.workflowId;
+      if (req.wakeOn && workflowId) deps.onPolicyRequest?.(workflowId, req);
+      return collectSnapshot(kube, req, {
+        ...(deps.prometheusUrl ? { prometheusUrl: deps.prometheusUrl } : {}),
+        ...(deps.cache ? { cache: deps.cache } : {}),
+      });
     },
 
     /** Creates (or finds) the HealingAction and writes its first status, with the workflow link. */

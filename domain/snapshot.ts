@@ -48,6 +48,7 @@ export interface PodCondition {
   /** Ready, ContainersReady, PodScheduled, Initialized, DisruptionTarget, or a readiness gate. */
   type: string;
   status: ConditionStatus;
+  /** Not collected any more (nothing reads it; it cost history bytes every tick); kept for old histories. */
   lastTransitionTimeMs?: number;
 }
 
@@ -69,7 +70,7 @@ export interface ContainerSnapshot {
   stateReason?: string;
   /** lastState.terminated.reason: e.g. OOMKilled, Error, Completed. */
   lastTerminationReason?: string;
-  /** Quantities from the container spec's resources, converted to numbers. */
+  /** Quantities from the container spec's resources, converted to numbers; a request only when there is no limit. */
   memoryLimitBytes?: number;
   memoryRequestBytes?: number;
   cpuLimitMillicores?: number;
@@ -82,7 +83,8 @@ export interface PodSnapshot {
   /** kind "Pod", apiVersion "v1". */
   ref: ObjectRef;
   labels: Record<string, string>;
-  annotations: Record<string, string>;
+  /** Only the operator's own `kubeskippy.io/` annotations (protection); omitted when none. */
+  annotations?: Record<string, string>;
   phase: PodPhase;
   /** The Ready condition is True. */
   ready: boolean;
@@ -90,6 +92,7 @@ export interface PodSnapshot {
   deleting: boolean;
   /** metadata.creationTimestamp (epoch ms): lets restart counts of a new pod start from zero. */
   createdAtMs?: number;
+  /** Not collected any more (nothing reads it); kept for old histories. */
   nodeName?: string;
   conditions: PodCondition[];
   containers: ContainerSnapshot[];
@@ -106,7 +109,8 @@ export interface PodSnapshot {
 export interface WorkloadSnapshot {
   ref: ObjectRef;
   labels: Record<string, string>;
-  annotations: Record<string, string>;
+  /** Only the operator's own `kubeskippy.io/` annotations (protection); omitted when none. */
+  annotations?: Record<string, string>;
   /** spec.replicas (desired). DaemonSets report desiredNumberScheduled. */
   replicas: number;
   /** status.readyReplicas (0 when absent). */

@@ -11,11 +11,13 @@
 
 import type { LabelSelector } from '../crds/common.js';
 import { actsOnOwner, ownerKindsOf } from './action-types.js';
+import { CONTAINER_STATES } from './conditions.js';
 import { targetKey } from './ids.js';
 import type { PlannedAction } from './plan-types.js';
 import type { NormalizedAction, NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
 import { matchesLabelSelector, matchesResourceFilter } from './selector.js';
 import type { ClusterSnapshot, ObjectRef, PodSnapshot, WorkloadSnapshot } from './snapshot.js';
+import { wakeOnOf, type WakeOn } from './wake.js';
 
 export const BUILTIN_QUERIES = [
   'memory_usage_percent',
@@ -45,20 +47,39 @@ export interface SnapshotRequest {
   promQueries: string[];
   /** Events newer than observedAt minus this are enough (the longest event window). */
   eventLookbackMs: number;
+  /**
+   * Pod conditions the triggers name (Ready, ContainersReady, ...); only these are collected, as
+   * the snapshot crosses into history every tick. Absent (requests recorded before): all of them.
+   */
+  conditionTypes?: string[];
+  /**
+   * Policy requests only: which changes should wake the policy early (domain/wake.ts). The worker
+   * learns its policies from these requests; absent when only metric triggers (they keep the tick).
+   */
+  wakeOn?: WakeOn;
 }
 
 /** What these triggers need read: usage, PromQL values, events far enough back. */
 function needsOf(
   triggers: NormalizedTrigger[],
-): Pick<SnapshotRequest, 'needUsage' | 'promQueries' | 'eventLookbackMs'> {
+): Pick<SnapshotRequest, 'needUsage' | 'promQueries' | 'eventLookbackMs' | 'conditionTypes'> {
   const metrics = triggers.flatMap((t) => (t.type === 'metric' ? [t.query] : []));
   const eventWindows = triggers.flatMap((t) => (t.type === 'event' ? [t.windowMs] : []));
   return {
     needUsage: metrics.some((q) => q !== 'restart_count' && isBuiltinQuery(q)),
     promQueries: [...new Set(metrics.filter((q) => !isBuiltinQuery(q)))],
     eventLookbackMs: Math.max(0, ...eventWindows),
+    conditionTypes: [
+      ...new Set(
+        triggers.flatMap((t) =>
+          t.type === 'condition' && !CONTAINER_STATES.includes(t.conditionType) ? [t.conditionType] : [],
+        ),
+      ),
+    ],
   };
 }
+
+const wakeOnIf = (wakeOn: WakeOn | undefined): { wakeOn?: WakeOn } => (wakeOn ? { wakeOn } : {});
 
 /** What a policy's evaluation reads: its selector's scope, with what its triggers need. */
 export function snapshotRequest(policy: NormalizedPolicy): SnapshotRequest {
@@ -67,6 +88,7 @@ export function snapshotRequest(policy: NormalizedPolicy): SnapshotRequest {
     ...(policy.selector.labelSelector ? { labelSelector: policy.selector.labelSelector } : {}),
     kinds: [...new Set(policy.selector.resources.map((r) => r.kind))],
     ...needsOf(policy.triggers),
+    ...wakeOnIf(wakeOnOf(policy.triggers, policy.evaluationIntervalMs)),
   };
 }
 

@@ -21,6 +21,11 @@ export interface OperatorConfig {
   openaiBaseUrl?: string;
   /** Model for AI analysis when a policy names none. */
   aiModel?: string;
+  /**
+   * One shared list+watch cache per worker for snapshots, and evaluateNow wake-ups on condition /
+   * event changes (KUBESKIPPY_WATCH_CACHE=on|off). Off = every evaluation lists from the API.
+   */
+  watchCache: boolean;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -32,6 +37,7 @@ export const DEFAULTS = {
   temporalUiUrl: 'http://127.0.0.1:8233',
   metricsPort: 9464,
   logLevel: 'info',
+  watchCache: true,
 } as const;
 
 export class ConfigError extends Error {
@@ -45,6 +51,13 @@ function port(value: string | number | undefined, name: string, fallback: number
     throw new ConfigError(`${name} must be a port number between 0 and 65535, got "${value}"`);
   }
   return n;
+}
+
+function onOff(value: string | undefined, name: string, fallback: boolean): boolean {
+  if (value === undefined || value === '') return fallback;
+  if (['on', 'true', '1'].includes(value)) return true;
+  if (['off', 'false', '0'].includes(value)) return false;
+  throw new ConfigError(`${name} must be on or off, got "${value}"`);
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -69,6 +82,7 @@ export function loadConfig(
     temporalUiUrl: pick('temporalUiUrl', 'KUBESKIPPY_TEMPORAL_UI_URL') ?? DEFAULTS.temporalUiUrl,
     metricsPort: port(pick('metricsPort', 'KUBESKIPPY_METRICS_PORT'), 'metrics port', DEFAULTS.metricsPort),
     logLevel,
+    watchCache: onOff(pick('watchCache', 'KUBESKIPPY_WATCH_CACHE'), 'watch cache', DEFAULTS.watchCache),
   };
   const optional: [keyof OperatorConfig, string][] = [
     ['kubeconfig', 'KUBECONFIG'],

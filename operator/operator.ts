@@ -2,6 +2,7 @@
 // `controller` run one half each, so workers can scale out.
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { AiDeps } from '../activities/ai/analyze.js';
+import { WatchCache } from '../activities/cache/watch-cache.js';
 import { createKube, loadKubeConfig } from '../activities/kube/clients.js';
 import type { OperatorConfig } from './config.js';
 import { Controller } from './controller/controller.js';
@@ -9,6 +10,7 @@ import { startHealthServer, type HealthServer } from './health.js';
 import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import { connectClient, connectWorker } from './temporal.js';
+import { signalEvaluateNow, Waker } from './wake.js';
 import { createWorker } from './worker.js';
 
 export type OperatorRole = 'all' | 'worker' | 'controller';
@@ -42,6 +44,7 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
   let done: Promise<void> = Promise.resolve();
 
   if (role !== 'controller') {
+    const watch = config.watchCache ? await startWatchCache(opts, kube) : undefined;
     const connection = await connectWorker(config);
     const worker = await createWorker({
       connection,
@@ -55,6 +58,7 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
         temporalNamespace: config.temporalNamespace,
         ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
         ai: aiDeps(config),
+        ...(watch ? { cache: watch.cache, onPolicyRequest: watch.register } : {}),
       },
     });
     workerRunning = true;
@@ -65,6 +69,7 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done.catch(() => undefined);
       await connection.close();
+      await watch?.stop(); // after the worker: in-flight snapshots may still read it
     });
     logger.info({ taskQueue: config.taskQueue, namespace: config.temporalNamespace }, 'worker running');
   }
@@ -107,6 +112,29 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
       (stopping ??= (async () => {
         for (const stop of stops) await stop();
       })()),
+  };
+}
+
+/**
+ * The worker's shared watch cache and the wake-ups it drives (KUBESKIPPY_WATCH_CACHE, default on).
+ * Its own Temporal client sends the evaluateNow signals, so a worker-only process needs no controller.
+ */
+async function startWatchCache(
+  opts: StartOperatorOptions,
+  kube: ReturnType<typeof createKube>,
+): Promise<{ cache: WatchCache; register: Waker['register']; stop(): Promise<void> }> {
+  const log = opts.logger.child({ component: 'watch-cache' });
+  const cache = new WatchCache({ kube, log: (level, msg, fields) => log[level](fields, msg) });
+  const client = await connectClient(opts.config);
+  const waker = new Waker({ cache, signal: signalEvaluateNow(client), logger: log });
+  return {
+    cache,
+    register: (id, req) => waker.register(id, req),
+    stop: async () => {
+      waker.stop();
+      cache.stop();
+      await client.connection.close();
+    },
   };
 }
 

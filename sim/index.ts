@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ContainerUsage, MetricsSource, Store } from './contract.js';
-import { startApiServer, type RequestCounts } from './api/index.js';
+import { startApiServer, type DropWatchesOptions, type RequestCounts } from './api/index.js';
 import { startControllers } from './controllers/index.js';
 import { applyFiles } from './scenarios.js';
 
@@ -33,13 +33,19 @@ export interface SimHandle {
   kubeconfigYaml(): string;
   /** Change the API's injected faults (latency, errors) while running. */
   setFaults(faults: NonNullable<ApiOptions['faults']>): void;
-  /** End the open watches now (matching `pathPattern`, if given), as a dropped connection. */
-  dropWatches(pathPattern?: string): number;
-  /** Forget the watch history, so a resume from before now answers 410 Expired. */
-  compactHistory(): void;
-  /** Resource requests served since start or the last reset, by verb and resource. */
+  /** Resource requests served so far, keyed "GET /api/v1/pods" / "WATCH /api/v1/pods". */
+  requests(): Record<string, number>;
+  resetRequests(): void;
+  /** Resource requests served since start or the last reset, by verb, resource and path. */
   requestCounts(): RequestCounts;
   resetRequestCounts(): void;
+  /**
+   * Ends every open watch now (a dropped connection / API server restart; `graceful` ends the
+   * streams as a timeout would), only those whose path matches `pathPattern` if given.
+   */
+  dropWatches(opts?: DropWatchesOptions): number;
+  /** Compacts the watch history: a watch resuming from an older resourceVersion gets 410 Gone. */
+  compactHistory(): void;
   stop(): Promise<void>;
 }
 
@@ -76,10 +82,12 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       applied,
       kubeconfigYaml: () => api.kubeconfigYaml(),
       setFaults: (faults) => api.setFaults(faults),
-      dropWatches: (pattern) => api.dropWatches(pattern),
-      compactHistory: () => api.store.history.compact(),
+      requests: () => api.requests(),
+      resetRequests: () => api.resetRequests(),
       requestCounts: () => api.requestCounts(),
       resetRequestCounts: () => api.resetRequestCounts(),
+      dropWatches: (o) => api.dropWatches(o),
+      compactHistory: () => api.compactHistory(),
       stop,
     };
   } catch (err) {

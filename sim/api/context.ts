@@ -5,10 +5,13 @@ import type { Faults } from './faults.js';
 import type { RequestLog } from './requests.js';
 import type { MemoryStore } from './store.js';
 
-/** An open watch stream: the path it watches, and how to end it (as a dropped connection). */
+/** An open watch stream: the path it watches, and how to end it. */
 export interface OpenWatch {
   path: string;
+  /** Ends the stream cleanly, as the server's own timeout would: clients resume. */
   close(): void;
+  /** Cuts the connection, as an API server restart or a network fault would. */
+  reset(): void;
 }
 
 export interface ServerContext {
@@ -17,8 +20,9 @@ export interface ServerContext {
   metrics(): MetricsSource | undefined;
   /** Open watch streams, ended when the server stops or a test drops them. */
   watches: Map<ServerResponse, OpenWatch>;
-  requests: RequestLog;
   bookmarkIntervalMs: number;
+  /** Resource requests served (GET /sim/requests reads them, DELETE resets). */
+  requests: RequestLog;
 }
 
 export interface ApiRequest {

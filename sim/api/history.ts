@@ -28,10 +28,9 @@ export class History {
     return this.events.slice(lo).map((e) => e.event);
   }
 
-  /** Forgets every retained event, as an etcd compaction at the newest revision would. */
-  compact(): void {
-    const last = this.events.at(-1);
-    if (last) this.compactedTo = last.rv;
+  /** Drops everything retained, as an etcd compaction would: a resume from before `toRv` answers 410. */
+  compact(toRv?: number): void {
+    this.compactedTo = toRv ?? this.events.at(-1)?.rv ?? this.compactedTo;
     this.events.length = 0;
   }
 

@@ -5,12 +5,13 @@ import type { ServerContext } from './context.js';
 import { Faults, type FaultConfig } from './faults.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import { RequestLog, type RequestCounts } from './requests.js';
-import { createApiHttpServer, dropWatches } from './server.js';
+import { createApiHttpServer, dropWatches, type DropWatchesOptions } from './server.js';
 import { MemoryStore } from './store.js';
 
 export { MemoryStore, createStore, type StoreOptions } from './store.js';
 export type { FaultConfig } from './faults.js';
 export type { RequestCounts } from './requests.js';
+export type { DropWatchesOptions } from './server.js';
 export { SIM_CONTEXT } from './kubeconfig.js';
 
 export interface ApiServerOptions {
@@ -34,12 +35,20 @@ export interface ApiServerHandle {
   kubeconfigYaml(): string;
   writeKubeconfig(path: string): Promise<void>;
   setFaults(faults: FaultConfig): void;
-  /** Ends every open watch now (whose path matches `pathPattern`, if given); returns how many. */
-  dropWatches(pathPattern?: string): number;
-  /** Resource requests served since start or the last reset. */
+  /**
+   * Ends every open watch now (whose path matches `pathPattern`, if given): cuts the connection,
+   * as an API server restart would, or with `graceful` ends the stream as a timeout would.
+   */
+  dropWatches(opts?: DropWatchesOptions): number;
+  /** Resource requests served since start or the last reset, by verb, resource and path. */
   requestCounts(): RequestCounts;
   resetRequestCounts(): void;
   setMetricsSource(metrics: MetricsSource | undefined): void;
+  /** Resource requests served so far, keyed "GET /api/v1/pods" / "WATCH /api/v1/pods". */
+  requests(): Record<string, number>;
+  resetRequests(): void;
+  /** Compacts the watch history: a watch resuming from an older resourceVersion gets 410 Gone. */
+  compactHistory(): void;
   stop(): Promise<void>;
 }
 
@@ -52,8 +61,8 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     faults,
     metrics: () => metrics,
     watches: new Map(),
-    requests: new RequestLog(),
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
+    requests: new RequestLog(),
   };
   const host = opts.host ?? '127.0.0.1';
   let port = 0;
@@ -71,12 +80,15 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     kubeconfigYaml: () => kubeconfigYaml(url),
     writeKubeconfig: (path) => writeKubeconfig(path, url),
     setFaults: (f) => faults.set(f),
-    dropWatches: (pattern) => dropWatches(ctx, pattern),
+    dropWatches: (o) => dropWatches(ctx, o),
     requestCounts: () => ctx.requests.get(),
     resetRequestCounts: () => ctx.requests.reset(),
     setMetricsSource: (m) => void (metrics = m),
+    requests: () => ctx.requests.get().byPath,
+    resetRequests: () => ctx.requests.reset(),
+    compactHistory: () => store.history.compact(Number(store.resourceVersion())),
     stop: async () => {
-      dropWatches(ctx);
+      dropWatches(ctx, { graceful: true });
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -8,6 +8,8 @@ export interface RequestCounts {
   byVerb: Partial<Record<Verb, number>>;
   /** "<verb> <resource id>", e.g. "list core/v1/pods". */
   byResource: Record<string, number>;
+  /** "<METHOD or WATCH> <path>", e.g. "GET /api/v1/pods", "WATCH /api/v1/pods". */
+  byPath: Record<string, number>;
   /** When counting started (epoch ms), for rates. */
   sinceMs: number;
 }
@@ -16,7 +18,7 @@ export class RequestLog {
   private counts: RequestCounts = RequestLog.empty();
 
   private static empty(): RequestCounts {
-    return { total: 0, byVerb: {}, byResource: {}, sinceMs: Date.now() };
+    return { total: 0, byVerb: {}, byResource: {}, byPath: {}, sinceMs: Date.now() };
   }
 
   record(verb: Verb, resource: string): void {
@@ -25,6 +27,11 @@ export class RequestLog {
     c.byVerb[verb] = (c.byVerb[verb] ?? 0) + 1;
     const key = `${verb} ${resource}`;
     c.byResource[key] = (c.byResource[key] ?? 0) + 1;
+  }
+
+  /** Counted as the request arrives, before its resource is resolved (a 404 counts too). */
+  recordPath(key: string): void {
+    this.counts.byPath[key] = (this.counts.byPath[key] ?? 0) + 1;
   }
 
   get(): RequestCounts {

@@ -27,13 +27,21 @@ function found<T>(v: T | undefined): T {
   return v;
 }
 
-/** Ends the open watches (whose path matches `pathPattern`), as a dropped connection would. */
-export function dropWatches(ctx: ServerContext, pathPattern?: string): number {
-  const re = pathPattern ? new RegExp(pathPattern) : undefined;
+export interface DropWatchesOptions {
+  /** Only watches whose path matches this regular expression. */
+  pathPattern?: string;
+  /** End the streams cleanly (clients resume) instead of cutting the connections (the default). */
+  graceful?: boolean;
+}
+
+/** Ends the open watches now; returns how many. */
+export function dropWatches(ctx: ServerContext, opts: DropWatchesOptions = {}): number {
+  const re = opts.pathPattern ? new RegExp(opts.pathPattern) : undefined;
   let n = 0;
   for (const w of [...ctx.watches.values()]) {
     if (re && !re.test(w.path)) continue;
-    w.close();
+    if (opts.graceful) w.close();
+    else w.reset();
     n++;
   }
   return n;
@@ -41,7 +49,7 @@ export function dropWatches(ctx: ServerContext, pathPattern?: string): number {
 
 // The sim's own control endpoints, for tests and benchmarks driving a sim in another process:
 //   GET|PUT /sim/faults          the injected faults (faults.ts)
-//   POST    /sim/watches/drop    end open watches now (?pathPattern=), answers {dropped}
+//   POST    /sim/watches/drop    end open watches now (?pathPattern=&graceful=true), answers {dropped}
 //   POST    /sim/compact         forget the watch history: older resumes answer 410 Expired
 //   GET|DELETE /sim/requests     request counts (requests.ts); DELETE resets them
 function simControl(ctx: ServerContext, req: ApiRequest, res: ServerResponse): void {
@@ -51,7 +59,12 @@ function simControl(ctx: ServerContext, req: ApiRequest, res: ServerResponse): v
     return sendJson(res, 200, ctx.faults.get());
   }
   if (pathname === '/sim/watches/drop' && method === 'POST')
-    return sendJson(res, 200, { dropped: dropWatches(ctx, req.query.get('pathPattern') ?? undefined) });
+    return sendJson(res, 200, {
+      dropped: dropWatches(ctx, {
+        ...(req.query.get('pathPattern') ? { pathPattern: req.query.get('pathPattern')! } : {}),
+        graceful: req.query.get('graceful') === 'true',
+      }),
+    });
   if (pathname === '/sim/compact' && method === 'POST') {
     ctx.store.history.compact();
     return sendJson(res, 200, { compactedTo: ctx.store.history.oldest() });
@@ -90,7 +103,11 @@ async function route(
     if (parsed.kind === 'resource-list')
       return sendJson(res, 200, found(apiResourceList(registry, parsed.group, parsed.version)));
   }
-  if (parsed.kind === 'resource') return handleResource(ctx, req, res, parsed.path);
+  if (parsed.kind === 'resource') {
+    const watch = req.query.get('watch') === 'true' || req.query.get('watch') === '1';
+    ctx.requests.recordPath(`${watch ? 'WATCH' : req.method} ${pathname}`);
+    return handleResource(ctx, req, res, parsed.path);
+  }
   throw notFoundPath();
 }
 

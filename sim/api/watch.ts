@@ -66,7 +66,14 @@ export function serveWatch(ctx: ServerContext, req: WatchRequest, res: ServerRes
     'Cache-Control': 'no-cache, private',
   });
   res.flushHeaders();
-  ctx.watches.set(res, { path: req.pathname, close: () => close() });
+  ctx.watches.set(res, {
+    path: req.pathname,
+    close: () => close(),
+    reset: () => {
+      close();
+      res.destroy();
+    },
+  });
   const timers: NodeJS.Timeout[] = [];
   let closed = false;
   const close = (): void => {

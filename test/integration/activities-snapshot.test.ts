@@ -1,6 +1,7 @@
 // collectSnapshot against the simulated cluster through the real client: pods with their owning
 // workloads, usage from metrics.k8s.io, recent events only, PDBs — and a partial snapshot, not a
-// failed activity, when metrics are unavailable.
+// failed activity, when metrics are unavailable. Twice: listing directly, and from the worker's
+// watch cache (synced first), which must answer the same.
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { ClusterSnapshot } from '../../domain/snapshot.js';
@@ -14,61 +15,82 @@ let ns: string;
 const MiB = 2 ** 20;
 const steady = { behavior: 'healthy', 'memory-start': '100Mi', 'cpu-base': '50m', jitter: '0' };
 
-beforeAll(async () => {
-  env = await startActivitySim();
-  ns = env.namespace();
-  env.apply(ns, [
-    deployment('web', { replicas: 2, behaviour: steady, labels: { tier: 'fe' } }),
-    statefulSet('db', { replicas: 1, behaviour: steady }),
-    pdb('web', { app: 'web' }, { minAvailable: 1 }),
-    // A bare pod (no owner) and a ReplicaSet without a Deployment.
-    {
-      apiVersion: 'v1',
-      kind: 'Pod',
-      metadata: { name: 'lonely', labels: { app: 'lonely' } },
-      spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] },
-    },
-    {
-      apiVersion: 'apps/v1',
-      kind: 'ReplicaSet',
-      metadata: { name: 'raw' },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { app: 'raw' } },
-        template: {
-          metadata: { labels: { app: 'raw' } },
-          spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] },
+describe.each([
+  { mode: 'direct lists', watchCache: false },
+  // No metrics sharing window here: the fault test below wants each call to ask metrics.k8s.io.
+  { mode: 'the watch cache', watchCache: { metricsFreshMs: 0 } },
+])('collectSnapshot from $mode', ({ watchCache }) => {
+  beforeAll(async () => {
+    env = await startActivitySim({ watchCache });
+    ns = env.namespace();
+    env.apply(ns, [
+      deployment('web', { replicas: 2, behaviour: steady, labels: { tier: 'fe' } }),
+      statefulSet('db', { replicas: 1, behaviour: steady }),
+      pdb('web', { app: 'web' }, { minAvailable: 1 }),
+      // A bare pod (no owner) and a ReplicaSet without a Deployment.
+      {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'lonely', labels: { app: 'lonely' } },
+        spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] },
+      },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'ReplicaSet',
+        metadata: { name: 'raw' },
+        spec: {
+          replicas: 1,
+          selector: { matchLabels: { app: 'raw' } },
+          template: {
+            metadata: { labels: { app: 'raw' } },
+            spec: { containers: [{ name: 'app', image: 'busybox:1.36' }] },
+          },
         },
       },
-    },
-  ]);
-  await Promise.all([
-    env.readyPods(ns, 'web', 2),
-    env.readyPods(ns, 'db', 1),
-    env.readyPods(ns, 'lonely', 1),
-    env.readyPods(ns, 'raw', 1),
-  ]);
-  await waitFor(
-    () => env.get('policy/v1/poddisruptionbudgets', ns, 'web')?.status?.disruptionsAllowed === 1,
-    'PDB',
-  );
-});
-afterAll(() => env?.stop());
-afterEach(() => setFaults({}));
+    ]);
+    await Promise.all([
+      env.readyPods(ns, 'web', 2),
+      env.readyPods(ns, 'db', 1),
+      env.readyPods(ns, 'lonely', 1),
+      env.readyPods(ns, 'raw', 1),
+    ]);
+    await waitFor(
+      () => env.get('policy/v1/poddisruptionbudgets', ns, 'web')?.status?.disruptionsAllowed === 1,
+      'PDB',
+    );
+    if (env.cache) {
+      await env.activities.collectSnapshot(request({ eventLookbackMs: 1, needUsage: true })); // starts every kind
+      await waitFor(() => synced(env), 'every kind synced or known unserved');
+      expect(env.cache.stats().daemonsets.state).toMatch(/watching|unserved/);
+    }
+  });
+  afterAll(() => env?.stop());
+  afterEach(() => setFaults({}));
 
-function request(over: Partial<SnapshotRequest> = {}): SnapshotRequest {
-  return { namespaces: [ns], kinds: ['Pod'], needUsage: false, promQueries: [], eventLookbackMs: 0, ...over };
-}
+  function request(over: Partial<SnapshotRequest> = {}): SnapshotRequest {
+    return {
+      namespaces: [ns],
+      kinds: ['Pod'],
+      needUsage: false,
+      promQueries: [],
+      eventLookbackMs: 0,
+      ...over,
+    };
+  }
 
-async function setFaults(config: Record<string, unknown>): Promise<void> {
-  const res = await fetch(`${env.sim.url}/sim/faults`, { method: 'PUT', body: JSON.stringify(config) });
-  expect(res.status).toBe(200);
-}
+  async function setFaults(config: Record<string, unknown>): Promise<void> {
+    const res = await fetch(`${env.sim.url}/sim/faults`, { method: 'PUT', body: JSON.stringify(config) });
+    expect(res.status).toBe(200);
+  }
 
-const podNamed = (snap: ClusterSnapshot, prefix: string) =>
-  snap.pods.filter((p) => p.ref.name.startsWith(prefix));
+  /** Every kind the snapshot read is watched (or known not served), so snapshots read the cache. */
+  function synced(e: ActivitySim): boolean {
+    return Object.values(e.cache!.stats()).every((k) => k.state === 'watching' || k.state === 'unserved');
+  }
 
-describe('collectSnapshot', () => {
+  const podNamed = (snap: ClusterSnapshot, prefix: string) =>
+    snap.pods.filter((p) => p.ref.name.startsWith(prefix));
+
   it('resolves owners: Pod → ReplicaSet → Deployment, StatefulSet, a bare ReplicaSet, none', async () => {
     const snap = await env.activities.collectSnapshot(request());
 
@@ -169,6 +191,11 @@ describe('collectSnapshot', () => {
     ])
       env.sim.store.create(EVENTS, e);
 
+    if (env.cache)
+      await waitFor(
+        () => env.cache!.kind('events').get(ns, (e) => e.reason === 'OtherPod'),
+        'the events in the cache',
+      );
     const snap = await env.activities.collectSnapshot(request({ eventLookbackMs: 60_000 }));
 
     const mine = snap.events.filter((e) => e.involvedObject.name === web!.metadata.name);
@@ -179,6 +206,16 @@ describe('collectSnapshot', () => {
     expect(mine.find((e) => e.reason === 'RecentBackOff')).toMatchObject({ count: 6, type: 'Warning' });
     expect(mine.find((e) => e.reason === 'SeriesUnhealthy')?.count).toBe(4);
     expect(snap.events.every((e) => e.lastTimestampMs >= snap.observedAtMs - 60_000)).toBe(true);
+  });
+
+  it('asks for a kind the cluster does not serve (DaemonSets, HPAs on the sim) once, not every snapshot', async () => {
+    env.sim.resetRequests();
+    for (let i = 0; i < 3; i++) await env.activities.collectSnapshot(request());
+    const unserved = Object.entries(env.sim.requests())
+      .filter(([k]) => /daemonsets|horizontalpodautoscalers/.test(k))
+      .reduce((n, [, v]) => n + v, 0);
+    expect(unserved).toBe(watchCache ? 0 : 6); // cached: a 404 is remembered for 5 minutes
+    if (env.cache) expect(env.cache.stats().daemonsets.state).toBe('unserved');
   });
 
   it('reads no events when no trigger looks at them', async () => {
@@ -203,7 +240,7 @@ describe('collectSnapshot', () => {
     expect(snap.errors).toEqual([expect.stringContaining(`metrics.k8s.io unavailable in ${ns}`)]);
   });
 
-  it('fails (to be retried) when pods cannot be listed', async () => {
+  it.skipIf(watchCache)('fails (to be retried) when pods cannot be listed', async () => {
     await setFaults({ errorRate: 1, errorCodes: [503], pathPattern: `^/api/v1/namespaces/${ns}/pods$` });
     await expect(env.activities.collectSnapshot(request())).rejects.toMatchObject({
       type: 'KubeServerError',

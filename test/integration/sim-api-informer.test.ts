@@ -62,7 +62,7 @@ describe('sim only: an informer cache over a cluster-wide watch', () => {
     // so the informer's resume answers 410 and only a re-list can find what changed meanwhile.
     api.setFaults({ latencyMs: { watch: 300 } });
     api.resetRequestCounts();
-    expect(api.dropWatches('/pods')).toBe(1);
+    expect(api.dropWatches({ pathPattern: '/pods', graceful: true })).toBe(1);
     // A change the informer never sees (not selected) moves the history past its resourceVersion.
     await core.createNamespacedPod({ namespace: 'b', body: pod('d2', 'db') });
     expect(await (await fetch(`${api.url}/sim/compact`, { method: 'POST' })).json()).toMatchObject({
@@ -83,7 +83,7 @@ describe('sim only: an informer cache over a cluster-wide watch', () => {
     informer.on('error', (err) => errors.push(err));
     await informer.start();
     api.setFaults({ errorRate: { watch: 1 }, errorCodes: [503] });
-    api.dropWatches();
+    api.dropWatches({ graceful: true }); // the reconnect is what gets refused
     await until(() => errors.length === 1);
     expect(errors[0]).toMatchObject({ statusCode: 503 });
     await core.createNamespacedPod({ namespace: 'a', body: pod('during-gap', 'web') });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { parseAllDocuments } from 'yaml';
+import { WatchCache, type WatchCacheOptions } from '../../activities/cache/watch-cache.js';
 import { createActivities } from '../../activities/index.js';
 import { createKube, loadKubeConfig, type Kube } from '../../activities/kube/clients.js';
 import type { ExecuteActionInput, NormalizedAction, ObjectRef } from '../../activities/executors/types.js';
@@ -27,6 +28,8 @@ export interface ActivitySim {
   sim: SimHandle;
   kube: Kube;
   activities: Activities;
+  /** The shared watch cache the activities read, when started with `watchCache: true`. */
+  cache?: WatchCache;
   /** A fresh namespace, so tests in one file do not see each other's objects. */
   namespace(): string;
   /** Creates or updates objects through the store (as `kubectl apply` would). */
@@ -38,7 +41,9 @@ export interface ActivitySim {
   stop(): Promise<void>;
 }
 
-export async function startActivitySim(opts: { timeScale?: number } = {}): Promise<ActivitySim> {
+export async function startActivitySim(
+  opts: { timeScale?: number; watchCache?: boolean | Omit<WatchCacheOptions, 'kube'> } = {},
+): Promise<ActivitySim> {
   const dir = await mkdtemp(join(tmpdir(), 'kubeskippy-activities-'));
   const kubeconfig = join(dir, 'kubeconfig');
   const sim = await startSim({ kubeconfigOut: kubeconfig, timeScale: opts.timeScale ?? 0.2 });
@@ -48,11 +53,19 @@ export async function startActivitySim(opts: { timeScale?: number } = {}): Promi
   const kube = createKube(loadKubeConfig(kubeconfig));
   const list = (resource: string, namespace: string, labelSelector?: string): KObject[] =>
     sim.store.list(resource, { namespace, ...(labelSelector ? { labelSelector } : {}) });
+  const cacheOpts = opts.watchCache === true ? {} : opts.watchCache || undefined;
+  const cache = cacheOpts ? new WatchCache({ ...cacheOpts, kube }) : undefined;
   return {
     sim,
     kube,
+    ...(cache ? { cache } : {}),
     activities: inActivityContext(
-      createActivities({ kube, temporalUiUrl: 'http://ui.test', temporalNamespace: 'default' }),
+      createActivities({
+        kube,
+        temporalUiUrl: 'http://ui.test',
+        temporalNamespace: 'default',
+        ...(cache ? { cache } : {}),
+      }),
     ),
     namespace: () => {
       const name = `a-${randomUUID().slice(0, 8)}`;
@@ -80,6 +93,7 @@ export async function startActivitySim(opts: { timeScale?: number } = {}): Promi
         );
       }, `${count} ready pods of ${app} in ${namespace}`),
     stop: async () => {
+      cache?.stop();
       await sim.stop();
       await rm(dir, { recursive: true, force: true });
     },

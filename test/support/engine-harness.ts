@@ -90,6 +90,8 @@ export interface EngineOptions {
   operator?: boolean;
   /** Another Temporal server (e.g. one from startDedicatedServer); default the shared one. */
   temporal?: TestTemporal;
+  /** The worker's watch cache and wake-ups (KUBESKIPPY_WATCH_CACHE); default on, as in production. */
+  watchCache?: boolean;
   /** Model endpoints for AI analysis (flags of loadConfig), e.g. a fake model server's URL. */
   ai?: { ollamaHost?: string; openaiBaseUrl?: string; openaiApiKey?: string };
 }
@@ -125,6 +127,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
       taskQueue: uniqueTaskQueue('engine'),
       metricsPort: 0,
       logLevel: 'warn',
+      watchCache: opts.watchCache === false ? 'off' : 'on',
       ...opts.ai,
     },
     {},

@@ -21,7 +21,7 @@ function pod(
       namespace: 'shop',
       uid: 'u-1',
       labels: { app: 'web' },
-      annotations: { a: 'b' },
+      annotations: { a: 'b', 'kubeskippy.io/protected': 'true' },
       creationTimestamp: at(0),
       ...(over.deleting ? { deletionTimestamp: at(5) } : {}),
     },
@@ -44,7 +44,8 @@ function pod(
 }
 
 describe('podSnapshot', () => {
-  it('turns a running pod into numbers and flags', () => {
+  // Only what the domain reads: this shape crosses into workflow history on every tick.
+  it('turns a running pod into numbers and flags, keeping only what the domain reads', () => {
     const snap = podSnapshot(
       pod({
         status: {
@@ -71,12 +72,13 @@ describe('podSnapshot', () => {
     expect(snap).toEqual({
       ref: { apiVersion: 'v1', kind: 'Pod', namespace: 'shop', name: 'web-1', uid: 'u-1' },
       labels: { app: 'web' },
-      annotations: { a: 'b' },
+      // Only the operator's own annotations (the protection check reads kubeskippy.io/protected).
+      annotations: { 'kubeskippy.io/protected': 'true' },
       phase: 'Running',
       ready: true,
       deleting: false,
       conditions: [
-        { type: 'Ready', status: 'True', lastTransitionTimeMs: T0 + 2000 },
+        { type: 'Ready', status: 'True' },
         { type: 'PodScheduled', status: 'True' },
       ],
       containers: [
@@ -86,16 +88,14 @@ describe('podSnapshot', () => {
           restartCount: 3,
           state: 'running',
           lastTerminationReason: 'OOMKilled',
+          // Requests are read only as a fallback for a missing limit, so they are dropped here.
           memoryLimitBytes: 512 * 2 ** 20,
-          memoryRequestBytes: 256 * 2 ** 20,
           cpuLimitMillicores: 500,
-          cpuRequestMillicores: 100,
         },
         // No status yet for the sidecar: waiting, not ready, no limits.
         { name: 'sidecar', ready: false, restartCount: 0, state: 'waiting' },
       ],
       createdAtMs: T0,
-      nodeName: 'node-1',
       owner: { apiVersion: 'apps/v1', kind: 'Deployment', namespace: 'shop', name: 'web', uid: 'd-1' },
     });
   });

@@ -10,7 +10,14 @@ describe('operator configuration', () => {
       metricsPort: 9464,
       logLevel: 'info',
       temporalTls: false,
+      watchCache: true,
     });
+  });
+
+  it('switches the watch cache with KUBESKIPPY_WATCH_CACHE=on|off (flags win)', () => {
+    expect(loadConfig({}, { KUBESKIPPY_WATCH_CACHE: 'off' }).watchCache).toBe(false);
+    expect(loadConfig({}, { KUBESKIPPY_WATCH_CACHE: 'on' }).watchCache).toBe(true);
+    expect(loadConfig({ watchCache: 'on' }, { KUBESKIPPY_WATCH_CACHE: 'off' }).watchCache).toBe(true);
   });
 
   it('reads the environment, and flags win over it', () => {
@@ -36,6 +43,7 @@ describe('operator configuration', () => {
     [{ metricsPort: 70000 }, 'metrics port must be a port number'],
     [{ temporalAddress: 'localhost' }, 'Temporal address must be HOST:PORT'],
     [{ logLevel: 'loud' }, 'log level must be one of'],
+    [{ watchCache: 'maybe' }, 'watch cache must be on or off'],
   ])('rejects %j with a message naming the setting', (flags, message) => {
     expect(() => loadConfig(flags as never, {})).toThrow(ConfigError);
     expect(() => loadConfig(flags as never, {})).toThrow(message);

@@ -164,42 +164,98 @@ describe('deploy/operator: probes and metrics match operator/health.ts', () => {
 // when a row names a call its file no longer makes.
 type Grant = [apiGroup: string, resource: string, verbs: string[]];
 const API_CALLS: { file: string; call: string; grants: Grant[] }[] = [
-  // Snapshot collection (activities/snapshot/collect.ts).
-  { file: 'activities/snapshot/collect.ts', call: 'listNamespacedPod', grants: [['', 'pods', ['list']]] },
+  // Snapshot reads (activities/cache/kinds.ts): per namespace (direct, or before the cache syncs)
+  // and cluster-wide for the worker's watch cache (list, then watch).
+  { file: 'activities/cache/kinds.ts', call: 'listNamespacedPod', grants: [['', 'pods', ['list']]] },
   {
-    file: 'activities/snapshot/collect.ts',
+    file: 'activities/cache/kinds.ts',
     call: 'listNamespacedReplicaSet',
     grants: [['apps', 'replicasets', ['list']]],
   },
   {
-    file: 'activities/snapshot/collect.ts',
+    file: 'activities/cache/kinds.ts',
     call: 'listNamespacedDeployment',
     grants: [['apps', 'deployments', ['list']]],
   },
   {
-    file: 'activities/snapshot/collect.ts',
+    file: 'activities/cache/kinds.ts',
     call: 'listNamespacedStatefulSet',
     grants: [['apps', 'statefulsets', ['list']]],
   },
   {
-    file: 'activities/snapshot/collect.ts',
+    file: 'activities/cache/kinds.ts',
     call: 'listNamespacedDaemonSet',
     grants: [['apps', 'daemonsets', ['list']]],
   },
   {
-    file: 'activities/snapshot/collect.ts',
+    file: 'activities/cache/kinds.ts',
     call: 'listNamespacedHorizontalPodAutoscaler',
     grants: [['autoscaling', 'horizontalpodautoscalers', ['list']]],
   },
-  { file: 'activities/snapshot/collect.ts', call: 'listNamespacedEvent', grants: [['', 'events', ['list']]] },
+  { file: 'activities/cache/kinds.ts', call: 'listNamespacedEvent', grants: [['', 'events', ['list']]] },
   {
-    file: 'activities/snapshot/collect.ts',
+    file: 'activities/cache/kinds.ts',
     call: 'listNamespacedPodDisruptionBudget',
     grants: [['policy', 'poddisruptionbudgets', ['list']]],
   },
-  // GET /apis/metrics.k8s.io/v1beta1/namespaces/NS/pods
+  { file: 'activities/cache/kinds.ts', call: 'listPodForAllNamespaces', grants: [['', 'pods', ['list']]] },
   {
-    file: 'activities/snapshot/collect.ts',
+    file: 'activities/cache/kinds.ts',
+    call: 'listReplicaSetForAllNamespaces',
+    grants: [['apps', 'replicasets', ['list']]],
+  },
+  {
+    file: 'activities/cache/kinds.ts',
+    call: 'listDeploymentForAllNamespaces',
+    grants: [['apps', 'deployments', ['list']]],
+  },
+  {
+    file: 'activities/cache/kinds.ts',
+    call: 'listStatefulSetForAllNamespaces',
+    grants: [['apps', 'statefulsets', ['list']]],
+  },
+  {
+    file: 'activities/cache/kinds.ts',
+    call: 'listDaemonSetForAllNamespaces',
+    grants: [['apps', 'daemonsets', ['list']]],
+  },
+  {
+    file: 'activities/cache/kinds.ts',
+    call: 'listHorizontalPodAutoscalerForAllNamespaces',
+    grants: [['autoscaling', 'horizontalpodautoscalers', ['list']]],
+  },
+  {
+    file: 'activities/cache/kinds.ts',
+    call: 'listEventForAllNamespaces',
+    grants: [['', 'events', ['list']]],
+  },
+  {
+    file: 'activities/cache/kinds.ts',
+    call: 'listPodDisruptionBudgetForAllNamespaces',
+    grants: [['policy', 'poddisruptionbudgets', ['list']]],
+  },
+  {
+    file: 'activities/cache/watch-cache.ts',
+    call: 'Watch',
+    grants: [
+      ['', 'pods', ['watch']],
+      ['', 'events', ['watch']],
+      ['apps', 'replicasets', ['watch']],
+      ['apps', 'deployments', ['watch']],
+      ['apps', 'statefulsets', ['watch']],
+      ['apps', 'daemonsets', ['watch']],
+      ['autoscaling', 'horizontalpodautoscalers', ['watch']],
+      ['policy', 'poddisruptionbudgets', ['watch']],
+    ],
+  },
+  // GET /apis/metrics.k8s.io/v1beta1/namespaces/NS/pods: direct, or shared per namespace by the cache.
+  {
+    file: 'activities/cache/reader.ts',
+    call: 'getPodMetrics',
+    grants: [['metrics.k8s.io', 'pods', ['list']]],
+  },
+  {
+    file: 'activities/cache/watch-cache.ts',
     call: 'getPodMetrics',
     grants: [['metrics.k8s.io', 'pods', ['list']]],
   },

@@ -35,6 +35,31 @@ describe('snapshotRequest', () => {
       needUsage: true,
       promQueries: ['sum(rate(errors[1m]))'],
       eventLookbackMs: 600_000,
+      conditionTypes: [],
+      // Event triggers can wake the policy early; metric triggers keep the tick.
+      wakeOn: {
+        conditions: [],
+        events: [{ reason: 'BackOff' }, { reason: 'Unhealthy' }],
+        intervalMs: 30_000,
+      },
+    });
+  });
+
+  it('collects only the pod conditions condition triggers name, and wakes on them', () => {
+    const p = policy({
+      triggers: [
+        { name: 'c', type: 'condition', conditionTrigger: { type: 'CrashLoopBackOff' } },
+        { name: 'r', type: 'condition', conditionTrigger: { type: 'Ready', status: 'False' } },
+      ],
+    });
+    expect(snapshotRequest(p)).toMatchObject({
+      conditionTypes: ['Ready'], // CrashLoopBackOff is a container state, read from the containers
+      wakeOn: {
+        conditions: [
+          { conditionType: 'CrashLoopBackOff', status: 'True' },
+          { conditionType: 'Ready', status: 'False' },
+        ],
+      },
     });
   });
 
@@ -43,6 +68,7 @@ describe('snapshotRequest', () => {
       triggers: [{ name: 'r', type: 'metric', metricTrigger: { query: 'restart_count', threshold: 1 } }],
     });
     expect(snapshotRequest(p)).toMatchObject({ needUsage: false, promQueries: [], eventLookbackMs: 0 });
+    expect(snapshotRequest(p)).not.toHaveProperty('wakeOn');
   });
 });
 
