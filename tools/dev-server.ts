@@ -68,7 +68,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
 
   const args = ['server', 'start-dev', '--ip', HOST, '--port', String(port)];
   args.push(...(uiPort === undefined ? ['--headless'] : ['--ui-port', String(uiPort)]));
-  if (opts.dbFile) args.push('--db-filename', opts.dbFile);
+  if (opts.dbFile) args.push('--db-filename', opts.dbFile, ...sqlitePragmaArgs());
   if (namespace !== 'default') args.push('--namespace', namespace);
   for (const value of searchAttributeFlagValues()) args.push('--search-attribute', value);
   args.push(...dynamicConfigArgs(opts));
@@ -102,6 +102,18 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     exited,
     stop,
   };
+}
+
+/**
+ * A file-backed dev server runs SQLite in its default rollback-journal mode with a full sync on
+ * every commit, and every workflow task, activity and child start is a commit: with 50 healing
+ * actions at once it started 1.9 children/s (issue 12). WAL with synchronous=NORMAL commits without
+ * waiting for the disk each time (same machine, same run: 50 children started in 7.6 s instead of
+ * 36.5 s) and stays consistent after a crash of the server process; only an OS crash or power loss
+ * can lose the last moments — acceptable for a development server, whose history is disposable.
+ */
+function sqlitePragmaArgs(): string[] {
+  return ['--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'];
 }
 
 /** `--dynamic-config-value KEY=JSON` flags for both ways of starting the server. */
@@ -138,7 +150,7 @@ async function startSdkDownloadedServer(opts: DevServerOptions): Promise<DevServ
         ...(opts.dbFile ? { dbFilename: opts.dbFile } : {}),
         namespace,
         searchAttributes: [...kubeSkippySearchAttributes],
-        extraArgs: dynamicConfigArgs(opts),
+        extraArgs: [...(opts.dbFile ? sqlitePragmaArgs() : []), ...dynamicConfigArgs(opts)],
       },
     });
   } catch (err) {

@@ -168,10 +168,14 @@ export async function verify(
   const { result, changes } = executed;
   const inverse = result.inversePatch ? { inversePatch: result.inversePatch } : {};
   const v = planned.verification;
-  await rec.transition('Verifying', ActionReason.Verifying, result.message, {
-    result: { success: false, message: result.message, changes, before, ...inverse },
-  });
-  if (v.enabled) await sleep(v.delayMs);
+  // The Verifying record is written while the delay runs: the delay is the pod's time to settle,
+  // not ours, so the write need not come before it.
+  await Promise.all([
+    rec.transition('Verifying', ActionReason.Verifying, result.message, {
+      result: { success: false, message: result.message, changes, before, ...inverse },
+    }),
+    v.enabled ? sleep(v.delayMs) : undefined,
+  ]);
   const deadline = Date.now() + v.timeoutMs;
   // Absent in actions planned before stabilityPeriod existed: 0 keeps their recorded path.
   const stabilityMs = v.enabled ? (v.stabilityMs ?? 0) : 0;
@@ -258,9 +262,12 @@ export async function finishAction(
     phase,
     durationSeconds: (Date.now() - workflowInfo().startTime.getTime()) / 1000,
   });
-  await rec.transition(phase, reason, message, { ...end.extra, completionTime: rfc3339(Date.now()) });
   const type = phase === 'Succeeded' || phase === 'DryRun' ? 'Normal' : 'Warning';
-  await rec.event(type, `Healing${phase}`, message);
+  // The final status and its Events in one round trip; the policy is told once both are written.
+  await Promise.all([
+    rec.transition(phase, reason, message, { ...end.extra, completionTime: rfc3339(Date.now()) }),
+    rec.event(type, `Healing${phase}`, message),
+  ]);
   await tellPolicy(ctx.policyWorkflowId, actionFinishedSignal, {
     workflowId: workflowInfo().workflowId,
     targetKey: planned.targetKey,

@@ -4,7 +4,7 @@
 //   informer(HealingPolicy) ── valid spec ──▶ updateWithStart(updatePolicy, USE_EXISTING)
 //          │                └─ invalid ────▶ status Ready=False (field named), no workflow
 //          └── deleted ───────────────────▶ cancel the workflow
-//   every statusInterval: query `status` ──▶ patch CR status (only when it changed)
+//   every statusInterval: query `status` of the policies due ──▶ patch CR status (status-mirror.ts)
 //   informer(HealingAction) ── kubeskippy.io/approve=true|reject ──▶ approveAction update
 //   list/watch answers 404 ──▶ "CRD not installed: kubeskippy crds | kubectl apply -f -" (logged at
 //          most once a minute), not ready, retried with back-off until the CRD appears
@@ -22,26 +22,31 @@ import { GROUP, VERSION } from '../../crds/common.js';
 import type { HealingPolicyStatus } from '../../crds/healing-policy.js';
 import { formatErrors, parseHealingPolicySpec } from '../../crds/validate.js';
 import { policyWorkflowId } from '../../domain/ids.js';
-import {
-  POLICY_WORKFLOW,
-  policyStatusQuery,
-  updatePolicyUpdate,
-  type PolicyRefInput,
-} from '../../workflows/messages.js';
+import { POLICY_WORKFLOW, updatePolicyUpdate, type PolicyRefInput } from '../../workflows/messages.js';
 import type { policyWorkflow } from '../../workflows/policy-workflow.js';
 import { KubeSkippyMode, KubeSkippyNamespace, KubeSkippyPolicy } from '../../workflows/search-attributes.js';
 import type { Logger } from '../logger.js';
 import { relayApproval, type HealingActionObject } from './approval-relay.js';
 import { isNotFound, missingCrdMessage, nextRetryDelay } from './missing-crd.js';
 import { invalidStatus, mirroredStatus, notRunningStatus } from './policy-status.js';
+import {
+  DEFAULT_MIRROR_TIMINGS,
+  StatusMirror,
+  statusQuerier,
+  type MirrorPorts,
+  type MirrorSubject,
+  type MirrorTimings,
+} from './status-mirror.js';
 
 export interface ControllerOptions {
   kube: Kube;
   client: Client;
   taskQueue: string;
   logger: Logger;
-  /** How often workflow state is mirrored into CR status. */
+  /** How often workflow state is mirrored into CR status (a busy policy's query interval). */
   statusIntervalMs?: number;
+  /** The rest of the mirror's timings (status-mirror.ts); defaults DEFAULT_MIRROR_TIMINGS. */
+  mirrorTimings?: Partial<MirrorTimings>;
   /** Restart delay for an informer whose watch failed; the first retry while a CRD is missing. */
   restartDelayMs?: number;
   /** Longest pause between checks while a CRD is missing (the delay doubles up to it). */
@@ -55,7 +60,7 @@ interface PolicyObject extends KubernetesObject {
   status?: HealingPolicyStatus;
 }
 
-interface Tracked {
+interface Tracked extends MirrorSubject {
   namespace: string;
   name: string;
   generation?: number;
@@ -94,9 +99,16 @@ export class Controller {
   private stopped = false;
   private mirroring: Promise<void> | undefined;
   private readonly log: Logger;
+  /** Workflow state → CR status (status-mirror.ts); its `stats` count queries and patches. */
+  readonly mirror: StatusMirror<Tracked>;
 
   constructor(private readonly opts: ControllerOptions) {
     this.log = opts.logger.child({ component: 'controller' });
+    this.mirror = new StatusMirror(this.mirrorPorts(), {
+      ...DEFAULT_MIRROR_TIMINGS,
+      ...(opts.statusIntervalMs !== undefined ? { statusIntervalMs: opts.statusIntervalMs } : {}),
+      ...opts.mirrorTimings,
+    });
   }
 
   /** What /readyz reports: both resources listed, and their CRDs installed. */
@@ -131,7 +143,7 @@ export class Controller {
     this.timer = setInterval(() => {
       // One mirror pass at a time; stop() waits for the one in flight before connections close.
       this.mirroring ??= this.mirrorAll().finally(() => (this.mirroring = undefined));
-    }, this.opts.statusIntervalMs ?? 5000);
+    }, this.mirror.timings.statusIntervalMs);
   }
 
   async stop(): Promise<void> {
@@ -263,7 +275,7 @@ export class Controller {
       tracked.ref = ref;
       delete tracked.invalid;
       log.info('policy workflow in sync');
-      await this.mirror(tracked);
+      await this.mirror.mirror(tracked);
     } catch (err) {
       tracked.generation = undefined; // try again on the next event or resync
       log.error({ err: (err as Error).message }, 'could not start or update the policy workflow');
@@ -303,46 +315,52 @@ export class Controller {
     }
   }
 
-  private async mirrorAll(): Promise<void> {
-    for (const tracked of this.policies.values()) {
-      if (this.stopped) return;
-      if (tracked.runningGeneration !== undefined) await this.mirror(tracked).catch(() => undefined);
-    }
+  /** The mirror's ports: one query per policy (no describe: a closed run rejects the query). */
+  private mirrorPorts(): MirrorPorts<Tracked> {
+    const query = statusQuerier(this.opts.client);
+    const id = (t: Tracked): string => policyWorkflowId(t.namespace, t.name);
+    return {
+      now: () => Date.now(),
+      query: (t) => query(id(t)),
+      restart: async (t, was) => {
+        if (!t.ref) return;
+        // Someone terminated or cancelled it while the CR still exists: the CR is the truth.
+        this.log.warn({ workflowId: id(t), was }, 'policy workflow not running; starting it again');
+        await this.ensureWorkflow(t.ref);
+      },
+      statusFrom: (t, outcome, nowIso) =>
+        outcome.kind === 'view'
+          ? mirroredStatus({
+              view: outcome.view,
+              workflowId: id(t),
+              generation: t.runningGeneration,
+              previous: t.status,
+              ...(t.invalid ? { invalid: t.invalid } : {}),
+              nowIso,
+            })
+          : notRunningStatus({
+              previous: t.status,
+              message:
+                outcome.kind === 'closed'
+                  ? `workflow ${id(t)} is not running`
+                  : `workflow ${id(t)}: ${outcome.message}`,
+              nowIso,
+            }),
+      patch: (t, status) => this.writeStatus(t, status),
+    };
   }
 
-  private async mirror(tracked: Tracked): Promise<void> {
-    const workflowId = policyWorkflowId(tracked.namespace, tracked.name);
-    const nowIso = new Date().toISOString();
-    let status: HealingPolicyStatus;
-    try {
-      const handle = this.opts.client.workflow.getHandle(workflowId);
-      const { status: execution } = await handle.describe();
-      if (execution.name !== 'RUNNING' && tracked.ref) {
-        // Someone terminated or cancelled it while the CR still exists: the CR is the truth.
-        this.log.warn({ workflowId, was: execution.name }, 'policy workflow not running; starting it again');
-        await this.ensureWorkflow(tracked.ref);
-      }
-      const view = await handle.query(policyStatusQuery);
-      status = mirroredStatus({
-        view,
-        workflowId,
-        generation: tracked.runningGeneration,
-        previous: tracked.status,
-        ...(tracked.invalid ? { invalid: tracked.invalid } : {}),
-        nowIso,
-      });
-    } catch (err) {
-      status = notRunningStatus({
-        previous: tracked.status,
-        message: `workflow ${workflowId}: ${(err as Error).message}`,
-        nowIso,
-      });
-    }
-    await this.patchStatus(tracked, status);
+  private mirrorAll(): Promise<void> {
+    const running = [...this.policies.values()].filter((t) => t.runningGeneration !== undefined);
+    return this.mirror.pass(running, () => this.stopped);
   }
 
   private async patchStatus(tracked: Tracked, status: HealingPolicyStatus): Promise<void> {
     if (JSON.stringify(status) === JSON.stringify(tracked.status)) return;
+    await this.writeStatus(tracked, status);
+  }
+
+  private async writeStatus(tracked: Tracked, status: HealingPolicyStatus): Promise<void> {
     await this.opts.kube.custom.patchNamespacedCustomObjectStatus(
       {
         group: GROUP,
