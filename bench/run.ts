@@ -1,121 +1,73 @@
 // `npm run bench`: speed and size figures, printed, never asserted (machines here are shared and
-// noisy). Compare ratios within one run: per-pod cost should stay flat as the pod count grows, and
-// the policy state carried through continue-as-new should stay bounded.
-import { performance } from 'node:perf_hooks';
-import { evaluatePolicy } from '../domain/plan.js';
-import { initialState, type PolicyState } from '../domain/state.js';
-import type { ClusterSnapshot } from '../domain/snapshot.js';
-import { policy, pod, snapshot, withMemory, withRestarts } from '../test/fixtures/domain-builders.js';
-import { startSim } from '../sim/index.js';
-import { createKube, loadKubeConfig } from '../activities/kube/clients.js';
-import { collectSnapshot } from '../activities/snapshot/collect.js';
+// noisy). BENCH_QUICK=1 for a small run of a few minutes; BENCH_ONLY=p2,p3 for some sections;
+// sizes in bench/options.ts. The last line is `BENCH {json}` with the figures by name, so runs can
+// be compared (issue 12 names them).
+import { benchDomainScaling, benchP2 } from './domain.js';
+import { log } from './figures.js';
+import { benchOptions, wanted } from './options.js';
+import { benchP1 } from './p1-detect.js';
+import { benchP3 } from './p3-history.js';
+import { runP4InChild } from './p4-child.js';
+import { benchP5 } from './p5-burst.js';
+import { benchCollect, benchSimPodsReady } from './sim-scale.js';
 
-const spec = {
-  triggers: [
-    {
-      name: 'high-memory',
-      type: 'metric',
-      metricTrigger: { query: 'memory_usage_percent', threshold: 85, for: '30s' },
-    },
-    {
-      name: 'restarts',
-      type: 'metric',
-      metricTrigger: { query: 'restart_count', threshold: 3, window: '5m' },
-    },
-  ],
-  safetyRules: { maxActionsPerHour: 5 },
-};
+const opts = benchOptions();
+const figures: Record<string, unknown> = {};
+log(`bench ${opts.quick ? '(quick)' : '(full)'} on ${process.version}`);
 
-function pods(n: number, t: number): ClusterSnapshot {
-  // A tenth of the pods leak and crash, the rest are healthy; the usage moves with time.
-  return snapshot(
-    t,
-    Array.from({ length: n }, (_, i) =>
-      pod(
-        `web-${i}`,
-        withMemory(i % 10 === 0 ? 0.9 : 0.2 + (t % 7) / 100),
-        withRestarts(i % 10 === 0 ? Math.floor(t / 30_000) : 0),
-      ),
-    ),
-  );
-}
-
-function benchEvaluate(
-  n: number,
-  ticks: number,
-): { perPodUs: number; perTickMs: number; stateBytes: number } {
-  const p = policy(spec);
-  let state: PolicyState = initialState();
-  const snaps = Array.from({ length: ticks }, (_, k) => pods(n, k * 30_000));
-  const start = performance.now();
-  for (let k = 0; k < ticks; k++)
-    state = evaluatePolicy({ policy: p, snapshot: snaps[k]!, state, nowMs: k * 30_000 }).state;
-  const ms = performance.now() - start;
-  return {
-    perPodUs: (ms * 1000) / (n * ticks),
-    perTickMs: ms / ticks,
-    stateBytes: JSON.stringify(state).length,
-  };
-}
-
-async function benchCollect(n: number): Promise<{ ms: number; pods: number }> {
-  const sim = await startSim({ kubeconfigOut: `/tmp/kubeskippy-bench-${process.pid}.kubeconfig` });
+async function section(name: string, fn: () => Promise<void> | void): Promise<void> {
+  if (!wanted(opts, name)) return;
+  const t0 = Date.now();
   try {
-    sim.store.create('core/v1/namespaces', {
-      apiVersion: 'v1',
-      kind: 'Namespace',
-      metadata: { name: 'bench' },
-    });
-    sim.store.create('apps/v1/deployments', {
-      apiVersion: 'apps/v1',
-      kind: 'Deployment',
-      metadata: { name: 'web', namespace: 'bench' },
-      spec: {
-        replicas: n,
-        selector: { matchLabels: { app: 'web' } },
-        template: {
-          metadata: { labels: { app: 'web' } },
-          spec: {
-            containers: [
-              { name: 'app', image: 'x', resources: { limits: { memory: '256Mi', cpu: '500m' } } },
-            ],
-          },
-        },
-      },
-    });
-    while (sim.store.list('core/v1/pods', { namespace: 'bench' }).length < n)
-      await new Promise((r) => setTimeout(r, 100));
-    const kube = createKube(loadKubeConfig(sim.kubeconfigPath));
-    const req = {
-      namespaces: ['bench'],
-      labelSelector: { matchLabels: { app: 'web' } },
-      kinds: ['Pod'],
-      needUsage: true,
-      promQueries: [],
-      eventLookbackMs: 300_000,
-    };
-    await collectSnapshot(kube, req); // warm-up
-    const runs = 5;
-    const start = performance.now();
-    let got = 0;
-    for (let i = 0; i < runs; i++) got = (await collectSnapshot(kube, req)).pods.length;
-    return { ms: (performance.now() - start) / runs, pods: got };
-  } finally {
-    await sim.stop();
+    await fn();
+  } catch (err) {
+    // One section failing (a dev server that would not start, say) leaves the others' figures.
+    log(`${name} failed: ${(err as Error).stack ?? String(err)}`);
+    figures[`${name}_error`] = (err as Error).message;
   }
+  log(`  (${name}: ${((Date.now() - t0) / 1000).toFixed(0)} s)`);
 }
 
-console.log('evaluatePolicy (pure domain): per-pod cost should stay flat as pods grow');
-const base = benchEvaluate(10, 200);
-for (const n of [10, 100, 1000]) {
-  const r = n === 10 ? base : benchEvaluate(n, n >= 1000 ? 40 : 200);
-  console.log(
-    `  ${String(n).padStart(5)} pods: ${r.perTickMs.toFixed(3)} ms/evaluation, ${r.perPodUs.toFixed(2)} µs/pod ` +
-      `(×${(r.perPodUs / base.perPodUs).toFixed(2)} of 10 pods), state ${r.stateBytes} bytes`,
-  );
-}
-console.log('collectSnapshot over HTTP against the simulated cluster (client-node, metrics.k8s.io):');
-for (const n of [10, 100]) {
-  const r = await benchCollect(n);
-  console.log(`  ${String(n).padStart(5)} pods: ${r.ms.toFixed(1)} ms/snapshot (${r.pods} pods collected)`);
-}
+await section('domain', () => benchDomainScaling());
+await section('p2', () => {
+  const r = benchP2(opts.p2Pods, opts.p2Triggers, opts.p2Ticks);
+  figures['p2_evaluate_us_per_pod'] = r.usPerPod;
+  figures['p2_ms_per_tick'] = r.msPerTick;
+});
+await section('sim', async () => {
+  figures['sim_pods_ready_s'] = { [opts.simPods]: await benchSimPodsReady(opts.simPods) };
+});
+await section('collect', () => benchCollect());
+await section('p3', async () => {
+  const r = await benchP3(opts.p3Ticks);
+  figures['p3_events_per_idle_tick'] = r.eventsPerTick;
+  figures['p3_history_bytes_per_idle_tick'] = r.bytesPerTick;
+  figures['p3_history_after_ticks'] = r.historyAfterTicks;
+});
+await section('p1', async () => {
+  const r = await benchP1(opts.p1Pods, opts.p1SpreadMs);
+  figures['p1_detect_to_action_ms'] = { p50: r.p50, p95: r.p95, max: r.max, samples: r.samples };
+});
+await section('p5', async () => {
+  const r = await benchP5(opts.p5Targets);
+  figures['p5_actions_per_s'] = r.actionsPerS;
+  figures['p5_targets'] = r.succeeded;
+});
+await section('p4', async () => {
+  const req: Record<string, number> = {};
+  const rss: Record<string, number> = {};
+  const lag: Record<string, number | undefined> = {};
+  for (const n of opts.p4Policies) {
+    const r = await runP4InChild(n, opts.p4MeasureMs);
+    req[n] = r.requestsPerMin;
+    rss[n] = r.rssMb;
+    lag[n] = r.lagP99Ms;
+    figures['p4_api_requests_per_min'] = req;
+    figures['p4_rss_mb'] = rss;
+    figures['p4_lag_p99_ms'] = lag;
+  }
+});
+
+console.log(`BENCH ${JSON.stringify(figures)}`);
+// The Temporal native runtime keeps the event loop alive after the last worker stops.
+process.exit(0);

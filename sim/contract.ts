@@ -84,6 +84,12 @@ export interface Store {
   now(): number;
   get(resource: ResourceId, namespace: string | undefined, name: string): KObject | undefined;
   list(resource: ResourceId, opts?: ListOptions): KObject[];
+  /**
+   * What `list` returns, without copying: the stored objects themselves, for in-process readers
+   * (controllers scanning every pod on each reconcile) that must never mutate them. A write
+   * replaces the stored object rather than editing it, so each object in a view stays as it was.
+   */
+  view(resource: ResourceId, opts?: ListOptions): readonly KObject[];
   /** Assigns uid, resourceVersion, creationTimestamp, generation=1, and a name from generateName. */
   create(resource: ResourceId, obj: KObject): KObject;
   /**

@@ -4,7 +4,7 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ContainerUsage, MetricsSource, Store } from './contract.js';
-import { startApiServer } from './api/index.js';
+import { startApiServer, type DropWatchesOptions, type RequestCounts } from './api/index.js';
 import { startControllers } from './controllers/index.js';
 import { applyFiles } from './scenarios.js';
 
@@ -36,8 +36,14 @@ export interface SimHandle {
   /** Resource requests served so far, keyed "GET /api/v1/pods" / "WATCH /api/v1/pods". */
   requests(): Record<string, number>;
   resetRequests(): void;
-  /** Ends every open watch stream now (a dropped connection / API server restart). */
-  dropWatches(): void;
+  /** Resource requests served since start or the last reset, by verb, resource and path. */
+  requestCounts(): RequestCounts;
+  resetRequestCounts(): void;
+  /**
+   * Ends every open watch now (a dropped connection / API server restart; `graceful` ends the
+   * streams as a timeout would), only those whose path matches `pathPattern` if given.
+   */
+  dropWatches(opts?: DropWatchesOptions): number;
   /** Compacts the watch history: a watch resuming from an older resourceVersion gets 410 Gone. */
   compactHistory(): void;
   stop(): Promise<void>;
@@ -78,7 +84,9 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       setFaults: (faults) => api.setFaults(faults),
       requests: () => api.requests(),
       resetRequests: () => api.resetRequests(),
-      dropWatches: () => api.dropWatches(),
+      requestCounts: () => api.requestCounts(),
+      resetRequestCounts: () => api.resetRequestCounts(),
+      dropWatches: (o) => api.dropWatches(o),
       compactHistory: () => api.compactHistory(),
       stop,
     };

@@ -2,17 +2,27 @@
 import type { ServerResponse } from 'node:http';
 import type { MetricsSource } from '../contract.js';
 import type { Faults } from './faults.js';
+import type { RequestLog } from './requests.js';
 import type { MemoryStore } from './store.js';
+
+/** An open watch stream: the path it watches, and how to end it. */
+export interface OpenWatch {
+  path: string;
+  /** Ends the stream cleanly, as the server's own timeout would: clients resume. */
+  close(): void;
+  /** Cuts the connection, as an API server restart or a network fault would. */
+  reset(): void;
+}
 
 export interface ServerContext {
   store: MemoryStore;
   faults: Faults;
   metrics(): MetricsSource | undefined;
-  /** Open watch streams, ended when the server stops. */
-  watches: Set<ServerResponse>;
+  /** Open watch streams, ended when the server stops or a test drops them. */
+  watches: Map<ServerResponse, OpenWatch>;
   bookmarkIntervalMs: number;
-  /** Resource requests served, by "VERB path" (GET /sim/requests reads them, DELETE resets). */
-  requests: Map<string, number>;
+  /** Resource requests served (GET /sim/requests reads them, DELETE resets). */
+  requests: RequestLog;
 }
 
 export interface ApiRequest {

@@ -28,10 +28,10 @@ export class History {
     return this.events.slice(lo).map((e) => e.event);
   }
 
-  /** Drops everything retained, as an etcd compaction would: a resume from before now answers 410. */
-  compact(toRv: number): void {
+  /** Drops everything retained, as an etcd compaction would: a resume from before `toRv` answers 410. */
+  compact(toRv?: number): void {
+    this.compactedTo = toRv ?? this.events.at(-1)?.rv ?? this.compactedTo;
     this.events.length = 0;
-    this.compactedTo = toRv;
   }
 
   /** The oldest resourceVersion a watch may still resume from (for 410 messages). */

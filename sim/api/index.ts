@@ -4,11 +4,14 @@ import type { MetricsSource } from '../contract.js';
 import type { ServerContext } from './context.js';
 import { Faults, type FaultConfig } from './faults.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
-import { createApiHttpServer } from './server.js';
+import { RequestLog, type RequestCounts } from './requests.js';
+import { createApiHttpServer, dropWatches, type DropWatchesOptions } from './server.js';
 import { MemoryStore } from './store.js';
 
 export { MemoryStore, createStore, type StoreOptions } from './store.js';
 export type { FaultConfig } from './faults.js';
+export type { RequestCounts } from './requests.js';
+export type { DropWatchesOptions } from './server.js';
 export { SIM_CONTEXT } from './kubeconfig.js';
 
 export interface ApiServerOptions {
@@ -32,12 +35,18 @@ export interface ApiServerHandle {
   kubeconfigYaml(): string;
   writeKubeconfig(path: string): Promise<void>;
   setFaults(faults: FaultConfig): void;
+  /**
+   * Ends every open watch now (whose path matches `pathPattern`, if given): cuts the connection,
+   * as an API server restart would, or with `graceful` ends the stream as a timeout would.
+   */
+  dropWatches(opts?: DropWatchesOptions): number;
+  /** Resource requests served since start or the last reset, by verb, resource and path. */
+  requestCounts(): RequestCounts;
+  resetRequestCounts(): void;
   setMetricsSource(metrics: MetricsSource | undefined): void;
   /** Resource requests served so far, keyed "GET /api/v1/pods" / "WATCH /api/v1/pods". */
   requests(): Record<string, number>;
   resetRequests(): void;
-  /** Ends every open watch stream now, as an API server restart or a dropped connection would. */
-  dropWatches(): void;
   /** Compacts the watch history: a watch resuming from an older resourceVersion gets 410 Gone. */
   compactHistory(): void;
   stop(): Promise<void>;
@@ -51,9 +60,9 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     store,
     faults,
     metrics: () => metrics,
-    watches: new Set(),
+    watches: new Map(),
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
-    requests: new Map(),
+    requests: new RequestLog(),
   };
   const host = opts.host ?? '127.0.0.1';
   let port = 0;
@@ -71,17 +80,15 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     kubeconfigYaml: () => kubeconfigYaml(url),
     writeKubeconfig: (path) => writeKubeconfig(path, url),
     setFaults: (f) => faults.set(f),
+    dropWatches: (o) => dropWatches(ctx, o),
+    requestCounts: () => ctx.requests.get(),
+    resetRequestCounts: () => ctx.requests.reset(),
     setMetricsSource: (m) => void (metrics = m),
-    requests: () => Object.fromEntries(ctx.requests),
-    resetRequests: () => ctx.requests.clear(),
-    dropWatches: () => {
-      for (const res of ctx.watches) res.destroy();
-      ctx.watches.clear();
-    },
+    requests: () => ctx.requests.get().byPath,
+    resetRequests: () => ctx.requests.reset(),
     compactHistory: () => store.history.compact(Number(store.resourceVersion())),
     stop: async () => {
-      for (const res of ctx.watches) res.end();
-      ctx.watches.clear();
+      dropWatches(ctx, { graceful: true });
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

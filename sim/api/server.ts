@@ -27,6 +27,55 @@ function found<T>(v: T | undefined): T {
   return v;
 }
 
+export interface DropWatchesOptions {
+  /** Only watches whose path matches this regular expression. */
+  pathPattern?: string;
+  /** End the streams cleanly (clients resume) instead of cutting the connections (the default). */
+  graceful?: boolean;
+}
+
+/** Ends the open watches now; returns how many. */
+export function dropWatches(ctx: ServerContext, opts: DropWatchesOptions = {}): number {
+  const re = opts.pathPattern ? new RegExp(opts.pathPattern) : undefined;
+  let n = 0;
+  for (const w of [...ctx.watches.values()]) {
+    if (re && !re.test(w.path)) continue;
+    if (opts.graceful) w.close();
+    else w.reset();
+    n++;
+  }
+  return n;
+}
+
+// The sim's own control endpoints, for tests and benchmarks driving a sim in another process:
+//   GET|PUT /sim/faults          the injected faults (faults.ts)
+//   POST    /sim/watches/drop    end open watches now (?pathPattern=&graceful=true), answers {dropped}
+//   POST    /sim/compact         forget the watch history: older resumes answer 410 Expired
+//   GET|DELETE /sim/requests     request counts (requests.ts); DELETE resets them
+function simControl(ctx: ServerContext, req: ApiRequest, res: ServerResponse): void {
+  const { pathname, method } = req;
+  if (pathname === '/sim/faults' && (method === 'GET' || method === 'PUT')) {
+    if (method === 'PUT') ctx.faults.set(parseJsonBody(req.body) as FaultConfig);
+    return sendJson(res, 200, ctx.faults.get());
+  }
+  if (pathname === '/sim/watches/drop' && method === 'POST')
+    return sendJson(res, 200, {
+      dropped: dropWatches(ctx, {
+        ...(req.query.get('pathPattern') ? { pathPattern: req.query.get('pathPattern')! } : {}),
+        graceful: req.query.get('graceful') === 'true',
+      }),
+    });
+  if (pathname === '/sim/compact' && method === 'POST') {
+    ctx.store.history.compact();
+    return sendJson(res, 200, { compactedTo: ctx.store.history.oldest() });
+  }
+  if (pathname === '/sim/requests' && (method === 'GET' || method === 'DELETE')) {
+    if (method === 'DELETE') ctx.requests.reset();
+    return sendJson(res, 200, ctx.requests.get());
+  }
+  throw notFoundPath();
+}
+
 async function route(
   ctx: ServerContext,
   req: ApiRequest,
@@ -41,15 +90,7 @@ async function route(
     res.end('ok');
     return;
   }
-  if (pathname === '/sim/faults') {
-    if (req.method === 'PUT') ctx.faults.set(parseJsonBody(req.body) as FaultConfig);
-    else if (req.method !== 'GET') throw notFoundPath();
-    return sendJson(res, 200, ctx.faults.get());
-  }
-  if (pathname === '/sim/requests') {
-    if (req.method === 'DELETE') ctx.requests.clear();
-    return sendJson(res, 200, Object.fromEntries(ctx.requests));
-  }
+  if (pathname.startsWith('/sim/')) return simControl(ctx, req, res);
   if (pathname === '/openapi/v3') return sendJson(res, 200, openApiRoot(registry));
   const oa = /^\/openapi\/v3\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(pathname);
   if (oa) return sendJson(res, 200, found(openApiDocument(registry, oa[2] ?? '', oa[1] ?? oa[3]!)));
@@ -64,8 +105,7 @@ async function route(
   }
   if (parsed.kind === 'resource') {
     const watch = req.query.get('watch') === 'true' || req.query.get('watch') === '1';
-    const key = `${watch ? 'WATCH' : req.method} ${pathname}`;
-    ctx.requests.set(key, (ctx.requests.get(key) ?? 0) + 1);
+    ctx.requests.recordPath(`${watch ? 'WATCH' : req.method} ${pathname}`);
     return handleResource(ctx, req, res, parsed.path);
   }
   throw notFoundPath();

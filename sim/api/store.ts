@@ -43,6 +43,11 @@ export class MemoryStore implements Store {
   readonly registry = new Registry();
   readonly history: History;
   private readonly objects = new Map<ResourceId, Map<string, KObject>>();
+  // Per-namespace maps of the same objects, and each map's keys in order, kept until a key comes
+  // or goes: a namespaced list then touches only its namespace and sorts nothing, which is what
+  // keeps controllers that list a namespace per reconcile linear in pods rather than quadratic.
+  private readonly byNamespace = new Map<ResourceId, Map<string, Map<string, KObject>>>();
+  private readonly sortedKeys = new WeakMap<Map<string, KObject>, string[]>();
   private readonly bus = new EventBus();
   private rv = 0;
   private readonly clock: () => number;
@@ -77,17 +82,24 @@ export class MemoryStore implements Store {
   }
 
   list(resource: ResourceId, opts: ListOptions = {}): KObject[] {
+    return this.view(resource, opts).map(clone);
+  }
+
+  view(resource: ResourceId, opts: ListOptions = {}): readonly KObject[] {
     const labels = parseLabelSelector(opts.labelSelector);
     const fields = parseFieldSelector(opts.fieldSelector, resource);
     const out: KObject[] = [];
-    const all = this.objects.get(resource);
-    if (!all) return out;
-    for (const k of [...all.keys()].sort()) {
-      const o = all.get(k)!;
-      if (opts.namespace && o.metadata.namespace !== opts.namespace) continue;
+    const scope = opts.namespace
+      ? this.byNamespace.get(resource)?.get(opts.namespace)
+      : this.objects.get(resource);
+    if (!scope) return out;
+    let keys = this.sortedKeys.get(scope);
+    if (!keys) this.sortedKeys.set(scope, (keys = [...scope.keys()].sort()));
+    for (const k of keys) {
+      const o = scope.get(k)!;
       if (!matchesLabels(labels, o.metadata.labels)) continue;
       if (!matchesFields(fields, o)) continue;
-      out.push(clone(o));
+      out.push(o);
     }
     return out;
   }
@@ -209,19 +221,38 @@ export class MemoryStore implements Store {
 
   private put(info: ResourceInfo, type: WatchEventType, obj: KObject, old?: KObject): KObject {
     obj.metadata.resourceVersion = String(++this.rv);
-    if (!this.objects.has(info.id)) this.objects.set(info.id, new Map());
-    this.objects.get(info.id)!.set(key(obj.metadata.namespace, obj.metadata.name!), obj);
+    this.index(info.id, obj, 'set');
     // `old` lets filtered watches turn a change that leaves their selector into DELETED.
     this.commit({ type, resource: info.id, object: obj, ...(old ? { old } : {}) });
     return clone(obj);
   }
 
   private remove(info: ResourceInfo, obj: KObject): KObject {
-    this.objects.get(info.id)?.delete(key(obj.metadata.namespace, obj.metadata.name!));
+    this.index(info.id, obj, 'delete');
     obj.metadata.resourceVersion = String(++this.rv);
     this.commit({ type: 'DELETED', resource: info.id, object: obj });
     afterRemoval(this.deleteContext(), info, clone(obj));
     return clone(obj);
+  }
+
+  private index(resource: ResourceId, obj: KObject, op: 'set' | 'delete'): void {
+    const k = key(obj.metadata.namespace, obj.metadata.name!);
+    const ns = obj.metadata.namespace;
+    let all = this.objects.get(resource);
+    if (!all) this.objects.set(resource, (all = new Map()));
+    let inNs: Map<string, KObject> | undefined;
+    if (ns) {
+      let spaces = this.byNamespace.get(resource);
+      if (!spaces) this.byNamespace.set(resource, (spaces = new Map()));
+      inNs = spaces.get(ns);
+      if (!inNs) spaces.set(ns, (inNs = new Map()));
+    }
+    for (const m of inNs ? [all, inNs] : [all]) {
+      const had = m.has(k);
+      if (op === 'set') m.set(k, obj);
+      else m.delete(k);
+      if (had !== (op === 'set')) this.sortedKeys.delete(m); // a key came or went: re-sort on next read
+    }
   }
 
   private commit(event: StoreEvent & { old?: KObject }): void {

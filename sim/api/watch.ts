@@ -1,10 +1,12 @@
 // Watch streams: newline-delimited `{type, object}` JSON over a chunked response, resumable from
 // a resourceVersion, with BOOKMARKs, timeoutSeconds, 410 Gone as an ERROR event, and
-// selector transitions reported as ADDED/DELETED the way the watch cache does.
+// selector transitions reported as ADDED/DELETED the way the watch cache does, and the streaming
+// list (`sendInitialEvents=true`): the current objects as ADDED, then a BOOKMARK annotated
+// `k8s.io/initial-events-end` at the resourceVersion they were read at.
 import type { ServerResponse } from 'node:http';
 import type { KObject, StoreEvent } from '../contract.js';
 import type { ServerContext } from './context.js';
-import { gone } from './errors.js';
+import { ApiError, gone } from './errors.js';
 import { matchesFields, parseFieldSelector } from './field-selectors.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import { matchesLabels, parseLabelSelector } from './selectors.js';
@@ -39,8 +41,11 @@ export function serveWatch(ctx: ServerContext, req: WatchRequest, res: ServerRes
 
   // Decide what to replay before subscribing; everything below runs in one tick, so no event can slip in between.
   const rvParam = query.get('resourceVersion');
+  const initialEvents = query.get('sendInitialEvents') === 'true';
+  if (initialEvents) checkStreamingList(query);
+  const initialRv = store.resourceVersion();
   let backlog: StoreEvent[];
-  if (!rvParam || rvParam === '0') {
+  if (!rvParam || rvParam === '0' || initialEvents) {
     backlog = store
       .list(info.id, { ...(req.namespace ? { namespace: req.namespace } : {}) })
       .map((object) => ({ type: 'ADDED', resource: info.id, object }));
@@ -61,7 +66,14 @@ export function serveWatch(ctx: ServerContext, req: WatchRequest, res: ServerRes
     'Cache-Control': 'no-cache, private',
   });
   res.flushHeaders();
-  ctx.watches.add(res);
+  ctx.watches.set(res, {
+    path: req.pathname,
+    close: () => close(),
+    reset: () => {
+      close();
+      res.destroy();
+    },
+  });
   const timers: NodeJS.Timeout[] = [];
   let closed = false;
   const close = (): void => {
@@ -85,6 +97,8 @@ export function serveWatch(ctx: ServerContext, req: WatchRequest, res: ServerRes
   const unsubscribe = store.subscribe(send);
   res.on('close', close);
   for (const e of backlog) send(e);
+  if (initialEvents && !closed)
+    res.write(`${JSON.stringify({ type: 'BOOKMARK', object: bookmarkOf(info, initialRv, true) })}\n`);
 
   const timeout = Number(query.get('timeoutSeconds') ?? 0);
   if (timeout > 0) timers.push(setTimeout(close, timeout * 1000));
@@ -93,16 +107,40 @@ export function serveWatch(ctx: ServerContext, req: WatchRequest, res: ServerRes
   if (query.get('allowWatchBookmarks') === 'true') {
     const bookmark = (): void => {
       if (closed) return;
-      const object = {
-        kind: info.kind,
-        apiVersion: apiVersionOf(info),
-        metadata: { resourceVersion: store.resourceVersion() },
-      };
-      res.write(`${JSON.stringify({ type: 'BOOKMARK', object })}\n`);
+      res.write(
+        `${JSON.stringify({ type: 'BOOKMARK', object: bookmarkOf(info, store.resourceVersion()) })}\n`,
+      );
     };
     timers.push(setInterval(bookmark, ctx.bookmarkIntervalMs));
     // As the real watch cache: a bookmark 2 s before the watch's own timeout, so a client that
     // reconnects then resumes from a fresh resourceVersion.
     if (timeout > 2) timers.push(setTimeout(bookmark, (timeout - 2) * 1000));
   }
+}
+
+function bookmarkOf(info: ResourceInfo, resourceVersion: string, initialEventsEnd = false): KObject {
+  return {
+    kind: info.kind,
+    apiVersion: apiVersionOf(info),
+    metadata: {
+      resourceVersion,
+      ...(initialEventsEnd ? { annotations: { 'k8s.io/initial-events-end': 'true' } } : {}),
+    },
+  };
+}
+
+/** What kube-apiserver's ValidateListOptions demands of a streaming list, with its wording. */
+function checkStreamingList(query: URLSearchParams): void {
+  const causes: string[] = [];
+  if (query.get('resourceVersionMatch') !== 'NotOlderThan')
+    causes.push(
+      'resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan',
+    );
+  if (query.get('allowWatchBookmarks') !== 'true')
+    causes.push(
+      'allowWatchBookmarks: Forbidden: sendInitialEvents requires setting allowWatchBookmarks to true',
+    );
+  if (causes.length === 0) return;
+  const message = `ListOptions.meta.k8s.io "" is invalid: ${causes.length > 1 ? `[${causes.join(', ')}]` : causes[0]}`;
+  throw new ApiError(422, 'Invalid', message, { kind: 'ListOptions', group: 'meta.k8s.io', name: '' });
 }

@@ -26,9 +26,10 @@ export const startControllers: StartControllers = (opts) => {
     ms: (seconds) => seconds * 1000 * timeScale,
   };
   const kubelet = createKubelet(ctx);
+  const scheduler = createScheduler(ctx);
   const queue = createWorkQueue(
     {
-      scheduler: createScheduler(ctx),
+      scheduler: scheduler.reconcile,
       kubelet: kubelet.reconcile,
       replicaset: createReplicaSetController(ctx),
       deployment: createDeploymentController(ctx),
@@ -47,14 +48,15 @@ export const startControllers: StartControllers = (opts) => {
     if (ref?.kind === kind) queue.add(controller, `${obj.metadata.namespace ?? ''}/${ref.name}`);
   }
 
-  function route({ resource, object }: Pick<StoreEvent, 'resource' | 'object'>): void {
+  function route({ type, resource, object }: Pick<StoreEvent, 'type' | 'resource' | 'object'>): void {
     const key = nsName(object);
     switch (resource) {
       case PODS:
+        scheduler.observe({ type, object });
         queue.add(object.spec?.nodeName ? 'kubelet' : 'scheduler', key);
         enqueueOwner(object, 'ReplicaSet', 'replicaset');
         enqueueOwner(object, 'StatefulSet', 'statefulset');
-        for (const pdb of store.list(PDBS, { namespace: object.metadata.namespace }))
+        for (const pdb of store.view(PDBS, { namespace: object.metadata.namespace }))
           queue.add('pdb', nsName(pdb));
         break;
       case REPLICASETS:
@@ -77,7 +79,7 @@ export const startControllers: StartControllers = (opts) => {
   const unsubscribe = store.subscribe(route);
   // Objects that existed before we started (e.g. scenarios applied first) need a first look too.
   for (const resource of [PODS, REPLICASETS, DEPLOYMENTS, STATEFULSETS, PDBS]) {
-    for (const object of store.list(resource)) route({ resource, object });
+    for (const object of store.list(resource)) route({ type: 'ADDED', resource, object });
   }
 
   return {

@@ -57,6 +57,17 @@ export function ownedBy(store: Store, resource: string, owner: KObject): KObject
     .filter((o) => controllerOf(o)?.uid === owner.metadata.uid);
 }
 
+/**
+ * As ownedBy, but the stored objects themselves (never mutate them): for the pods a ReplicaSet or
+ * StatefulSet counts on every reconcile, where copying the whole namespace each time made a
+ * 3,000-pod Deployment quadratic.
+ */
+export function ownedView(store: Store, resource: string, owner: KObject): readonly KObject[] {
+  return store
+    .view(resource, { namespace: owner.metadata.namespace })
+    .filter((o) => controllerOf(o)?.uid === owner.metadata.uid);
+}
+
 /** Pods that count towards a controller's replicas: not terminating and not finished. */
 export function isActivePod(pod: KObject): boolean {
   const phase = pod.status?.phase;

@@ -31,7 +31,7 @@ export function podUsageOf(deps: MetricsDeps, pod: KObject): ContainerUsage[] | 
     if (serving === undefined) {
       const key = workloadKey(pod);
       serving = deps.store
-        .list(PODS, { namespace: pod.metadata.namespace })
+        .view(PODS, { namespace: pod.metadata.namespace })
         .filter((p) => isServing(p) && workloadKey(p) === key).length;
     }
     return serving;
@@ -68,7 +68,7 @@ export function createMetricsSource(deps: MetricsDeps): MetricsSource {
       if (!store.get(NODES, undefined, name)) return undefined;
       let cpuMillicores = NODE_BASE_CPU_MILLICORES;
       let memoryBytes = NODE_BASE_MEMORY_BYTES;
-      for (const pod of store.list(PODS)) {
+      for (const pod of store.view(PODS)) {
         if (pod.spec?.nodeName !== name) continue;
         for (const c of podUsageOf(deps, pod) ?? []) {
           cpuMillicores += c.cpuMillicores;

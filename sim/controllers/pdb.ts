@@ -44,7 +44,7 @@ export function createPdbController(ctx: ControllerContext): (key: string) => nu
     const pdb = store.get(PDBS, namespace, name);
     if (!pdb || pdb.metadata.deletionTimestamp) return undefined;
     const pods = store
-      .list(PODS, { namespace })
+      .view(PODS, { namespace })
       .filter((p) => !p.metadata.deletionTimestamp && matchesSelector(pdb.spec?.selector, p.metadata.labels));
     // The eviction endpoint records evicted pods in disruptedPods before their deletion shows; they
     // do not count as healthy meanwhile, and leave the map once terminating, gone, or 2 min old.

@@ -11,7 +11,7 @@ import {
   isPodAvailable,
   isPodReady,
   matchesSelector,
-  ownedBy,
+  ownedView,
   ownerRef,
   podCondition,
   sameJson,
@@ -71,7 +71,7 @@ export function createReplicaSetController(ctx: ControllerContext): (key: string
     const rs = store.get(REPLICASETS, namespace, name);
     if (!rs || rs.metadata.deletionTimestamp) return undefined;
     const desired = Number(rs.spec?.replicas ?? 1);
-    const pods = ownedBy(store, PODS, rs).filter(isActivePod);
+    const pods = ownedView(store, PODS, rs).filter(isActivePod);
     if (pods.length < desired) {
       for (let i = pods.length; i < desired; i++) {
         const created = store.create(

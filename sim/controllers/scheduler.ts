@@ -1,9 +1,11 @@
 // The scheduler: binds each pending pod to the ready node with the fewest pods (honouring
 // spec.nodeSelector and spec.unschedulable), and records PodScheduled plus a `Scheduled` event.
 // Pods that name another scheduler (spec.schedulerName) are left alone, as default-scheduler does.
-import type { KObject } from '../contract.js';
+// Like kube-scheduler's own cache, the pods per node are counted as pod events go by (`observe`),
+// not by listing every pod for each one scheduled: that made N pods cost O(N²).
+import type { KObject, StoreEvent } from '../contract.js';
 import type { ControllerContext } from './context.js';
-import { NODES, PODS, ignoreNotFound, isActivePod, splitKey } from './kube.js';
+import { NODES, PODS, ignoreNotFound, isActivePod, nsName, splitKey } from './kube.js';
 
 function schedulable(node: KObject, pod: KObject): boolean {
   if (node.spec?.unschedulable) return false;
@@ -17,17 +19,44 @@ function schedulable(node: KObject, pod: KObject): boolean {
 
 const DEFAULT_SCHEDULER = 'default-scheduler';
 
-export function createScheduler(ctx: ControllerContext): (key: string) => number | undefined {
+export interface Scheduler {
+  reconcile(key: string): number | undefined;
+  /** Every pod event, so the count of active pods per node stays current. */
+  observe(event: Pick<StoreEvent, 'type' | 'object'>): void;
+}
+
+/** Active pods per node, kept from pod events: which node each counted pod is on. */
+function createNodeLoad(): { load: Map<string, number>; observe: Scheduler['observe'] } {
+  const load = new Map<string, number>();
+  const placed = new Map<string, string>();
+  const move = (node: string, by: number): void => {
+    const n = (load.get(node) ?? 0) + by;
+    if (n > 0) load.set(node, n);
+    else load.delete(node);
+  };
+  return {
+    load,
+    observe({ type, object }) {
+      const key = nsName(object);
+      const before = placed.get(key);
+      const node = type !== 'DELETED' && isActivePod(object) ? object.spec?.nodeName : undefined;
+      if (before === node) return;
+      if (before) move(before, -1);
+      if (node) move(node, 1);
+      if (node) placed.set(key, node);
+      else placed.delete(key);
+    },
+  };
+}
+
+export function createScheduler(ctx: ControllerContext): Scheduler {
   const { store } = ctx;
-  return (key) => {
+  const { load, observe } = createNodeLoad();
+  const reconcile = (key: string): number | undefined => {
     const { namespace, name } = splitKey(key);
     const pod = store.get(PODS, namespace, name);
     if (!pod || pod.spec?.nodeName || pod.metadata.deletionTimestamp) return undefined;
     if ((pod.spec?.schedulerName ?? DEFAULT_SCHEDULER) !== DEFAULT_SCHEDULER) return undefined;
-    const load = new Map<string, number>();
-    for (const p of store.list(PODS)) {
-      if (p.spec?.nodeName && isActivePod(p)) load.set(p.spec.nodeName, (load.get(p.spec.nodeName) ?? 0) + 1);
-    }
     const candidates = store
       .list(NODES)
       .filter((n) => schedulable(n, pod))
@@ -95,4 +124,5 @@ export function createScheduler(ctx: ControllerContext): (key: string) => number
     });
     return undefined;
   };
+  return { reconcile, observe };
 }

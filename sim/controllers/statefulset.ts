@@ -12,7 +12,7 @@ import {
   isActivePod,
   isPodAvailable,
   isPodReady,
-  ownedBy,
+  ownedView,
   safeHash,
   sameJson,
   splitKey,
@@ -37,7 +37,7 @@ export function createStatefulSetController(ctx: ControllerContext): (key: strin
     const desired = Number(sts.spec?.replicas ?? 1);
     const ordered = (sts.spec?.podManagementPolicy ?? 'OrderedReady') === 'OrderedReady';
     const revision = `${name}-${safeHash(sts.spec?.template ?? {})}`;
-    const pods = ownedBy(store, PODS, sts);
+    const pods = ownedView(store, PODS, sts);
     const byOrdinal = new Map(pods.map((p) => [ordinalOf(name, p), p]));
     const healthy = (p: KObject | undefined): boolean =>
       !!p && isActivePod(p) && p.status?.phase === 'Running' && isPodReady(p);
@@ -103,7 +103,7 @@ export function createStatefulSetController(ctx: ControllerContext): (key: strin
       }
     }
 
-    const current = ownedBy(store, PODS, sts).filter(isActivePod);
+    const current = ownedView(store, PODS, sts).filter(isActivePod);
     const now = store.now();
     const minReadyMs = ctx.ms(Number(sts.spec?.minReadySeconds ?? 0));
     const updated = current.filter((p) => p.metadata.labels?.[REVISION_LABEL] === revision).length;

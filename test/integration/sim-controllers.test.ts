@@ -53,6 +53,22 @@ describe('nodes and scheduling', () => {
     expect(events(pod.metadata.name!, 'Scheduled')).toHaveLength(1);
     expect(events(pod.metadata.name!, 'Started')).toHaveLength(1);
   });
+
+  it('places replacements on the node whose pods went away (its count follows deletions)', async () => {
+    store.create('apps/v1/deployments', deployment('refill', { replicas: 6 }));
+    const first = await waitFor(() => readyPods('refill').length === 6 && readyPods('refill'), '6 ready');
+    const onNode1 = first.filter((p) => p.spec.nodeName === 'sim-node-1');
+    expect(onNode1).toHaveLength(3);
+    for (const p of onNode1)
+      store.delete('core/v1/pods', 'default', p.metadata.name!, { gracePeriodSeconds: 0 });
+    const refilled = await waitFor(
+      () => readyPods('refill').length === 6 && readyPods('refill'),
+      '6 ready again',
+    );
+    const fresh = refilled.filter((p) => !first.some((f) => f.metadata.uid === p.metadata.uid));
+    // A scheduler still counting the deleted pods would split the three 2:1 between the nodes.
+    expect(fresh.map((p) => p.spec.nodeName)).toEqual(['sim-node-1', 'sim-node-1', 'sim-node-1']);
+  });
 });
 
 describe('Deployment and ReplicaSet', () => {

@@ -42,6 +42,8 @@ export function createMemoryStore(): Store {
         )
         .map((o) => structuredClone(o.obj));
     },
+    // Copies are a valid read-only view; the real store hands out its stored objects instead.
+    view: (resource, opts) => store.list(resource, opts),
     create(resource, input) {
       const obj = structuredClone(input);
       obj.metadata.name ??= `${obj.metadata.generateName ?? ''}${randomUUID().slice(0, 5)}`;

@@ -277,3 +277,33 @@ describe('watch history', () => {
     expect((recent as StoreEvent[]).map((e) => e.object.metadata.name)).toEqual(['c', 'd']);
   });
 });
+
+describe('namespaced lists and views', () => {
+  it('return only that namespace, in name order, following creates and deletes', () => {
+    const store = new MemoryStore();
+    store.create('core/v1/namespaces', { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'other' } });
+    for (const name of ['c', 'a', 'b']) store.create(PODS, pod(name));
+    store.create(PODS, { ...pod('a'), metadata: { name: 'a', namespace: 'other' } });
+    const names = (ns: string): string[] => store.view(PODS, { namespace: ns }).map((p) => p.metadata.name!);
+    expect(names('default')).toEqual(['a', 'b', 'c']);
+    store.delete(PODS, 'default', 'b', { gracePeriodSeconds: 0 });
+    store.create(PODS, pod('aa'));
+    expect(names('default')).toEqual(['a', 'aa', 'c']);
+    expect(names('other')).toEqual(['a']);
+    expect(store.list(PODS).map((p) => `${p.metadata.namespace}/${p.metadata.name}`)).toEqual([
+      'default/a',
+      'default/aa',
+      'default/c',
+      'other/a',
+    ]);
+  });
+
+  it('a view holds each object as it was: a later write replaces it in the store, not in the view', () => {
+    const store = new MemoryStore();
+    store.create(PODS, pod('a'));
+    const [before] = store.view(PODS, { namespace: 'default' });
+    store.mutate(PODS, 'default', 'a', (p) => void (p.metadata.labels = { app: 'db' }));
+    expect(before!.metadata.labels).toEqual({ app: 'web' });
+    expect(store.view(PODS, { labelSelector: 'app=db' }).map((p) => p.metadata.name)).toEqual(['a']);
+  });
+});
