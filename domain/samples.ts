@@ -66,6 +66,27 @@ function percentOf(c: ContainerSnapshot, kind: Usage): number | undefined {
   return (used / base) * 100;
 }
 
+/** Max (percentages) or sum (absolute usage) over the finite per-container values; undefined when none. */
+function overContainers(
+  pod: PodSnapshot,
+  combine: 'max' | 'sum',
+  f: (c: ContainerSnapshot) => number | undefined,
+): number | undefined {
+  let out: number | undefined;
+  for (const c of pod.containers) {
+    const v = f(c);
+    if (v === undefined || !Number.isFinite(v)) continue;
+    // The sum starts from 0 as before (so −0 usage still reads 0).
+    out = combine === 'max' ? (out === undefined ? v : Math.max(out, v)) : (out ?? 0) + v;
+  }
+  return out;
+}
+
+const memoryPercent = (c: ContainerSnapshot): number | undefined => percentOf(c, 'memory');
+const cpuPercent = (c: ContainerSnapshot): number | undefined => percentOf(c, 'cpu');
+const memoryBytes = (c: ContainerSnapshot): number | undefined => c.usage?.memoryBytes;
+const cpuMillicores = (c: ContainerSnapshot): number | undefined => c.usage?.cpuMillicores;
+
 /** Per pod: percentages are the max over containers (one container near its limit is the risk);
  *  absolute usage is the pod's sum, as `kubectl top pod` shows it. */
 export function metricValue(
@@ -73,22 +94,15 @@ export function metricValue(
   pod: PodSnapshot,
   ctx: SampleContext,
 ): number | undefined {
-  const values = (f: (c: ContainerSnapshot) => number | undefined): number[] =>
-    pod.containers.map(f).filter((v): v is number => v !== undefined && Number.isFinite(v));
   switch (trigger.query) {
     case 'memory_usage_percent':
-    case 'cpu_usage_percent': {
-      const kind: Usage = trigger.query === 'memory_usage_percent' ? 'memory' : 'cpu';
-      const all = values((c) => percentOf(c, kind));
-      return all.length ? Math.max(...all) : undefined;
-    }
+      return overContainers(pod, 'max', memoryPercent);
+    case 'cpu_usage_percent':
+      return overContainers(pod, 'max', cpuPercent);
     case 'memory_usage_bytes':
-    case 'cpu_usage_millicores': {
-      const all = values((c) =>
-        trigger.query === 'memory_usage_bytes' ? c.usage?.memoryBytes : c.usage?.cpuMillicores,
-      );
-      return all.length ? all.reduce((a, b) => a + b, 0) : undefined;
-    }
+      return overContainers(pod, 'sum', memoryBytes);
+    case 'cpu_usage_millicores':
+      return overContainers(pod, 'sum', cpuMillicores);
     case 'restart_count':
       return ctx.restarts;
     default: {
@@ -103,12 +117,13 @@ function metricSample(trigger: MetricTriggerSpec, pod: PodSnapshot, ctx: SampleC
   if (value === undefined) return undefined;
   const holds = compare(value, trigger.operator, trigger.threshold);
   const shown = formatNumber(value);
+  const threshold = `${trigger.operator} ${formatNumber(trigger.threshold)}`;
   return {
     holds,
     value,
     observed: shown,
-    threshold: `${trigger.operator} ${formatNumber(trigger.threshold)}`,
-    reason: `${trigger.query} is ${shown} (${holds ? '' : 'not '}${trigger.operator} ${formatNumber(trigger.threshold)})`,
+    threshold,
+    reason: `${trigger.query} is ${shown} (${holds ? '' : 'not '}${threshold})`,
   };
 }
 

@@ -10,7 +10,7 @@
 // Windows and cooldowns run on the workflow's clock (nowMs); restart samples and event windows on
 // the cluster's clock (snapshot.observedAtMs), since those timestamps come from the cluster.
 
-import { triggerTargetKey } from './ids.js';
+import { parseTriggerTargetKey, triggerTargetKey } from './ids.js';
 import type { NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
 import { recordRestartSample, restartsInWindow } from './restarts.js';
 import { sampleTrigger, type Sample, type SampleContext } from './samples.js';
@@ -64,12 +64,38 @@ interface PodKeys {
   uid: string;
 }
 
+/**
+ * trigger → pod keys that have a `for` window, so the (trigger, pod) key is only built and looked
+ * up for the few pairs that have a window or start one (a fresh string key per pair is costly).
+ * Kept in step with state.windows as evaluateOne adds and deletes entries.
+ */
+type WindowIndex = Map<string, Set<string>>;
+
+function indexWindows(windows: PolicyState['windows']): WindowIndex {
+  const index: WindowIndex = new Map();
+  for (const key of Object.keys(windows)) {
+    const parsed = parseTriggerTargetKey(key);
+    if (!parsed) continue;
+    let pods = index.get(parsed.trigger);
+    if (!pods) index.set(parsed.trigger, (pods = new Set()));
+    pods.add(parsed.targetKey);
+  }
+  return index;
+}
+
+function windowPods(index: WindowIndex, trigger: string): Set<string> {
+  let pods = index.get(trigger);
+  if (!pods) index.set(trigger, (pods = new Set()));
+  return pods;
+}
+
 // The result objects are built as literals with their keys in one fixed order (no spreads): at
 // 10,000 pods × 10 triggers, spreading into literals cost most of the evaluation and its garbage.
 function evaluateOne(
   trigger: NormalizedTrigger,
   p: PodKeys,
   input: EvaluateTriggersInput,
+  withWindow: Set<string>,
 ): TriggerEvaluation {
   const { snapshot, state, nowMs } = input;
   const { pod, podKey } = p;
@@ -77,10 +103,11 @@ function evaluateOne(
   if (trigger.type === 'metric' && trigger.query === 'restart_count')
     ctx.restarts = restartsInWindow(state.restarts[p.uid], trigger.windowMs, snapshot.observedAtMs);
   const sample = sampleTrigger(trigger, pod, ctx);
-  const key = triggerTargetKey(trigger.name, podKey);
-  let entry = state.windows[key];
-  if (entry && entry.uid && pod.ref.uid && entry.uid !== pod.ref.uid) {
+  let key = withWindow.has(podKey) ? triggerTargetKey(trigger.name, podKey) : undefined;
+  let entry = key !== undefined ? state.windows[key] : undefined;
+  if (key !== undefined && entry && entry.uid && pod.ref.uid && entry.uid !== pod.ref.uid) {
     delete state.windows[key]; // a replacement with the same name is a new target
+    withWindow.delete(podKey);
     entry = undefined;
   }
   if (!sample) {
@@ -102,14 +129,19 @@ function evaluateOne(
     return ev;
   }
   if (!sample.holds) {
-    if (entry) delete state.windows[key];
+    if (key !== undefined) {
+      delete state.windows[key];
+      withWindow.delete(podKey);
+    }
     return evaluation(trigger, p, sample, false, sample.reason, undefined);
   }
   if (!entry) {
     entry = pod.ref.uid
       ? { sinceMs: nowMs, uid: pod.ref.uid, seenMs: nowMs }
       : { sinceMs: nowMs, seenMs: nowMs };
+    key ??= triggerTargetKey(trigger.name, podKey);
     state.windows[key] = entry;
+    withWindow.add(podKey);
   }
   entry.seenMs = nowMs;
   const heldMs = nowMs - entry.sinceMs;
@@ -156,8 +188,10 @@ export function evaluateTriggers(input: EvaluateTriggersInput): TriggerEvaluatio
     return { pod, podKey, uid: pod.ref.uid || podKey };
   });
   const out: TriggerEvaluation[] = [];
+  const windows = indexWindows(input.state.windows);
   for (const trigger of input.policy.triggers) {
-    for (const p of keyed) out.push(evaluateOne(trigger, p, input));
+    const withWindow = windowPods(windows, trigger.name);
+    for (const p of keyed) out.push(evaluateOne(trigger, p, input, withWindow));
   }
   return out;
 }
