@@ -20,16 +20,18 @@ export function recordRestartSample(
   history: RestartHistory | undefined,
   pod: PodSnapshot,
   observedAtMs: number,
+  key = refKey(pod.ref),
 ): RestartHistory {
   const total = totalRestarts(pod);
-  const points = history ? history.points.map((p): [number, number] => [p[0], p[1]]) : [];
+  // A new array, sharing the [time, total] pairs: points are appended and dropped, never changed.
+  const points = history ? history.points.slice() : [];
   const last = points[points.length - 1];
   if (!last || (last[1] !== total && observedAtMs > last[0])) points.push([observedAtMs, total]);
   // Dropping the oldest points can only under-count, and only once a window holds more than
   // MAX_RESTART_POINTS changes — far above any sensible threshold.
   while (points.length > MAX_RESTART_POINTS) points.shift();
   return {
-    key: refKey(pod.ref),
+    key,
     seenMs: Math.max(observedAtMs, history?.seenMs ?? observedAtMs),
     ...(pod.createdAtMs !== undefined ? { createdAtMs: pod.createdAtMs } : {}),
     points,
@@ -75,9 +77,8 @@ export function restartsInWindow(
 /** Keeps the points a window of `windowMs` still needs at `nowMs`: those inside it plus one baseline. */
 export function trimRestartHistory(history: RestartHistory, windowMs: number, nowMs: number): RestartHistory {
   const start = nowMs - windowMs;
+  const { points } = history;
   let firstNeeded = 0;
-  history.points.forEach((p, i) => {
-    if (p[0] <= start) firstNeeded = i;
-  });
-  return { ...history, points: history.points.slice(firstNeeded) };
+  for (let i = 0; i < points.length; i++) if ((points[i]?.[0] ?? 0) <= start) firstNeeded = i;
+  return firstNeeded === 0 ? history : { ...history, points: points.slice(firstNeeded) };
 }

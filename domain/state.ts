@@ -114,8 +114,39 @@ export function initialState(): PolicyState {
 
 /** A deep copy; domain functions never mutate their input state. */
 export function cloneState(state: PolicyState): PolicyState {
-  return JSON.parse(JSON.stringify(state)) as PolicyState;
+  return copyJson(state) as PolicyState;
 }
+
+/**
+ * What JSON.parse(JSON.stringify(v)) returns, for the plain data state is made of, about three
+ * times faster (the state of 10,000 pods is over a megabyte): undefined, functions and symbols
+ * are dropped from objects and become null in arrays; non-finite numbers become null.
+ */
+function copyJson(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null) return typeof v === 'number' && !Number.isFinite(v) ? null : v;
+  if (Array.isArray(v)) {
+    const out: unknown[] = new Array<unknown>(v.length);
+    for (let i = 0; i < v.length; i++) out[i] = omitted(v[i]) ? null : copyJson(v[i]);
+    return out;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k in v) {
+    if (!Object.prototype.hasOwnProperty.call(v, k)) continue;
+    const x = (v as Record<string, unknown>)[k];
+    if (omitted(x)) continue;
+    if (k === '__proto__')
+      Object.defineProperty(out, k, {
+        value: copyJson(x),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    else out[k] = copyJson(x);
+  }
+  return out;
+}
+
+const omitted = (x: unknown): boolean => x === undefined || typeof x === 'function' || typeof x === 'symbol';
 
 /** Every mode a policy can be in (the CRD's enum), for messages that arrive without the schema. */
 export const POLICY_MODES: readonly PolicyMode[] = ['monitor', 'dryrun', 'automatic', 'manual'];

@@ -117,20 +117,36 @@ export function findWorkload(
  * Sorted by key so every evaluation walks them in the same order.
  */
 export function selectTargets(policy: NormalizedPolicy, snapshot: ClusterSnapshot): PodSnapshot[] {
+  return selectKeyedTargets(policy, snapshot).map((t) => t.pod);
+}
+
+/** selectTargets with each pod's key (refKey), computed once. */
+export function selectKeyedTargets(
+  policy: NormalizedPolicy,
+  snapshot: ClusterSnapshot,
+): { pod: PodSnapshot; key: string }[] {
   const { namespaces, labelSelector, resources } = policy.selector;
-  const selected = snapshot.pods.filter((pod) => {
-    if (pod.deleting || !namespaces.includes(pod.ref.namespace)) return false;
-    if (matchesResourceFilter(resources, pod.ref) && matchesLabelSelector(labelSelector, pod.labels))
-      return true;
-    const owner = findWorkload(snapshot, pod.owner);
-    return (
-      owner !== undefined &&
-      matchesResourceFilter(resources, owner.ref) &&
-      matchesLabelSelector(labelSelector, owner.labels)
-    );
-  });
-  return selected.sort((a, b) =>
-    refKey(a.ref) < refKey(b.ref) ? -1 : refKey(a.ref) > refKey(b.ref) ? 1 : 0,
+  const selected: { pod: PodSnapshot; key: string }[] = [];
+  for (const pod of snapshot.pods) {
+    if (pod.deleting || !namespaces.includes(pod.ref.namespace)) continue;
+    if (
+      !(matchesResourceFilter(resources, pod.ref) && matchesLabelSelector(labelSelector, pod.labels)) &&
+      !ownerSelected(policy, snapshot, pod)
+    )
+      continue;
+    selected.push({ pod, key: refKey(pod.ref) });
+  }
+  // Stable, like the comparator on refKey it replaces: equal keys keep snapshot order.
+  return selected.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+}
+
+function ownerSelected(policy: NormalizedPolicy, snapshot: ClusterSnapshot, pod: PodSnapshot): boolean {
+  const { labelSelector, resources } = policy.selector;
+  const owner = findWorkload(snapshot, pod.owner);
+  return (
+    owner !== undefined &&
+    matchesResourceFilter(resources, owner.ref) &&
+    matchesLabelSelector(labelSelector, owner.labels)
   );
 }
 

@@ -16,7 +16,7 @@ import { recordRestartSample, restartsInWindow } from './restarts.js';
 import { sampleTrigger, type Sample, type SampleContext } from './samples.js';
 import type { ClusterSnapshot, ObjectRef, PodSnapshot } from './snapshot.js';
 import type { PolicyState } from './state.js';
-import { refKey, selectTargets } from './targets.js';
+import { refKey, selectKeyedTargets } from './targets.js';
 
 export interface TriggerEvaluation {
   trigger: string;
@@ -181,12 +181,16 @@ function evaluation(
  * Updates `state.windows` and `state.restarts` in place.
  */
 export function evaluateTriggers(input: EvaluateTriggersInput): TriggerEvaluation[] {
-  const pods = selectTargets(input.policy, input.snapshot);
-  if (usesRestartCount(input.policy)) updateRestartHistories(input.state, pods, input.snapshot.observedAtMs);
-  const keyed: PodKeys[] = pods.map((pod) => {
-    const podKey = refKey(pod.ref);
-    return { pod, podKey, uid: pod.ref.uid || podKey };
-  });
+  const keyed: PodKeys[] = selectKeyedTargets(input.policy, input.snapshot).map(({ pod, key }) => ({
+    pod,
+    podKey: key,
+    uid: pod.ref.uid || key,
+  }));
+  if (usesRestartCount(input.policy)) {
+    const { restarts } = input.state;
+    const at = input.snapshot.observedAtMs;
+    for (const p of keyed) restarts[p.uid] = recordRestartSample(restarts[p.uid], p.pod, at, p.podKey);
+  }
   const out: TriggerEvaluation[] = [];
   const windows = indexWindows(input.state.windows);
   for (const trigger of input.policy.triggers) {
