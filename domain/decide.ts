@@ -158,12 +158,23 @@ function checkLimits(
   candidate: Candidate,
 ): { reason: RefusalReason; message: string } | undefined {
   const { policy, state, nowMs, evaluation, pod } = input;
-  const fired = {
+  // conflicts() reads only these; an undefined time means "not known", as an absent one did.
+  const probe = {
+    targetKey: candidate.targetKey,
+    subjectKey: candidate.subjectKey,
+    onOwner: candidate.onOwner,
     trigger: evaluation.trigger,
-    ...(pod.createdAtMs !== undefined ? { podCreatedAtMs: pod.createdAtMs } : {}),
-    ...(evaluation.firstTrueMs !== undefined ? { firstTrueMs: evaluation.firstTrueMs } : {}),
+    podCreatedAtMs: pod.createdAtMs,
+    firstTrueMs: evaluation.firstTrueMs,
   };
-  const busy = Object.values(state.open).find((o) => conflicts({ ...candidate, ...fired }, o));
+  let busy: OpenAction | undefined;
+  for (const key in state.open) {
+    const o = state.open[key];
+    if (o && conflicts(probe, o)) {
+      busy = o;
+      break;
+    }
+  }
   if (busy) {
     const message = `action ${busy.action} (${busy.workflowId}) is still open on ${busy.targetKey}`;
     return { reason: 'ActionInProgress', message };
@@ -182,7 +193,8 @@ function checkLimits(
     const message = `${open} actions are open (maxConcurrentActions ${policy.safety.maxConcurrentActions})`;
     return { reason: 'ConcurrencyLimit', message };
   }
-  const used = state.starts.filter((t) => t > nowMs - HOUR_MS).length;
+  let used = 0;
+  for (const t of state.starts) if (t > nowMs - HOUR_MS) used += 1;
   if (used >= policy.safety.maxActionsPerHour) {
     const message = `${used} actions started in the last hour (maxActionsPerHour ${policy.safety.maxActionsPerHour})`;
     return { reason: 'BudgetExhausted', message };
@@ -192,17 +204,19 @@ function checkLimits(
 
 export function decide(input: DecideInput): Decision {
   const { policy, state, nowMs, evaluation, pod, snapshot } = input;
-  const refuse = (reason: RefusalReason, message: string, extra?: Partial<Refusal>): Decision => ({
-    ok: false,
-    refusal: {
-      trigger: evaluation.trigger,
-      targetKey: evaluation.targetKey,
-      target: evaluation.target,
-      reason,
-      message,
-      ...extra,
-    },
-  });
+  const refuse = (
+    reason: RefusalReason,
+    message: string,
+    extra?: { action: string; actionTargetKey?: string },
+  ): Decision => {
+    const { trigger, targetKey, target } = evaluation;
+    const refusal: Refusal = { trigger, targetKey, target, reason, message };
+    if (extra) {
+      refusal.action = extra.action;
+      if (extra.actionTargetKey !== undefined) refusal.actionTargetKey = extra.actionTargetKey;
+    }
+    return { ok: false, refusal };
+  };
   const owner = findWorkload(snapshot, pod.owner);
   const protection = checkProtection(policy.safety, { pod, ...(owner ? { owner } : {}) });
   if (!protection.ok) return refuse('Protected', protection.message);

@@ -27,17 +27,54 @@ import { evaluateTriggers, type TriggerEvaluation } from './triggers.js';
 export type * from './plan-types.js';
 
 function toFire(ev: TriggerEvaluation, nowMs: number): Fire {
+  const { trigger, triggerType, targetKey, target, observedValue, threshold, reason } = ev;
+  const firstTrueMs = ev.firstTrueMs ?? nowMs;
+  // A fire always has both (it was sampled); literals in the one key order are much cheaper than
+  // spreads when thousands of pods fire in one evaluation.
+  if (observedValue !== undefined && threshold !== undefined)
+    return {
+      trigger,
+      triggerType,
+      targetKey,
+      target,
+      observedValue,
+      threshold,
+      reason,
+      firstTrueMs,
+      firedAtMs: nowMs,
+    };
   return {
-    trigger: ev.trigger,
-    triggerType: ev.triggerType,
-    targetKey: ev.targetKey,
-    target: ev.target,
-    ...(ev.observedValue !== undefined ? { observedValue: ev.observedValue } : {}),
-    ...(ev.threshold !== undefined ? { threshold: ev.threshold } : {}),
-    reason: ev.reason,
-    firstTrueMs: ev.firstTrueMs ?? nowMs,
+    trigger,
+    triggerType,
+    targetKey,
+    target,
+    ...(observedValue !== undefined ? { observedValue } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    reason,
+    firstTrueMs,
     firedAtMs: nowMs,
   };
+}
+
+/** A refusal of this evaluation's fire that names no action (keys in the order refusals always had). */
+function refusalOf(
+  ev: TriggerEvaluation,
+  reason: Refusal['reason'],
+  message: string,
+  about?: { action: string; actionTargetKey: string },
+): Refusal {
+  const { trigger, targetKey, target } = ev;
+  return about
+    ? {
+        trigger,
+        targetKey,
+        target,
+        action: about.action,
+        actionTargetKey: about.actionTargetKey,
+        reason,
+        message,
+      }
+    : { trigger, targetKey, target, reason, message };
 }
 
 interface CommitInput {
@@ -139,13 +176,8 @@ export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult
     if (!pod) continue;
     const fire = toFire(ev, nowMs);
     fires.push(fire);
-    const base = { trigger: ev.trigger, targetKey: ev.targetKey, target: ev.target };
     if (state.paused) {
-      refuse({
-        ...base,
-        reason: 'Paused',
-        message: 'the policy is paused; nothing is planned until it is resumed',
-      });
+      refuse(refusalOf(ev, 'Paused', 'the policy is paused; nothing is planned until it is resumed'));
       continue;
     }
     const decision = decide({ policy, snapshot, state, nowMs, evaluation: ev, pod });
@@ -156,8 +188,8 @@ export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult
         : `would be refused (${decision.refusal.reason}: ${decision.refusal.message})`;
       const about = decision.ok
         ? { action: decision.candidate.action.name, actionTargetKey: decision.candidate.targetKey }
-        : {};
-      refuse({ ...base, ...about, reason: 'MonitorMode', message: `monitor mode: ${fire.reason}; ${would}` });
+        : undefined;
+      refuse(refusalOf(ev, 'MonitorMode', `monitor mode: ${fire.reason}; ${would}`, about));
       continue;
     }
     if (!decision.ok) {

@@ -18,11 +18,10 @@ function protectable(
   ref: ObjectRef,
   meta: { labels?: Record<string, string>; annotations?: Record<string, string> },
 ): ProtectableObject {
-  return {
-    ...ref,
-    ...(meta.labels ? { labels: meta.labels } : {}),
-    ...(meta.annotations ? { annotations: meta.annotations } : {}),
-  };
+  const obj: ProtectableObject = { ...ref };
+  if (meta.labels) obj.labels = meta.labels;
+  if (meta.annotations) obj.annotations = meta.annotations;
+  return obj;
 }
 
 /**

@@ -85,19 +85,20 @@ export function matchesProtectedResource(rule: ProtectedResource, obj: Protectab
  * `kubeskippy.io/protected: "true"` label or annotation, or a policy `protectedResources` rule.
  */
 export function protectionOf(obj: ProtectableObject, rules: ProtectionRules): ProtectionVerdict {
-  const what = `${obj.kind} ${obj.namespace}/${obj.name}`;
+  // The description is built only for a protected object: most objects checked are not.
+  const what = (): string => `${obj.kind} ${obj.namespace}/${obj.name}`;
   if (rules.protectedNamespaces.includes(obj.namespace)) {
-    return { protected: true, why: `${what} is in protected namespace ${obj.namespace}` };
+    return { protected: true, why: `${what()} is in protected namespace ${obj.namespace}` };
   }
   if (obj.labels?.[PROTECTED_KEY] === 'true') {
-    return { protected: true, why: `${what} has label ${PROTECTED_KEY}=true` };
+    return { protected: true, why: `${what()} has label ${PROTECTED_KEY}=true` };
   }
   if (obj.annotations?.[PROTECTED_KEY] === 'true') {
-    return { protected: true, why: `${what} has annotation ${PROTECTED_KEY}=true` };
+    return { protected: true, why: `${what()} has annotation ${PROTECTED_KEY}=true` };
   }
   const index = (rules.protectedResources ?? []).findIndex((r) => matchesProtectedResource(r, obj));
   if (index >= 0) {
-    return { protected: true, why: `${what} matches safetyRules.protectedResources[${index}]` };
+    return { protected: true, why: `${what()} matches safetyRules.protectedResources[${index}]` };
   }
   return { protected: false };
 }
