@@ -26,13 +26,44 @@ function containerIn(c: ContainerSnapshot, state: string): boolean {
   return (state === 'OOMKilled' || state === 'Error') && c.lastTerminationReason === state;
 }
 
-export function conditionSample(trigger: ConditionTriggerSpec, pod: PodSnapshot): Sample | undefined {
-  const want = `${trigger.conditionType}=${trigger.status}`;
+/** A condition trigger's texts that do not depend on the pod (built once per trigger by callers
+ *  that sample many pods; see triggerTexts). */
+export interface ConditionTexts {
+  /** `${conditionType}=${status}` */
+  want: string;
+  /** observed and reason when no container is in the state */
+  noContainer: { observed: string; reason: string };
+  /** observed and reason for a reported pod condition, by its status */
+  byStatus: Record<string, { observed: string; reason: string } | undefined>;
+}
+
+export function conditionTexts(trigger: ConditionTriggerSpec): ConditionTexts {
+  const type = trigger.conditionType;
+  const byStatus: ConditionTexts['byStatus'] = {};
+  for (const status of ['True', 'False', 'Unknown'])
+    byStatus[status] = { observed: `${type}=${status}`, reason: `pod condition ${type} is ${status}` };
+  return {
+    want: `${type}=${trigger.status}`,
+    noContainer: { observed: `no container in ${type}`, reason: `no container is in ${type}` },
+    byStatus,
+  };
+}
+
+export function conditionSample(
+  trigger: ConditionTriggerSpec,
+  pod: PodSnapshot,
+  texts?: ConditionTexts,
+): Sample | undefined {
+  const want = texts ? texts.want : `${trigger.conditionType}=${trigger.status}`;
   if (CONTAINER_STATES.includes(trigger.conditionType)) {
     const hit = pod.containers.find((c) => containerIn(c, trigger.conditionType));
     // status True: some container is in the state; False: none is; Unknown is never a container state.
     const present = hit !== undefined;
     const holds = trigger.status === 'True' ? present : trigger.status === 'False' ? !present : false;
+    if (!hit && texts) {
+      const { observed, reason } = texts.noContainer;
+      return { holds, observed, threshold: want, reason };
+    }
     return {
       holds,
       observed: hit
@@ -47,6 +78,8 @@ export function conditionSample(trigger: ConditionTriggerSpec, pod: PodSnapshot)
   const condition = pod.conditions.find((c) => c.type === trigger.conditionType);
   if (!condition) return undefined; // not reported: no sample
   const holds = condition.status === trigger.status;
+  const shared = texts?.byStatus[condition.status];
+  if (shared) return { holds, observed: shared.observed, threshold: want, reason: shared.reason };
   return {
     holds,
     observed: `${condition.type}=${condition.status}`,

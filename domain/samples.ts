@@ -3,9 +3,9 @@
 // a missing sample neither starts nor resets a `for` window.
 
 import type { MetricOperator } from '../crds/healing-policy.js';
-import { conditionSample } from './conditions.js';
+import { conditionSample, conditionTexts, type ConditionTexts } from './conditions.js';
 import type { EventTriggerSpec, MetricTriggerSpec, NormalizedTrigger } from './policy-types.js';
-import type { ClusterSnapshot, ContainerSnapshot, PodSnapshot } from './snapshot.js';
+import type { ClusterSnapshot, ContainerSnapshot, EventSnapshot, PodSnapshot } from './snapshot.js';
 
 export interface Sample {
   holds: boolean;
@@ -28,6 +28,56 @@ export interface SampleContext {
   restarts?: number;
   /** Only events at or after this time count (verification counts events since the action). */
   eventsSinceMs?: number;
+  /**
+   * The snapshot's events whose involvedObject is a Pod with this pod's namespace and name, when
+   * the caller indexed them (else every event of the snapshot is looked at, per pod).
+   */
+  podEvents?: EventSnapshot[];
+  /** This trigger's fixed texts, when the caller samples many pods with it (triggerTexts). */
+  texts?: TriggerTexts;
+}
+
+/**
+ * The parts of a sample's texts that depend on the trigger only. Built once per trigger per
+ * evaluation, so 10,000 pods share one threshold string instead of building 10,000 equal ones
+ * (the strings live until the evaluation ends, and their garbage was most of the GC time).
+ */
+export interface TriggerTexts {
+  threshold: string;
+  /** Metric: `${query} is `; reason = prefix + observed + holdsSuffix | notSuffix. */
+  prefix: string;
+  holdsSuffix: string;
+  notSuffix: string;
+  /** Event: reason = count + suffix; the zero-count reason is shared. */
+  eventSuffix: string;
+  zeroEventReason: string;
+  condition?: ConditionTexts;
+}
+
+export function triggerTexts(trigger: NormalizedTrigger): TriggerTexts {
+  const texts = {
+    threshold: '',
+    prefix: '',
+    holdsSuffix: '',
+    notSuffix: '',
+    eventSuffix: '',
+    zeroEventReason: '',
+  };
+  if (trigger.type === 'metric') {
+    texts.threshold = `${trigger.operator} ${formatNumber(trigger.threshold)}`;
+    texts.prefix = `${trigger.query} is `;
+    texts.holdsSuffix = ` (${texts.threshold})`;
+    texts.notSuffix = ` (not ${texts.threshold})`;
+  } else if (trigger.type === 'event') {
+    const what = trigger.reason ?? trigger.reasonPattern ?? 'any reason';
+    texts.threshold = `>= ${trigger.count}`;
+    texts.eventSuffix = ` ${trigger.eventType ? `${trigger.eventType} ` : ''}event(s) matching ${what} on the pod (fires at ${trigger.count})`;
+    texts.zeroEventReason = `0${texts.eventSuffix}`;
+  } else if (trigger.type === 'condition') {
+    const condition = conditionTexts(trigger);
+    return { ...texts, threshold: condition.want, condition };
+  }
+  return texts;
 }
 
 export function compare(value: number, operator: MetricOperator, threshold: number): boolean {
@@ -112,19 +162,19 @@ export function metricValue(
   }
 }
 
-function metricSample(trigger: MetricTriggerSpec, pod: PodSnapshot, ctx: SampleContext): Sample | undefined {
+function metricSample(
+  trigger: MetricTriggerSpec,
+  pod: PodSnapshot,
+  ctx: SampleContext,
+  texts: TriggerTexts,
+): Sample | undefined {
   const value = metricValue(trigger, pod, ctx);
   if (value === undefined) return undefined;
   const holds = compare(value, trigger.operator, trigger.threshold);
   const shown = formatNumber(value);
-  const threshold = `${trigger.operator} ${formatNumber(trigger.threshold)}`;
-  return {
-    holds,
-    value,
-    observed: shown,
-    threshold,
-    reason: `${trigger.query} is ${shown} (${holds ? '' : 'not '}${threshold})`,
-  };
+  // `${query} is ${shown} (${holds ? '' : 'not '}${operator} ${threshold})`
+  const reason = texts.prefix + shown + (holds ? texts.holdsSuffix : texts.notSuffix);
+  return { holds, value, observed: shown, threshold: texts.threshold, reason };
 }
 
 /** An anchored whole-string match; an invalid pattern (validation rejects those) matches nothing. */
@@ -144,12 +194,17 @@ export function reasonMatches(trigger: EventTriggerSpec, reason: string): boolea
  * the owning workload are NOT attributed to its pods: that would make every pod of a Deployment
  * fire for one workload event, one event fanned out to every pod again, just disguised.
  */
-function eventSample(trigger: EventTriggerSpec, pod: PodSnapshot, ctx: SampleContext): Sample {
+function eventSample(
+  trigger: EventTriggerSpec,
+  pod: PodSnapshot,
+  ctx: SampleContext,
+  texts: TriggerTexts,
+): Sample {
   // No upper bound: an event stamped slightly after the snapshot (clock skew) is still recent.
   const inWindow = (t: number): boolean =>
     t > ctx.nowMs - trigger.windowMs && (ctx.eventsSinceMs === undefined || t >= ctx.eventsSinceMs);
   let sum = 0;
-  for (const e of ctx.snapshot.events) {
+  for (const e of ctx.podEvents ?? ctx.snapshot.events) {
     const o = e.involvedObject;
     if (o.kind !== 'Pod' || o.namespace !== pod.ref.namespace || o.name !== pod.ref.name) continue;
     if (o.uid && pod.ref.uid && o.uid !== pod.ref.uid) continue;
@@ -158,15 +213,10 @@ function eventSample(trigger: EventTriggerSpec, pod: PodSnapshot, ctx: SampleCon
     if (!reasonMatches(trigger, e.reason)) continue;
     sum += e.count > 0 ? e.count : 1;
   }
-  const what = trigger.reason ?? trigger.reasonPattern ?? 'any reason';
   const holds = sum >= trigger.count;
-  return {
-    holds,
-    value: sum,
-    observed: String(sum),
-    threshold: `>= ${trigger.count}`,
-    reason: `${sum} ${trigger.eventType ? `${trigger.eventType} ` : ''}event(s) matching ${what} on the pod (fires at ${trigger.count})`,
-  };
+  // `${sum} ${eventType ? `${eventType} ` : ''}event(s) matching ${what} on the pod (fires at ${count})`
+  const reason = sum === 0 ? texts.zeroEventReason : String(sum) + texts.eventSuffix;
+  return { holds, value: sum, observed: String(sum), threshold: texts.threshold, reason };
 }
 
 /** The trigger's comparison on `pod` at this instant, or undefined when there is no sample. */
@@ -175,13 +225,14 @@ export function sampleTrigger(
   pod: PodSnapshot,
   ctx: SampleContext,
 ): Sample | undefined {
+  const texts = ctx.texts ?? triggerTexts(trigger);
   switch (trigger.type) {
     case 'metric':
-      return metricSample(trigger, pod, ctx);
+      return metricSample(trigger, pod, ctx, texts);
     case 'event':
-      return eventSample(trigger, pod, ctx);
+      return eventSample(trigger, pod, ctx, texts);
     case 'condition':
-      return conditionSample(trigger, pod);
+      return conditionSample(trigger, pod, texts.condition);
     default: {
       // A trigger type without a sampler fails to compile here instead of never holding.
       const unhandled: never = trigger;

@@ -13,8 +13,14 @@
 import { parseTriggerTargetKey, triggerTargetKey } from './ids.js';
 import type { NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
 import { recordRestartSample, restartsInWindow } from './restarts.js';
-import { sampleTrigger, type Sample, type SampleContext } from './samples.js';
-import type { ClusterSnapshot, ObjectRef, PodSnapshot } from './snapshot.js';
+import {
+  sampleTrigger,
+  triggerTexts,
+  type Sample,
+  type SampleContext,
+  type TriggerTexts,
+} from './samples.js';
+import type { ClusterSnapshot, EventSnapshot, ObjectRef, PodSnapshot } from './snapshot.js';
 import type { PolicyState } from './state.js';
 import { refKey, selectKeyedTargets } from './targets.js';
 
@@ -62,6 +68,17 @@ interface PodKeys {
   pod: PodSnapshot;
   podKey: string;
   uid: string;
+  /** The snapshot's events about this pod, when some trigger counts events. */
+  events: EventSnapshot[] | undefined;
+}
+
+/** Per trigger, computed once per evaluation. */
+interface TriggerRun {
+  trigger: NormalizedTrigger;
+  texts: TriggerTexts;
+  noSample: string;
+  /** Pod keys with a `for` window of this trigger (see WindowIndex). */
+  withWindow: Set<string>;
 }
 
 /**
@@ -91,15 +108,12 @@ function windowPods(index: WindowIndex, trigger: string): Set<string> {
 
 // The result objects are built as literals with their keys in one fixed order (no spreads): at
 // 10,000 pods × 10 triggers, spreading into literals cost most of the evaluation and its garbage.
-function evaluateOne(
-  trigger: NormalizedTrigger,
-  p: PodKeys,
-  input: EvaluateTriggersInput,
-  withWindow: Set<string>,
-): TriggerEvaluation {
+function evaluateOne(run: TriggerRun, p: PodKeys, input: EvaluateTriggersInput): TriggerEvaluation {
   const { snapshot, state, nowMs } = input;
+  const { trigger, withWindow } = run;
   const { pod, podKey } = p;
-  const ctx: SampleContext = { snapshot, nowMs: snapshot.observedAtMs };
+  const ctx: SampleContext = { snapshot, nowMs: snapshot.observedAtMs, texts: run.texts };
+  if (p.events) ctx.podEvents = p.events;
   if (trigger.type === 'metric' && trigger.query === 'restart_count')
     ctx.restarts = restartsInWindow(state.restarts[p.uid], trigger.windowMs, snapshot.observedAtMs);
   const sample = sampleTrigger(trigger, pod, ctx);
@@ -120,7 +134,7 @@ function evaluateOne(
       sampled: false,
       holds: false,
       fired: false,
-      reason: `no sample for ${trigger.name}`,
+      reason: run.noSample,
     };
     if (entry) {
       entry.seenMs = nowMs;
@@ -176,15 +190,35 @@ function evaluation(
   return ev;
 }
 
+const NO_EVENTS: EventSnapshot[] = [];
+
+/** Events about pods by `${namespace}/${name}`, so each pod reads its own and not all of them. */
+function eventsByPod(snapshot: ClusterSnapshot): Map<string, EventSnapshot[]> {
+  const byPod = new Map<string, EventSnapshot[]>();
+  for (const e of snapshot.events) {
+    const o = e.involvedObject;
+    if (o.kind !== 'Pod') continue;
+    const key = `${o.namespace}/${o.name}`;
+    const list = byPod.get(key);
+    if (list) list.push(e);
+    else byPod.set(key, [e]);
+  }
+  return byPod;
+}
+
 /**
  * Evaluates every trigger on every selected pod, in trigger order then pod key order.
  * Updates `state.windows` and `state.restarts` in place.
  */
 export function evaluateTriggers(input: EvaluateTriggersInput): TriggerEvaluation[] {
+  const events = input.policy.triggers.some((t) => t.type === 'event')
+    ? eventsByPod(input.snapshot)
+    : undefined;
   const keyed: PodKeys[] = selectKeyedTargets(input.policy, input.snapshot).map(({ pod, key }) => ({
     pod,
     podKey: key,
     uid: pod.ref.uid || key,
+    events: events ? (events.get(`${pod.ref.namespace}/${pod.ref.name}`) ?? NO_EVENTS) : undefined,
   }));
   if (usesRestartCount(input.policy)) {
     const { restarts } = input.state;
@@ -194,8 +228,13 @@ export function evaluateTriggers(input: EvaluateTriggersInput): TriggerEvaluatio
   const out: TriggerEvaluation[] = [];
   const windows = indexWindows(input.state.windows);
   for (const trigger of input.policy.triggers) {
-    const withWindow = windowPods(windows, trigger.name);
-    for (const p of keyed) out.push(evaluateOne(trigger, p, input, withWindow));
+    const run: TriggerRun = {
+      trigger,
+      texts: triggerTexts(trigger),
+      noSample: `no sample for ${trigger.name}`,
+      withWindow: windowPods(windows, trigger.name),
+    };
+    for (const p of keyed) out.push(evaluateOne(run, p, input));
   }
   return out;
 }
