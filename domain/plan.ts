@@ -161,8 +161,8 @@ export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult
   const mode = input.mode ?? effectiveMode(policy, state);
   pruneState(state, policy, nowMs);
   const evaluations = evaluateTriggers({ policy, snapshot, state, nowMs });
-  const pods: Record<string, PodSnapshot> = {};
-  for (const pod of snapshot.pods) pods[refKey(pod.ref)] = pod;
+  const pods = new Map<string, PodSnapshot>(); // the last pod with a key wins, as before
+  for (const pod of snapshot.pods) pods.set(refKey(pod.ref), pod);
   const fires: Fire[] = [];
   const planned: PlannedAction[] = [];
   const refusals: Refusal[] = [];
@@ -172,7 +172,7 @@ export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult
   };
   for (const ev of evaluations) {
     if (!ev.fired) continue;
-    const pod = pods[ev.targetKey];
+    const pod = pods.get(ev.targetKey);
     if (!pod) continue;
     const fire = toFire(ev, nowMs);
     fires.push(fire);
@@ -209,6 +209,8 @@ export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult
   state.counters.evaluations += 1;
   state.counters.fires += fires.length;
   state.lastEvaluatedMs = nowMs;
-  const activeTriggers = [...new Set(evaluations.filter((e) => e.holds).map((e) => e.trigger))];
+  const active = new Set<string>();
+  for (const e of evaluations) if (e.holds) active.add(e.trigger);
+  const activeTriggers = [...active];
   return { state, evaluations, fires, planned, refusals, activeTriggers, mode };
 }

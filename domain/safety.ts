@@ -18,7 +18,9 @@ function protectable(
   ref: ObjectRef,
   meta: { labels?: Record<string, string>; annotations?: Record<string, string> },
 ): ProtectableObject {
-  const obj: ProtectableObject = { ...ref };
+  // Only read by protectionOf, so the fields it reads (no spread of the ref: thousands of fires).
+  const { apiVersion, kind, namespace, name } = ref;
+  const obj: ProtectableObject = { apiVersion, kind, namespace, name };
   if (meta.labels) obj.labels = meta.labels;
   if (meta.annotations) obj.annotations = meta.annotations;
   return obj;

@@ -79,6 +79,8 @@ interface TriggerRun {
   noSample: string;
   /** Pod keys with a `for` window of this trigger (see WindowIndex). */
   withWindow: Set<string>;
+  /** One sample context for all pods; the samplers only read it during the call. */
+  ctx: SampleContext;
 }
 
 /**
@@ -112,7 +114,7 @@ function evaluateOne(run: TriggerRun, p: PodKeys, input: EvaluateTriggersInput):
   const { snapshot, state, nowMs } = input;
   const { trigger, withWindow } = run;
   const { pod, podKey } = p;
-  const ctx: SampleContext = { snapshot, nowMs: snapshot.observedAtMs, texts: run.texts };
+  const { ctx } = run;
   if (p.events) ctx.podEvents = p.events;
   if (trigger.type === 'metric' && trigger.query === 'restart_count')
     ctx.restarts = restartsInWindow(state.restarts[p.uid], trigger.windowMs, snapshot.observedAtMs);
@@ -228,11 +230,13 @@ export function evaluateTriggers(input: EvaluateTriggersInput): TriggerEvaluatio
   const out: TriggerEvaluation[] = [];
   const windows = indexWindows(input.state.windows);
   for (const trigger of input.policy.triggers) {
+    const texts = triggerTexts(trigger);
     const run: TriggerRun = {
       trigger,
-      texts: triggerTexts(trigger),
+      texts,
       noSample: `no sample for ${trigger.name}`,
       withWindow: windowPods(windows, trigger.name),
+      ctx: { snapshot: input.snapshot, nowMs: input.snapshot.observedAtMs, texts },
     };
     for (const p of keyed) out.push(evaluateOne(run, p, input));
   }
