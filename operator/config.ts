@@ -1,5 +1,6 @@
 // The only reader of process.env, so every setting is seen, validated and documented in one place. Every setting has a flag and an environment variable;
 // flags win. The README's configuration table is this file in words.
+import { parseDuration } from '../domain/duration.js';
 export interface OperatorConfig {
   /** Kubeconfig path; empty = in-cluster service account, else $KUBECONFIG/~/.kube/config. */
   kubeconfig?: string;
@@ -26,6 +27,11 @@ export interface OperatorConfig {
    * event changes (KUBESKIPPY_WATCH_CACHE=on|off). Off = every evaluation lists from the API.
    */
   watchCache: boolean;
+  /**
+   * How far status.lastEvaluated may lag before the controller patches it on its own
+   * (KUBESKIPPY_STATUS_HEARTBEAT, a duration). Every other status change is patched at once.
+   */
+  statusHeartbeatMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -38,6 +44,8 @@ export const DEFAULTS = {
   metricsPort: 9464,
   logLevel: 'info',
   watchCache: true,
+  /** A heartbeat in status is what Kubernetes moved node heartbeats out of NodeStatus for (Leases). */
+  statusHeartbeat: '5m',
 } as const;
 
 export class ConfigError extends Error {
@@ -58,6 +66,17 @@ function onOff(value: string | undefined, name: string, fallback: boolean): bool
   if (['on', 'true', '1'].includes(value)) return true;
   if (['off', 'false', '0'].includes(value)) return false;
   throw new ConfigError(`${name} must be on or off, got "${value}"`);
+}
+
+function heartbeat(value: string | undefined): number {
+  const text = value ?? DEFAULTS.statusHeartbeat;
+  try {
+    const ms = parseDuration(text);
+    if (ms < 1000) throw new Error('must be at least 1s');
+    return ms;
+  } catch (err) {
+    throw new ConfigError(`status heartbeat (KUBESKIPPY_STATUS_HEARTBEAT): ${(err as Error).message}`);
+  }
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -83,6 +102,7 @@ export function loadConfig(
     metricsPort: port(pick('metricsPort', 'KUBESKIPPY_METRICS_PORT'), 'metrics port', DEFAULTS.metricsPort),
     logLevel,
     watchCache: onOff(pick('watchCache', 'KUBESKIPPY_WATCH_CACHE'), 'watch cache', DEFAULTS.watchCache),
+    statusHeartbeatMs: heartbeat(pick('statusHeartbeatMs', 'KUBESKIPPY_STATUS_HEARTBEAT')),
   };
   const optional: [keyof OperatorConfig, string][] = [
     ['kubeconfig', 'KUBECONFIG'],
