@@ -14,6 +14,12 @@ export interface OperatorConfig {
   temporalUiUrl: string;
   /** Prometheus metrics and health endpoints; 0 disables. */
   metricsPort: number;
+  /**
+   * Where /healthz, /readyz and /metrics listen (KUBESKIPPY_METRICS_ADDRESS): 127.0.0.1 on a
+   * laptop, so a local operator is not reachable from the network; 0.0.0.0 in a pod (the kubelet's
+   * probes and Prometheus come from outside the pod; the Deployment sets it explicitly too).
+   */
+  metricsAddress: string;
   logLevel: string;
   /** Prometheus server for PromQL triggers. */
   prometheusUrl?: string;
@@ -100,6 +106,9 @@ export function loadConfig(
     temporalTls: (pick('temporalTls', 'TEMPORAL_TLS') ?? 'false') === 'true',
     temporalUiUrl: pick('temporalUiUrl', 'KUBESKIPPY_TEMPORAL_UI_URL') ?? DEFAULTS.temporalUiUrl,
     metricsPort: port(pick('metricsPort', 'KUBESKIPPY_METRICS_PORT'), 'metrics port', DEFAULTS.metricsPort),
+    metricsAddress:
+      pick('metricsAddress', 'KUBESKIPPY_METRICS_ADDRESS') ??
+      (env['KUBERNETES_SERVICE_HOST'] ? '0.0.0.0' : '127.0.0.1'),
     logLevel,
     watchCache: onOff(pick('watchCache', 'KUBESKIPPY_WATCH_CACHE'), 'watch cache', DEFAULTS.watchCache),
     statusHeartbeatMs: heartbeat(pick('statusHeartbeatMs', 'KUBESKIPPY_STATUS_HEARTBEAT')),

@@ -83,6 +83,7 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
   // Port 0 picks a free port (tests run several operators side by side).
   const health: HealthServer = await startHealthServer({
     port: config.metricsPort,
+    host: config.metricsAddress,
     ready: () =>
       (role === 'controller' || workerRunning) && (role === 'worker' || Boolean(controller?.ready)),
     notReadyReason: () =>
