@@ -56,7 +56,8 @@ export async function startBenchEngine(
       sim.store.create('apiextensions.k8s.io/v1/customresourcedefinitions', d.toJS() as KObject);
   const config = loadConfig(
     { kubeconfig, temporalAddress: temporal.address, taskQueue: 'bench', metricsPort: 0, logLevel: 'warn' },
-    {},
+    // BENCH_WATCH_CACHE=off measures the operator as it was before the watch cache (the "before").
+    { KUBESKIPPY_WATCH_CACHE: process.env['BENCH_WATCH_CACHE'] ?? 'on' },
   );
   const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
   const workflowBundle = await bundle;

@@ -146,6 +146,16 @@ export function ignoreNotFound<T>(fn: () => T): T | undefined {
   }
 }
 
+/** Writes a pod's status subresource, as the kubelet and the scheduler do; a pod gone meanwhile is fine. */
+export function mutatePodStatus(
+  store: Store,
+  namespace: string | undefined,
+  name: string,
+  fn: (pod: KObject) => void,
+): void {
+  ignoreNotFound(() => store.mutate(PODS, namespace, name, fn, { subresource: 'status' }));
+}
+
 export function sameJson(a: unknown, b: unknown): boolean {
   return stableStringify(a) === stableStringify(b);
 }

@@ -6,7 +6,7 @@ import { parseBehaviour } from './behaviours.js';
 import type { ContainerRuntime } from './container-runtime.js';
 import { stepContainer } from './container-runtime.js';
 import type { ControllerContext } from './context.js';
-import { PODS, ignoreNotFound, nsName, sameJson, splitKey } from './kube.js';
+import { PODS, ignoreNotFound, mutatePodStatus, nsName, sameJson, splitKey } from './kube.js';
 import { NODES } from './kube.js';
 
 /** How long (behaviour seconds, at most the grace period) a deleted pod's containers take to stop. */
@@ -196,17 +196,9 @@ export function createKubelet(ctx: ControllerContext): Kubelet {
       containerStatuses: statuses,
     };
     if (!sameJson(status, pod.status)) {
-      ignoreNotFound(() =>
-        store.mutate(
-          PODS,
-          namespace,
-          name,
-          (p) => {
-            if (p.metadata.uid === rt.uid) p.status = status;
-          },
-          { subresource: 'status' },
-        ),
-      );
+      mutatePodStatus(store, namespace, name, (p) => {
+        if (p.metadata.uid === rt.uid) p.status = status;
+      });
     }
     return Number.isFinite(nextMs) ? Math.max(1, nextMs - now) : undefined;
   }

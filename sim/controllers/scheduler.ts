@@ -5,7 +5,7 @@
 // not by listing every pod for each one scheduled: that made N pods cost O(N²).
 import type { KObject, StoreEvent } from '../contract.js';
 import type { ControllerContext } from './context.js';
-import { NODES, PODS, ignoreNotFound, isActivePod, nsName, splitKey } from './kube.js';
+import { NODES, PODS, ignoreNotFound, isActivePod, mutatePodStatus, nsName, splitKey } from './kube.js';
 
 function schedulable(node: KObject, pod: KObject): boolean {
   if (node.spec?.unschedulable) return false;
@@ -65,29 +65,21 @@ export function createScheduler(ctx: ControllerContext): Scheduler {
     const nodeName = candidates[0];
     const nowIso = new Date(store.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
     if (!nodeName) {
-      ignoreNotFound(() =>
-        store.mutate(
-          PODS,
-          namespace,
-          name,
-          (p) => {
-            p.status = {
-              ...p.status,
-              phase: 'Pending',
-              conditions: [
-                {
-                  type: 'PodScheduled',
-                  status: 'False',
-                  reason: 'Unschedulable',
-                  message: '0/0 nodes are available: no node matches the pod.',
-                  lastTransitionTime: nowIso,
-                },
-              ],
-            };
-          },
-          { subresource: 'status' },
-        ),
-      );
+      mutatePodStatus(store, namespace, name, (p) => {
+        p.status = {
+          ...p.status,
+          phase: 'Pending',
+          conditions: [
+            {
+              type: 'PodScheduled',
+              status: 'False',
+              reason: 'Unschedulable',
+              message: '0/0 nodes are available: no node matches the pod.',
+              lastTransitionTime: nowIso,
+            },
+          ],
+        };
+      });
       return ctx.ms(5); // nodes may appear or change; try again later, as the real scheduler does
     }
     // Binding: the real scheduler posts pods/binding; in-process the effect is spec.nodeName.
@@ -97,24 +89,16 @@ export function createScheduler(ctx: ControllerContext): Scheduler {
       }),
     );
     if (!bound || bound.spec?.nodeName !== nodeName) return undefined;
-    ignoreNotFound(() =>
-      store.mutate(
-        PODS,
-        namespace,
-        name,
-        (p) => {
-          const others = ((p.status?.conditions ?? []) as { type: string }[]).filter(
-            (c) => c.type !== 'PodScheduled',
-          );
-          p.status = {
-            ...p.status,
-            phase: p.status?.phase ?? 'Pending',
-            conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: nowIso }, ...others],
-          };
-        },
-        { subresource: 'status' },
-      ),
-    );
+    mutatePodStatus(store, namespace, name, (p) => {
+      const others = ((p.status?.conditions ?? []) as { type: string }[]).filter(
+        (c) => c.type !== 'PodScheduled',
+      );
+      p.status = {
+        ...p.status,
+        phase: p.status?.phase ?? 'Pending',
+        conditions: [{ type: 'PodScheduled', status: 'True', lastTransitionTime: nowIso }, ...others],
+      };
+    });
     ctx.events.record({
       object: bound,
       type: 'Normal',

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { CachedPod, KindName } from '../../activities/cache/kinds.js';
 import { backoffMs } from '../../activities/cache/kind-cache.js';
 import { cachedReader } from '../../activities/cache/reader.js';
-import type { CacheChange, WatchCache } from '../../activities/cache/watch-cache.js';
+import { WatchCache, type CacheChange } from '../../activities/cache/watch-cache.js';
+import { KubeConfig } from '@kubernetes/client-node';
 import type { Kube } from '../../activities/kube/clients.js';
 import type { SnapshotRequest } from '../../domain/targets.js';
 import { Waker } from '../../operator/wake.js';
@@ -130,5 +131,53 @@ describe('Waker', () => {
     waker.register('policy/web', { ...request('web'), wakeOn: undefined });
     emit(crash('web-1'));
     expect(signalled).toEqual([]);
+  });
+});
+
+describe('WatchCache.podMetrics', () => {
+  // A fake metrics.k8s.io: pods a-1 in ns-a, b-1 in ns-b, c-1 in ns-c; counts calls by scope.
+  const items = ['a', 'b', 'c'].map((n) => ({
+    metadata: { name: `${n}-1`, namespace: `ns-${n}` },
+    containers: [{ name: 'app', usage: { cpu: '10m', memory: '1Mi' } }],
+  }));
+  function fakeKube(clusterWide: 'ok' | 'forbidden'): { kube: Kube; calls: (string | undefined)[] } {
+    const calls: (string | undefined)[] = [];
+    const getPodMetrics = async (namespace?: string): Promise<unknown> => {
+      calls.push(namespace);
+      if (namespace === undefined && clusterWide === 'forbidden')
+        throw Object.assign(new Error('forbidden'), { code: 403, body: '{"reason":"Forbidden"}' });
+      return { metadata: {}, items: items.filter((i) => !namespace || i.metadata.namespace === namespace) };
+    };
+    return { kube: { config: new KubeConfig(), metrics: { getPodMetrics } } as unknown as Kube, calls };
+  }
+  let now = 0;
+  const names = async (c: WatchCache, ns: string): Promise<string[]> =>
+    (await c.podMetrics(ns)).items.map((i) => i.metadata.name);
+
+  it('lists per namespace for a few namespaces, then once cluster-wide for many', async () => {
+    const { kube, calls } = fakeKube('ok');
+    const cache = new WatchCache({ kube, nowMs: () => now, metricsFreshMs: 5000 });
+    expect(await names(cache, 'ns-a')).toEqual(['a-1']);
+    expect(await names(cache, 'ns-a')).toEqual(['a-1']); // shared within the window
+    expect(await names(cache, 'ns-b')).toEqual(['b-1']);
+    expect(calls).toEqual(['ns-a', 'ns-b']);
+    // A third namespace in the window: one cluster-wide list answers all three, split by namespace.
+    expect(await names(cache, 'ns-c')).toEqual(['c-1']);
+    expect(await names(cache, 'ns-a')).toEqual(['a-1']);
+    expect(await names(cache, 'ns-empty')).toEqual([]);
+    expect(calls).toEqual(['ns-a', 'ns-b', undefined]);
+    now += 6000; // the window is over: one new cluster-wide list
+    expect(await names(cache, 'ns-b')).toEqual(['b-1']);
+    expect(calls).toEqual(['ns-a', 'ns-b', undefined, undefined]);
+    cache.stop();
+  });
+
+  it('falls back to per-namespace lists when a cluster-wide list is forbidden', async () => {
+    const { kube, calls } = fakeKube('forbidden');
+    const cache = new WatchCache({ kube, nowMs: () => now, metricsFreshMs: 5000 });
+    for (const ns of ['ns-a', 'ns-b', 'ns-c']) expect(await names(cache, ns)).toEqual([`${ns.slice(3)}-1`]);
+    expect(await names(cache, 'ns-a')).toEqual(['a-1']);
+    expect(calls).toEqual(['ns-a', 'ns-b', undefined, 'ns-c']); // refused once, never asked again
+    cache.stop();
   });
 });
