@@ -12,8 +12,13 @@ import { crashLoopTrigger, deletePod, fastVerification, healingPolicy } from './
 import { log, percentile, round, sleep, waitUntil } from './figures.js';
 import type { P1Figures } from './p1-detect.js';
 import type { RealCluster } from './real-cluster.js';
-import { readyPodNames, startRealBenchEngine, waitReadyReal, type RealBenchEngine } from './real-engine.js';
-import { deployment } from './sim-pods.js';
+import {
+  readyPodNames,
+  realDeployment,
+  startRealBenchEngine,
+  waitReadyReal,
+  type RealBenchEngine,
+} from './real-engine.js';
 import type { KObject } from '../sim/contract.js';
 
 const inBackOff = (p: KObject): boolean =>
@@ -75,7 +80,7 @@ export async function benchP1Real(
   const engine = await startRealBenchEngine(cluster);
   const ns = `bench-p1-${Date.now().toString(36)}`;
   try {
-    await engine.apply([deployment(ns, 'web', podCount)]);
+    await engine.apply([realDeployment(ns, 'web', podCount)]);
     await waitReadyReal(engine.admin, ns, 'web', podCount, 120_000);
     await engine.apply([
       healingPolicy(ns, 'detect', 'web', {

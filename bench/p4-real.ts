@@ -8,9 +8,8 @@ import { log, percentile, round, rssMb, sleep, waitUntil } from './figures.js';
 import type { P4Figures } from './p4-load.js';
 import { idleTriggers } from './p4-load.js';
 import type { RealCluster } from './real-cluster.js';
-import { startRealBenchEngine, waitReadyReal, type RealBenchEngine } from './real-engine.js';
+import { realDeployment, startRealBenchEngine, waitReadyReal, type RealBenchEngine } from './real-engine.js';
 import { installRequestCounters, operatorRequestCounts, requestDelta } from './real-requests.js';
-import { deployment } from './sim-pods.js';
 import type { KObject } from '../sim/contract.js';
 
 const INTERVAL_MS = 30_000;
@@ -28,7 +27,7 @@ async function lastEvaluated(engine: RealBenchEngine, prefix: string): Promise<n
 }
 
 async function setUp(engine: RealBenchEngine, namespaces: string[]): Promise<void> {
-  for (const ns of namespaces) await engine.apply([deployment(ns, 'app', PODS_PER_POLICY)]);
+  for (const ns of namespaces) await engine.apply([realDeployment(ns, 'app', PODS_PER_POLICY)]);
   for (const ns of namespaces) await waitReadyReal(engine.admin, ns, 'app', PODS_PER_POLICY, 300_000);
 }
 

@@ -36,7 +36,10 @@ export function realClusterFromEnv(): RealCluster | undefined {
   return { adminKubeconfig: admin, operatorKubeconfig: operator, stop: async () => {} };
 }
 
-export async function startRealCluster(): Promise<RealCluster> {
+/** kwok nodes take 110 pods each (cluster/bootstrap.ts); room for `pods` with some to spare. */
+export const nodesFor = (pods: number): number => Math.max(1, Math.ceil((pods * 1.2) / 100));
+
+export async function startRealCluster(nodes = 1): Promise<RealCluster> {
   const dir = await mkdtemp(join(tmpdir(), 'kubeskippy-bench-real-'));
   const existing = process.env['KUBESKIPPY_REAL_KUBECONFIG'];
   let admin = existing ?? '';
@@ -44,10 +47,12 @@ export async function startRealCluster(): Promise<RealCluster> {
   const t0 = Date.now();
   if (existing) log(`real cluster: using ${existing} (KUBESKIPPY_REAL_KUBECONFIG)`);
   else {
-    const cluster = await startCluster({ port: 0, dataDir: join(dir, 'cluster'), allowBuild: false });
+    const cluster = await startCluster({ port: 0, dataDir: join(dir, 'cluster'), allowBuild: false, nodes });
     admin = cluster.kubeconfig;
     stopCluster = () => cluster.stop();
-    log(`real cluster: started in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${cluster.server}`);
+    log(
+      `real cluster: ${nodes} kwok node(s), started in ${((Date.now() - t0) / 1000).toFixed(1)} s at ${cluster.server}`,
+    );
   }
   try {
     const identity = await prepareOperatorIdentity(admin, dir);

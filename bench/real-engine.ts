@@ -12,6 +12,7 @@ import type { KObject } from '../sim/contract.js';
 import { startDevServer, type DevServer } from '../tools/dev-server.js';
 import { benchWorkflowBundle } from './engine.js';
 import { sleep } from './figures.js';
+import { deployment } from './sim-pods.js';
 import type { RealCluster } from './real-cluster.js';
 
 export interface RealBenchEngine {
@@ -107,6 +108,21 @@ async function cleanUp(admin: Kube, namespaces: string[]): Promise<void> {
       })
       .catch(() => undefined);
   for (const name of namespaces) await admin.core.deleteNamespace({ name }).catch(() => undefined);
+}
+
+/**
+ * bench/sim-pods.ts's Deployment with small requests: the sim does not schedule by resources, the
+ * real scheduler does, and at the sim's limits-as-requests (500m) a 16-CPU kwok node fits 32 pods.
+ * The limits stay (the metric trigger is a percentage of them).
+ */
+export function realDeployment(namespace: string, name: string, replicas: number): KObject {
+  const d = deployment(namespace, name, replicas);
+  const pod = (d.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template.spec;
+  pod.containers = pod.containers.map((c) => ({
+    ...c,
+    resources: { ...(c.resources as object), requests: { cpu: '10m', memory: '16Mi' } },
+  }));
+  return d;
 }
 
 const isReady = (p: KObject): boolean =>

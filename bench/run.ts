@@ -12,7 +12,7 @@ import { benchP3 } from './p3-history.js';
 import { runP4InChild } from './p4-child.js';
 import { benchP1Real } from './p1-real.js';
 import { benchP5 } from './p5-burst.js';
-import { benchCluster, startRealCluster, type RealCluster } from './real-cluster.js';
+import { benchCluster, nodesFor, startRealCluster, type RealCluster } from './real-cluster.js';
 import { benchCollect, benchSimPodsReady } from './sim-scale.js';
 
 const opts = benchOptions();
@@ -22,7 +22,9 @@ log(
   `bench ${opts.quick ? '(quick)' : '(full)'} on ${process.version}${on === 'sim' ? '' : `, P1/P4 on ${on}`}`,
 );
 let real: Promise<RealCluster> | undefined;
-const realCluster = (): Promise<RealCluster> => (real ??= startRealCluster());
+// Nodes for the largest P4 size (10 pods per policy) plus P1's pods (a reused cluster is as it is).
+const realPods = Math.max(0, ...opts.p4Policies) * 10 + opts.p1Pods;
+const realCluster = (): Promise<RealCluster> => (real ??= startRealCluster(nodesFor(realPods)));
 // Ctrl-C stops the control plane we started (its processes are children of no one else).
 process.once(
   'SIGINT',
