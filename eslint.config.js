@@ -30,8 +30,9 @@ const ioPatterns = [
   },
   {
     // crds/ modules load zod; only the leaf api-group.ts (no imports) is safe in the sandbox.
-    regex: 'crds/(?!api-group\\.js$)',
-    message: 'Only type imports from crds/ (zod); constants such as API_VERSION come from crds/api-group.js.',
+    regex: 'crds/(?!(api-group|builtin-metrics)\\.js$)',
+    message:
+      'Only type imports from crds/ (zod); constants come from the leaves crds/api-group.js and crds/builtin-metrics.js.',
   },
 ];
 

@@ -1,9 +1,13 @@
 // The triggers of a HealingPolicy: metric, event and condition, each in its own block.
 import { z } from 'zod';
-import { withRules, type CelRule } from './cel.js';
+import { BUILTIN_QUERIES } from './builtin-metrics.js';
+import { celString, withRules, type CelRule } from './cel.js';
 import { Duration, ItemName, PositiveDuration } from './common.js';
 
 /** `for` and its alias `duration` (CEL escapes the reserved word `for` as `__for__`). */
+const BUILTIN_THRESHOLD_MESSAGE =
+  'always or never holds: built-in measurements are never below 0 (use a threshold above 0, or > 0)';
+
 const forAliasRule: CelRule<{ for?: string | undefined; duration?: string | undefined }> = {
   rule: '!has(self.__for__) || !has(self.duration) || self.__for__ == self.duration',
   check: (t) =>
@@ -15,18 +19,42 @@ const forAliasRule: CelRule<{ for?: string | undefined; duration?: string | unde
 export const MetricOperator = z.enum(['>', '>=', '<', '<=', '==', '!=']);
 export type MetricOperator = z.infer<typeof MetricOperator>;
 
+/**
+ * A built-in measurement is never below 0, so a negative threshold, `>= 0` and `< 0` make a
+ * trigger that always or never holds: `memory_usage_percent > -5` restarted healthy pods.
+ */
+const builtinThresholdRule: CelRule<{ query: string; operator: MetricOperator; threshold: number }> = {
+  rule:
+    `!(self.query in [${BUILTIN_QUERIES.map(celString).join(', ')}]) || self.threshold > 0.0 || ` +
+    "(self.threshold == 0.0 && self.operator != '>=' && self.operator != '<')",
+  check: (t) =>
+    !(BUILTIN_QUERIES as readonly string[]).includes(t.query) ||
+    t.threshold > 0 ||
+    (t.threshold === 0 && t.operator !== '>=' && t.operator !== '<')
+      ? undefined
+      : BUILTIN_THRESHOLD_MESSAGE,
+  message: BUILTIN_THRESHOLD_MESSAGE,
+  fieldPath: '.threshold',
+};
+
 export const MetricTrigger = withRules(
   z.object({
     query: z
       .string()
       .min(1)
+      .max(4096)
       .describe(
         'What to measure per target: memory_usage_percent, cpu_usage_percent (usage over the container ' +
           'limit, else request), memory_usage_bytes, cpu_usage_millicores, restart_count (restarts within ' +
           '`window`), or a PromQL expression (needs a configured Prometheus).',
       ),
     operator: MetricOperator.default('>').describe('Comparison of the value with the threshold.'),
-    threshold: z.number().describe('The value the measurement is compared with.'),
+    threshold: z
+      .number()
+      .describe(
+        'The value the measurement is compared with. The built-in measurements are never below 0, so ' +
+          'for them a negative threshold, `>= 0` and `< 0` are refused: they would always or never hold.',
+      ),
     for: Duration.optional().describe(
       'How long the comparison must hold continuously before the trigger fires ("3m"). Empty: at once.',
     ),
@@ -35,7 +63,7 @@ export const MetricTrigger = withRules(
       'The look-back window of restart_count ("restarts in 5 minutes"); longer than 0s.',
     ),
   }),
-  [forAliasRule],
+  [forAliasRule, builtinThresholdRule],
 );
 export type MetricTrigger = z.infer<typeof MetricTrigger>;
 

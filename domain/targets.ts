@@ -15,17 +15,12 @@ import { CONTAINER_STATES } from './conditions.js';
 import { targetKey } from './ids.js';
 import type { PlannedAction } from './plan-types.js';
 import type { NormalizedAction, NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
+import { BUILTIN_QUERIES } from '../crds/builtin-metrics.js';
 import { matchesLabelSelector, matchesResourceFilter } from './selector.js';
 import type { ClusterSnapshot, ObjectRef, PodSnapshot, WorkloadSnapshot } from './snapshot.js';
 import { wakeOnOf, type WakeOn } from './wake.js';
 
-export const BUILTIN_QUERIES = [
-  'memory_usage_percent',
-  'cpu_usage_percent',
-  'memory_usage_bytes',
-  'cpu_usage_millicores',
-  'restart_count',
-] as const;
+export { BUILTIN_QUERIES } from '../crds/builtin-metrics.js';
 
 export function isBuiltinQuery(query: string): boolean {
   return (BUILTIN_QUERIES as readonly string[]).includes(query);

@@ -1,5 +1,6 @@
 // The only reader of process.env, so every setting is seen, validated and documented in one place. Every setting has a flag and an environment variable;
 // flags win. The README's configuration table is this file in words.
+import { parseDuration } from '../domain/duration.js';
 export interface OperatorConfig {
   /** Kubeconfig path; empty = in-cluster service account, else $KUBECONFIG/~/.kube/config. */
   kubeconfig?: string;
@@ -13,6 +14,12 @@ export interface OperatorConfig {
   temporalUiUrl: string;
   /** Prometheus metrics and health endpoints; 0 disables. */
   metricsPort: number;
+  /**
+   * Where /healthz, /readyz and /metrics listen (KUBESKIPPY_METRICS_ADDRESS): 127.0.0.1 on a
+   * laptop, so a local operator is not reachable from the network; 0.0.0.0 in a pod (the kubelet's
+   * probes and Prometheus come from outside the pod; the Deployment sets it explicitly too).
+   */
+  metricsAddress: string;
   logLevel: string;
   /** Prometheus server for PromQL triggers. */
   prometheusUrl?: string;
@@ -26,6 +33,11 @@ export interface OperatorConfig {
    * event changes (KUBESKIPPY_WATCH_CACHE=on|off). Off = every evaluation lists from the API.
    */
   watchCache: boolean;
+  /**
+   * How far status.lastEvaluated may lag before the controller patches it on its own
+   * (KUBESKIPPY_STATUS_HEARTBEAT, a duration). Every other status change is patched at once.
+   */
+  statusHeartbeatMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -38,6 +50,8 @@ export const DEFAULTS = {
   metricsPort: 9464,
   logLevel: 'info',
   watchCache: true,
+  /** A heartbeat in status is what Kubernetes moved node heartbeats out of NodeStatus for (Leases). */
+  statusHeartbeat: '5m',
 } as const;
 
 export class ConfigError extends Error {
@@ -58,6 +72,17 @@ function onOff(value: string | undefined, name: string, fallback: boolean): bool
   if (['on', 'true', '1'].includes(value)) return true;
   if (['off', 'false', '0'].includes(value)) return false;
   throw new ConfigError(`${name} must be on or off, got "${value}"`);
+}
+
+function heartbeat(value: string | undefined): number {
+  const text = value ?? DEFAULTS.statusHeartbeat;
+  try {
+    const ms = parseDuration(text);
+    if (ms < 1000) throw new Error('must be at least 1s');
+    return ms;
+  } catch (err) {
+    throw new ConfigError(`status heartbeat (KUBESKIPPY_STATUS_HEARTBEAT): ${(err as Error).message}`);
+  }
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -81,8 +106,12 @@ export function loadConfig(
     temporalTls: (pick('temporalTls', 'TEMPORAL_TLS') ?? 'false') === 'true',
     temporalUiUrl: pick('temporalUiUrl', 'KUBESKIPPY_TEMPORAL_UI_URL') ?? DEFAULTS.temporalUiUrl,
     metricsPort: port(pick('metricsPort', 'KUBESKIPPY_METRICS_PORT'), 'metrics port', DEFAULTS.metricsPort),
+    metricsAddress:
+      pick('metricsAddress', 'KUBESKIPPY_METRICS_ADDRESS') ??
+      (env['KUBERNETES_SERVICE_HOST'] ? '0.0.0.0' : '127.0.0.1'),
     logLevel,
     watchCache: onOff(pick('watchCache', 'KUBESKIPPY_WATCH_CACHE'), 'watch cache', DEFAULTS.watchCache),
+    statusHeartbeatMs: heartbeat(pick('statusHeartbeatMs', 'KUBESKIPPY_STATUS_HEARTBEAT')),
   };
   const optional: [keyof OperatorConfig, string][] = [
     ['kubeconfig', 'KUBECONFIG'],

@@ -3,7 +3,7 @@
 import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { AiDeps } from '../activities/ai/analyze.js';
 import { WatchCache } from '../activities/cache/watch-cache.js';
-import { createKube, loadKubeConfig } from '../activities/kube/clients.js';
+import { createKube, loadKubeConfig, type Kube } from '../activities/kube/clients.js';
 import type { OperatorConfig } from './config.js';
 import { Controller } from './controller/controller.js';
 import { startHealthServer, type HealthServer } from './health.js';
@@ -75,19 +75,15 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
   }
 
   if (role !== 'worker') {
-    const client = await connectClient(config);
-    controller = new Controller({ kube, client, taskQueue: config.taskQueue, logger });
-    await controller.start();
-    stops.unshift(async () => {
-      await controller?.stop();
-      await client.connection.close();
-    });
-    logger.info('controller watching HealingPolicies and HealingActions');
+    const half = await startController(config, kube, logger);
+    controller = half.controller;
+    stops.unshift(half.stop);
   }
 
   // Port 0 picks a free port (tests run several operators side by side).
   const health: HealthServer = await startHealthServer({
     port: config.metricsPort,
+    host: config.metricsAddress,
     ready: () =>
       (role === 'controller' || workerRunning) && (role === 'worker' || Boolean(controller?.ready)),
     notReadyReason: () =>
@@ -112,6 +108,31 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
       (stopping ??= (async () => {
         for (const stop of stops) await stop();
       })()),
+  };
+}
+
+/** The controller half: CRs to workflows, workflow state to CR status, approvals relayed. */
+async function startController(
+  config: OperatorConfig,
+  kube: Kube,
+  logger: Logger,
+): Promise<{ controller: Controller; stop: () => Promise<void> }> {
+  const client = await connectClient(config);
+  const controller = new Controller({
+    kube,
+    client,
+    taskQueue: config.taskQueue,
+    logger,
+    mirrorTimings: { lastEvaluatedResolutionMs: config.statusHeartbeatMs },
+  });
+  await controller.start();
+  logger.info('controller watching HealingPolicies and HealingActions');
+  return {
+    controller,
+    stop: async () => {
+      await controller.stop();
+      await client.connection.close();
+    },
   };
 }
 

@@ -30,7 +30,7 @@ export interface MirrorTimings {
 export const DEFAULT_MIRROR_TIMINGS: MirrorTimings = {
   statusIntervalMs: 5_000,
   maxIntervalMs: 20_000,
-  lastEvaluatedResolutionMs: 30_000,
+  lastEvaluatedResolutionMs: 300_000, // DEFAULTS.statusHeartbeat (operator/config.ts)
   concurrency: 8,
 };
 

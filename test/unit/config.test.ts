@@ -20,6 +20,21 @@ describe('operator configuration', () => {
     expect(loadConfig({ watchCache: 'on' }, { KUBESKIPPY_WATCH_CACHE: 'off' }).watchCache).toBe(true);
   });
 
+  it('listens on 127.0.0.1 outside a cluster and on every interface in a pod, unless told', () => {
+    expect(loadConfig({}, {}).metricsAddress).toBe('127.0.0.1');
+    expect(loadConfig({}, { KUBERNETES_SERVICE_HOST: '10.96.0.1' }).metricsAddress).toBe('0.0.0.0');
+    expect(loadConfig({}, { KUBESKIPPY_METRICS_ADDRESS: '::1' }).metricsAddress).toBe('::1');
+  });
+
+  it('reads the status heartbeat as a duration (default 5m) and names the variable when it is bad', () => {
+    expect(loadConfig({}, {}).statusHeartbeatMs).toBe(300_000);
+    expect(loadConfig({}, { KUBESKIPPY_STATUS_HEARTBEAT: '45s' }).statusHeartbeatMs).toBe(45_000);
+    expect(() => loadConfig({}, { KUBESKIPPY_STATUS_HEARTBEAT: 'soon' })).toThrow(
+      /KUBESKIPPY_STATUS_HEARTBEAT/,
+    );
+    expect(() => loadConfig({}, { KUBESKIPPY_STATUS_HEARTBEAT: '10ms' })).toThrow(/at least 1s/);
+  });
+
   it('reads the environment, and flags win over it', () => {
     const env = {
       TEMPORAL_ADDRESS: 'temporal:7233',

@@ -13,6 +13,7 @@ interface Flags {
   temporalNamespace?: string;
   taskQueue?: string;
   metricsPort?: string;
+  metricsAddress?: string;
   logLevel?: string;
   prometheusUrl?: string;
   temporalUiUrl?: string;
@@ -41,6 +42,7 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
       ...(flags.temporalNamespace ? { temporalNamespace: flags.temporalNamespace } : {}),
       ...(flags.taskQueue ? { taskQueue: flags.taskQueue } : {}),
       ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
+      ...(flags.metricsAddress !== undefined ? { metricsAddress: flags.metricsAddress } : {}),
       ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
       ...(flags.prometheusUrl ? { prometheusUrl: flags.prometheusUrl } : {}),
       ...(flags.temporalUiUrl ? { temporalUiUrl: flags.temporalUiUrl } : {}),
@@ -69,7 +71,10 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
       1,
     );
   }
-  logger.info({ metricsPort: operator.metricsPort }, 'health on /healthz and /readyz, metrics on /metrics');
+  logger.info(
+    { metricsAddress: config.metricsAddress, metricsPort: operator.metricsPort },
+    'health on /healthz and /readyz, metrics on /metrics',
+  );
   const shutdown = (signal: string): void => {
     logger.info({ signal }, 'shutting down');
     void operator.stop().then(() => process.exit(0));
@@ -94,6 +99,10 @@ export function registerOperatorCommands(program: Command): void {
       .option(
         '--metrics-port <port>',
         `health and metrics port, 0 = any free port (env KUBESKIPPY_METRICS_PORT; default ${DEFAULTS.metricsPort})`,
+      )
+      .option(
+        '--metrics-address <ip>',
+        'where health and metrics listen (env KUBESKIPPY_METRICS_ADDRESS; default 127.0.0.1, 0.0.0.0 in a pod)',
       )
       .option('--log-level <level>', 'trace|debug|info|warn|error (env KUBESKIPPY_LOG_LEVEL; default info)')
       .option('--prometheus-url <url>', 'Prometheus for PromQL triggers (env KUBESKIPPY_PROMETHEUS_URL)')
