@@ -38,12 +38,18 @@ let runtime = false;
 const noop = (): void => undefined;
 const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 
-export async function startBenchEngine(
-  opts: { timeScale?: number; operator?: boolean } = {},
-): Promise<BenchEngine> {
+/** The Temporal runtime (once per process) and the workflow bundle (built once), shared by the real-cluster engine. */
+export function benchWorkflowBundle(): Promise<{ code: string }> {
   if (!runtime) Runtime.install({ logger: new DefaultLogger('WARN') });
   runtime = true;
   bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quiet });
+  return bundle;
+}
+
+export async function startBenchEngine(
+  opts: { timeScale?: number; operator?: boolean } = {},
+): Promise<BenchEngine> {
+  const workflowBundlePromise = benchWorkflowBundle();
   const dir = await mkdtemp(join(tmpdir(), 'kubeskippy-bench-'));
   const kubeconfig = join(dir, 'kubeconfig');
   const temporal = await startDevServer({ port: 0, headless: true });
@@ -60,7 +66,7 @@ export async function startBenchEngine(
     { KUBESKIPPY_WATCH_CACHE: process.env['BENCH_WATCH_CACHE'] ?? 'on' },
   );
   const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
-  const workflowBundle = await bundle;
+  const workflowBundle = await workflowBundlePromise;
   const engine: BenchEngine = {
     sim,
     client,

@@ -31,7 +31,7 @@ export interface P4Figures {
   evaluated: number;
 }
 
-const idleTriggers = [
+export const idleTriggers = [
   { name: 'memory', type: 'metric', metricTrigger: { query: 'memory_usage_percent', threshold: 95 } },
   crashLoopTrigger,
 ];

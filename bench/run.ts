@@ -1,22 +1,38 @@
 // `npm run bench`: speed and size figures, printed, never asserted (machines here are shared and
 // noisy). BENCH_QUICK=1 for a small run of a few minutes; BENCH_ONLY=p2,p3 for some sections;
 // sizes in bench/options.ts. The last line is `BENCH {json}` with the figures by name, so runs can
-// be compared (issue 12 names them).
+// be compared (issue 12 names them). BENCH_CLUSTER=real runs P1 and P4 against the real local
+// control plane instead of the sim (figures `p1_real_*`, `p4_real_*`), BENCH_CLUSTER=both runs
+// them on both in one run (bench/real-cluster.ts).
 import { benchDomainScaling, benchP2 } from './domain.js';
 import { log } from './figures.js';
 import { benchOptions, wanted } from './options.js';
 import { benchP1 } from './p1-detect.js';
 import { benchP3 } from './p3-history.js';
 import { runP4InChild } from './p4-child.js';
+import { benchP1Real } from './p1-real.js';
 import { benchP5 } from './p5-burst.js';
+import { benchCluster, nodesFor, startRealCluster, type RealCluster } from './real-cluster.js';
 import { benchCollect, benchSimPodsReady } from './sim-scale.js';
 
 const opts = benchOptions();
 const figures: Record<string, unknown> = {};
-log(`bench ${opts.quick ? '(quick)' : '(full)'} on ${process.version}`);
+const on = benchCluster();
+log(
+  `bench ${opts.quick ? '(quick)' : '(full)'} on ${process.version}${on === 'sim' ? '' : `, P1/P4 on ${on}`}`,
+);
+let real: Promise<RealCluster> | undefined;
+// Nodes for the largest P4 size (10 pods per policy) plus P1's pods (a reused cluster is as it is).
+const realPods = Math.max(0, ...opts.p4Policies) * 10 + opts.p1Pods;
+const realCluster = (): Promise<RealCluster> => (real ??= startRealCluster(nodesFor(realPods)));
+// Ctrl-C stops the control plane we started (its processes are children of no one else).
+process.once(
+  'SIGINT',
+  () => void (real ?? Promise.resolve(undefined)).then((c) => c?.stop()).finally(() => process.exit(130)),
+);
 
 async function section(name: string, fn: () => Promise<void> | void): Promise<void> {
-  if (!wanted(opts, name)) return;
+  if (!wanted(opts, name.replace(/_real$/, ''))) return; // BENCH_ONLY=p1 runs p1_real too
   const t0 = Date.now();
   try {
     await fn();
@@ -44,30 +60,42 @@ await section('p3', async () => {
   figures['p3_history_bytes_per_idle_tick'] = r.bytesPerTick;
   figures['p3_history_after_ticks'] = r.historyAfterTicks;
 });
-await section('p1', async () => {
-  const r = await benchP1(opts.p1Pods, opts.p1SpreadMs);
-  figures['p1_detect_to_action_ms'] = { p50: r.p50, p95: r.p95, max: r.max, samples: r.samples };
-});
+if (on !== 'real')
+  await section('p1', async () => {
+    const r = await benchP1(opts.p1Pods, opts.p1SpreadMs);
+    figures['p1_detect_to_action_ms'] = { p50: r.p50, p95: r.p95, max: r.max, samples: r.samples };
+  });
+if (on !== 'sim')
+  await section('p1_real', async () => {
+    const r = await benchP1Real(await realCluster(), opts.p1Pods, opts.p1SpreadMs);
+    figures['p1_real_detect_to_action_ms'] = { p50: r.p50, p95: r.p95, max: r.max, samples: r.samples };
+  });
 await section('p5', async () => {
   const r = await benchP5(opts.p5Targets);
   figures['p5_actions_per_s'] = r.actionsPerS;
   figures['p5_targets'] = r.succeeded;
 });
-await section('p4', async () => {
+/** Every P4 size in a child process of its own; figures under `p4_` or `p4_real_`. */
+async function p4(where: 'sim' | 'real'): Promise<void> {
+  const key = where === 'sim' ? 'p4' : 'p4_real';
   const req: Record<string, number> = {};
   const rss: Record<string, number> = {};
   const lag: Record<string, number | undefined> = {};
+  if (where === 'real') await realCluster(); // started here, shared by the children
   for (const n of opts.p4Policies) {
-    const r = await runP4InChild(n, opts.p4MeasureMs);
+    const r = await runP4InChild(n, opts.p4MeasureMs, where);
     req[n] = r.requestsPerMin;
     rss[n] = r.rssMb;
     lag[n] = r.lagP99Ms;
-    figures['p4_api_requests_per_min'] = req;
-    figures['p4_rss_mb'] = rss;
-    figures['p4_lag_p99_ms'] = lag;
+    figures[`${key}_api_requests_per_min`] = req;
+    figures[`${key}_rss_mb`] = rss;
+    figures[`${key}_lag_p99_ms`] = lag;
   }
-});
+}
+if (on !== 'real') await section('p4', () => p4('sim'));
+if (on !== 'sim') await section('p4_real', () => p4('real'));
 
+if (real) await (await real.catch(() => undefined))?.stop();
 console.log(`BENCH ${JSON.stringify(figures)}`);
 // The Temporal native runtime keeps the event loop alive after the last worker stops.
 process.exit(0);
