@@ -66,20 +66,12 @@ export async function startBenchEngine(
     { KUBESKIPPY_WATCH_CACHE: process.env['BENCH_WATCH_CACHE'] ?? 'on' },
   );
   const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
-  const workflowBundle = await workflowBundlePromise;
+  const start = operatorStarter(config, await workflowBundlePromise);
   const engine: BenchEngine = {
     sim,
     client,
     temporal,
-    startOperator: async () => {
-      engine.operator ??= await startOperator({
-        config,
-        role: 'all',
-        logger: createLogger('warn', { bench: true }),
-        workflowBundle,
-      });
-      return engine.operator;
-    },
+    startOperator: async () => (engine.operator = await start()),
     apply: (objects) => void applyObjects(sim.store, objects),
     stop: async () => {
       await engine.operator?.stop();
@@ -124,6 +116,32 @@ export const deletePod = {
   restartAction: { strategy: 'delete', gracePeriodSeconds: 0 },
 };
 export const fastVerification = { delay: '1s', timeout: '60s', interval: '1s' };
+
+/** P1's policy: the CrashLoopBackOff trigger at the default 30 s interval, as a user would write it. */
+export function detectPolicy(namespace: string, podCount: number): KObject {
+  return healingPolicy(namespace, 'detect', 'web', {
+    // evaluationInterval left at its default (30s), as a user would.
+    triggers: [crashLoopTrigger],
+    actions: [deletePod],
+    verification: fastVerification,
+    safetyRules: { maxActionsPerHour: 1000, maxConcurrentActions: podCount, minReadyReplicas: 0 },
+  });
+}
+
+/** Starts the in-process operator once (both halves), quiet; later calls return the same one. */
+export function operatorStarter(
+  config: ReturnType<typeof loadConfig>,
+  workflowBundle: { code: string },
+): () => Promise<RunningOperator> {
+  let running: Promise<RunningOperator> | undefined;
+  return () =>
+    (running ??= startOperator({
+      config,
+      role: 'all',
+      logger: createLogger('warn', { bench: true }),
+      workflowBundle,
+    }));
+}
 
 /** Sends a pod into a crash loop from now on (the kubelet reads the behaviour every step). */
 export function makeCrashLoop(sim: SimHandle, namespace: string, pod: string): void {

@@ -2,15 +2,7 @@
 // 30 s interval; pods go bad at random moments; from the pod's first CrashLoopBackOff status (the
 // store commit) to the HealingAction's creation. Goal: p50 ≤ 1 s, p95 ≤ 2 s.
 import { log, percentile, round, sleep, waitUntil } from './figures.js';
-import {
-  crashLoopTrigger,
-  deletePod,
-  fastVerification,
-  healingPolicy,
-  makeCrashLoop,
-  startBenchEngine,
-  watchTimes,
-} from './engine.js';
+import { detectPolicy, makeCrashLoop, startBenchEngine, watchTimes } from './engine.js';
 import { createNamespace, deployment, readyPods, waitReady } from './sim-pods.js';
 
 const NS = 'p1';
@@ -29,15 +21,7 @@ export async function benchP1(podCount: number, spreadMs: number): Promise<P1Fig
     createNamespace(engine.sim.store, NS);
     engine.apply([deployment(NS, 'web', podCount)]);
     await waitReady(engine.sim.store, NS, podCount, 120_000);
-    engine.apply([
-      healingPolicy(NS, 'detect', 'web', {
-        // evaluationInterval left at its default (30s), as a user would.
-        triggers: [crashLoopTrigger],
-        actions: [deletePod],
-        verification: fastVerification,
-        safetyRules: { maxActionsPerHour: 1000, maxConcurrentActions: podCount, minReadyReplicas: 0 },
-      }),
-    ]);
+    engine.apply([detectPolicy(NS, podCount)]);
     await sleep(2_000); // the controller starts the policy workflow
     const times = watchTimes(engine.sim, NS);
     const victims = readyPods(engine.sim.store, NS).map((p) => p.metadata.name!);

@@ -8,7 +8,7 @@
 // the admin's watches, so the watch delivery delay is on both sides (not the store commit of the
 // sim; kwok's own 1 s back-off step is before the start and not in the figure).
 import { PatchStrategy, type KubernetesObject } from '@kubernetes/client-node';
-import { crashLoopTrigger, deletePod, fastVerification, healingPolicy } from './engine.js';
+import { detectPolicy } from './engine.js';
 import { log, percentile, round, sleep, waitUntil } from './figures.js';
 import type { P1Figures } from './p1-detect.js';
 import type { RealCluster } from './real-cluster.js';
@@ -82,14 +82,7 @@ export async function benchP1Real(
   try {
     await engine.apply([realDeployment(ns, 'web', podCount)]);
     await waitReadyReal(engine.admin, ns, 'web', podCount, 120_000);
-    await engine.apply([
-      healingPolicy(ns, 'detect', 'web', {
-        triggers: [crashLoopTrigger],
-        actions: [deletePod],
-        verification: fastVerification,
-        safetyRules: { maxActionsPerHour: 1000, maxConcurrentActions: podCount, minReadyReplicas: 0 },
-      }),
-    ]);
+    await engine.apply([detectPolicy(ns, podCount)]);
     await sleep(2_000); // the controller starts the policy workflow
     const times = await watchTimes(engine, ns);
     const victims = await readyPodNames(engine.admin, ns, 'web');

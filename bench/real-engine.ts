@@ -6,11 +6,10 @@ import { Client, Connection } from '@temporalio/client';
 import { PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { createKube, loadKubeConfig, type Kube } from '../activities/kube/clients.js';
 import { loadConfig } from '../operator/config.js';
-import { createLogger } from '../operator/logger.js';
-import { startOperator, type RunningOperator } from '../operator/operator.js';
+import type { RunningOperator } from '../operator/operator.js';
 import type { KObject } from '../sim/contract.js';
 import { startDevServer, type DevServer } from '../tools/dev-server.js';
-import { benchWorkflowBundle } from './engine.js';
+import { benchWorkflowBundle, operatorStarter } from './engine.js';
 import { sleep } from './figures.js';
 import { deployment } from './sim-pods.js';
 import type { RealCluster } from './real-cluster.js';
@@ -47,19 +46,12 @@ export async function startRealBenchEngine(
     { KUBESKIPPY_WATCH_CACHE: process.env['BENCH_WATCH_CACHE'] ?? 'on' },
   );
   const client = new Client({ connection: await Connection.connect({ address: temporal.address }) });
+  const start = operatorStarter(config, workflowBundle);
   const namespaces = new Set<string>();
   const engine: RealBenchEngine = {
     admin,
     client,
-    startOperator: async () => {
-      engine.operator ??= await startOperator({
-        config,
-        role: 'all',
-        logger: createLogger('warn', { bench: true }),
-        workflowBundle,
-      });
-      return engine.operator;
-    },
+    startOperator: async () => (engine.operator = await start()),
     apply: async (objects) => {
       for (const obj of objects) {
         const ns = obj.metadata.namespace;
