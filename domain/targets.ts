@@ -52,6 +52,11 @@ export interface SnapshotRequest {
    * learns its policies from these requests; absent when only metric triggers (they keep the tick).
    */
   wakeOn?: WakeOn;
+  /**
+   * With needUsage: how old a metrics.k8s.io answer shared between policies may be (half the
+   * policy's interval, at most 5 s; 1 s for an action's own reads). Absent: the cache's window.
+   */
+  usageMaxAgeMs?: number;
 }
 
 /** What these triggers need read: usage, PromQL values, events far enough back. */
@@ -82,16 +87,28 @@ export function snapshotRequest(policy: NormalizedPolicy): SnapshotRequest {
     namespaces: [...policy.selector.namespaces],
     ...(policy.selector.labelSelector ? { labelSelector: policy.selector.labelSelector } : {}),
     kinds: [...new Set(policy.selector.resources.map((r) => r.kind))],
-    ...needsOf(policy.triggers),
+    ...withUsageAge(needsOf(policy.triggers), Math.min(5000, policy.evaluationIntervalMs / 2)),
     ...wakeOnIf(wakeOnOf(policy.triggers, policy.evaluationIntervalMs)),
   };
+}
+
+function withUsageAge<T extends { needUsage: boolean }>(
+  needs: T,
+  maxAgeMs: number,
+): T & { usageMaxAgeMs?: number } {
+  return needs.needUsage ? { ...needs, usageMaxAgeMs: maxAgeMs } : needs;
 }
 
 /** What a healing action reads to check safety and verify: the target's namespace, with what its trigger needs. */
 export function actionSnapshotRequest(
   planned: Pick<PlannedAction, 'target' | 'triggerSpec'>,
 ): SnapshotRequest {
-  return { namespaces: [planned.target.namespace], kinds: ['Pod'], ...needsOf([planned.triggerSpec]) };
+  // Safety and verification judge the pod as it is now: at most a second-old shared metrics answer.
+  return {
+    namespaces: [planned.target.namespace],
+    kinds: ['Pod'],
+    ...withUsageAge(needsOf([planned.triggerSpec]), 1000),
+  };
 }
 
 export function findWorkload(

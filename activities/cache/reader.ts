@@ -15,7 +15,8 @@ export interface ClusterReader {
     namespace: string,
     labelSelector?: LabelSelector,
   ): Promise<KindValues[K][]>;
-  podMetrics(namespace: string): Promise<PodMetricsList>;
+  /** `maxAgeMs`: how old a shared answer may be (the cache); a direct read is always fresh. */
+  podMetrics(namespace: string, maxAgeMs?: number): Promise<PodMetricsList>;
 }
 
 export function labelSelectorString(sel: LabelSelector | undefined): string | undefined {
@@ -72,6 +73,6 @@ export function cachedReader(cache: Pick<WatchCache, 'read' | 'podMetrics'>, kub
       if (kind !== 'pods' || !labelSelector) return hit;
       return hit.filter((p) => matchesLabelSelector(labelSelector, (p as CachedPod).pod.labels));
     },
-    podMetrics: (namespace) => cache.podMetrics(namespace),
+    podMetrics: (namespace, maxAgeMs) => cache.podMetrics(namespace, maxAgeMs),
   };
 }

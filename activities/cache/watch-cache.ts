@@ -84,12 +84,17 @@ export class WatchCache {
     return () => this.listeners.delete(listener);
   }
 
-  /** metrics.k8s.io for a namespace, shared by every caller within the freshness window. */
-  async podMetrics(namespace: string): Promise<PodMetricsList> {
+  /**
+   * metrics.k8s.io for a namespace, shared by every caller within the freshness window, and never
+   * older than the caller's `maxAgeMs` (a policy evaluating every second must not read a sample
+   * from five seconds ago: its `for` windows would start late).
+   */
+  async podMetrics(namespace: string, maxAgeMs?: number): Promise<PodMetricsList> {
     const now = this.nowMs();
-    const freshMs = this.opts.metricsFreshMs ?? 5000;
+    const windowMs = this.opts.metricsFreshMs ?? 5000;
+    const freshMs = Math.min(windowMs, maxAgeMs ?? windowMs);
     this.metricsAsked.set(namespace, now);
-    for (const [ns, at] of this.metricsAsked) if (now - at > 2 * freshMs) this.metricsAsked.delete(ns);
+    for (const [ns, at] of this.metricsAsked) if (now - at > 2 * windowMs) this.metricsAsked.delete(ns);
     if (!this.clusterMetricsForbidden && this.metricsAsked.size >= (this.opts.metricsClusterWideFrom ?? 3)) {
       try {
         const all = await this.clusterWideMetrics(now, freshMs);

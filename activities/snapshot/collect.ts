@@ -89,7 +89,7 @@ async function collectNamespace(
   await Promise.all([
     collectEvents(reader, req, namespace, podSnaps, snap),
     reader.list('pdbs', namespace).then((pdbs) => (snap.pdbs ??= []).push(...pdbs)),
-    req.needUsage ? collectUsage(reader, namespace, podSnaps, snap) : undefined,
+    req.needUsage ? collectUsage(reader, namespace, podSnaps, snap, req.usageMaxAgeMs) : undefined,
     ...req.promQueries.map((q) => collectPromQL(q, namespace, podSnaps, snap, opts)),
   ]);
 }
@@ -113,9 +113,10 @@ async function collectUsage(
   namespace: string,
   pods: PodSnapshot[],
   snap: ClusterSnapshot,
+  maxAgeMs: number | undefined,
 ): Promise<void> {
   try {
-    const metrics = await reader.podMetrics(namespace);
+    const metrics = await reader.podMetrics(namespace, maxAgeMs);
     for (const m of metrics.items) {
       const pod = pods.find((p) => p.ref.name === m.metadata.name);
       for (const c of m.containers) {

@@ -36,6 +36,8 @@ describe('snapshotRequest', () => {
       promQueries: ['sum(rate(errors[1m]))'],
       eventLookbackMs: 600_000,
       conditionTypes: [],
+      // A shared metrics answer at most half the 30 s interval old, and never over 5 s.
+      usageMaxAgeMs: 5000,
       // Event triggers can wake the policy early; metric triggers keep the tick.
       wakeOn: {
         conditions: [],
@@ -43,6 +45,17 @@ describe('snapshotRequest', () => {
         intervalMs: 30_000,
       },
     });
+  });
+
+  it('bounds the age of shared usage samples by half a short interval', () => {
+    const usage = {
+      name: 'm',
+      type: 'metric',
+      metricTrigger: { query: 'memory_usage_percent', threshold: 1 },
+    };
+    expect(snapshotRequest(policy({ evaluationInterval: '1s', triggers: [usage] })).usageMaxAgeMs).toBe(500);
+    const restarts = { name: 'r', type: 'metric', metricTrigger: { query: 'restart_count', threshold: 1 } };
+    expect(snapshotRequest(policy({ triggers: [restarts] }))).not.toHaveProperty('usageMaxAgeMs');
   });
 
   it('collects only the pod conditions condition triggers name, and wakes on them', () => {

@@ -172,6 +172,19 @@ describe('WatchCache.podMetrics', () => {
     cache.stop();
   });
 
+  it("never answers with a sample older than the caller's maxAgeMs", async () => {
+    const { kube, calls } = fakeKube('ok');
+    const cache = new WatchCache({ kube, nowMs: () => now, metricsFreshMs: 5000 });
+    await cache.podMetrics('ns-a', 500);
+    now += 400;
+    await cache.podMetrics('ns-a', 500); // 400 ms old: shared
+    now += 200;
+    await cache.podMetrics('ns-a', 500); // 600 ms old: too old for a 1 s policy, listed again
+    await cache.podMetrics('ns-a'); // within the 5 s window for a caller that gives no bound
+    expect(calls).toEqual(['ns-a', 'ns-a']);
+    cache.stop();
+  });
+
   it('falls back to per-namespace lists when a cluster-wide list is forbidden', async () => {
     const { kube, calls } = fakeKube('forbidden');
     const cache = new WatchCache({ kube, nowMs: () => now, metricsFreshMs: 5000 });
