@@ -21,6 +21,23 @@ import { policyStatusQuery } from '../workflows/messages.js';
 const INTERVAL_MS = 30_000;
 const PODS_PER_POLICY = 10;
 
+/** The figures of one P4 size, from what the sim or the real cluster measured over the window. */
+export function p4Figures(m: {
+  requests: number;
+  minutes: number;
+  rssBefore: number;
+  lags: number[];
+  evaluated: number[];
+}): P4Figures {
+  return {
+    requestsPerMin: Math.round(m.requests / m.minutes),
+    rssMb: rssMb(),
+    operatorRssMb: rssMb() - m.rssBefore,
+    lagP99Ms: round(percentile(m.lags, 99), 0),
+    evaluated: m.evaluated.filter(Number.isFinite).length,
+  };
+}
+
 export interface P4Figures {
   requestsPerMin: number;
   /** Process RSS with the operator running, in a process of its own (sim included). */
@@ -95,13 +112,13 @@ export async function benchP4(policies: number, measureMs: number): Promise<P4Fi
     }
     const counts = engine.sim.requestCounts();
     const minutes = (Date.now() - started) / 60_000;
-    const r: P4Figures = {
-      requestsPerMin: Math.round(counts.total / minutes),
-      rssMb: rssMb(),
-      operatorRssMb: rssMb() - rssBefore,
-      lagP99Ms: round(percentile(lags, 99), 0),
-      evaluated: lastEvaluated(engine).filter(Number.isFinite).length,
-    };
+    const r = p4Figures({
+      requests: counts.total,
+      minutes,
+      rssBefore,
+      lags,
+      evaluated: lastEvaluated(engine),
+    });
     const top = Object.entries(counts.byResource)
       .sort((a, b) => b[1] - a[1])
       .slice(0, 4)

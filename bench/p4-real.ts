@@ -6,8 +6,8 @@
 // the workflows' status query for a sample of the policies: the CR's lastEvaluated is mirrored
 // lazily, so it would measure the mirror).
 import { healingPolicy, deletePod } from './engine.js';
-import { log, percentile, round, rssMb, sleep, waitUntil } from './figures.js';
-import type { P4Figures } from './p4-load.js';
+import { log, rssMb, sleep, waitUntil } from './figures.js';
+import { p4Figures, type P4Figures } from './p4-load.js';
 import { idleTriggers } from './p4-load.js';
 import type { RealCluster } from './real-cluster.js';
 import { realDeployment, startRealBenchEngine, waitReadyReal, type RealBenchEngine } from './real-engine.js';
@@ -93,13 +93,8 @@ export async function benchP4Real(
     }
     const counts = requestDelta(before, await operatorRequestCounts(cluster.adminKubeconfig));
     const minutes = (Date.now() - started) / 60_000;
-    const r: P4Figures = {
-      requestsPerMin: Math.round(counts.total / minutes),
-      rssMb: rssMb(),
-      operatorRssMb: rssMb() - rssBefore,
-      lagP99Ms: round(percentile(lags, 99), 0),
-      evaluated: (await lastEvaluated(engine, prefix)).filter(Number.isFinite).length,
-    };
+    const evaluated = await lastEvaluated(engine, prefix);
+    const r = p4Figures({ requests: counts.total, minutes, rssBefore, lags, evaluated });
     const top = Object.entries(counts.byResource)
       .filter(([, v]) => v > 0)
       .sort((a, b) => b[1] - a[1])

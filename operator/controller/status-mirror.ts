@@ -14,6 +14,8 @@
 // edit) mirrors at once.
 import { QueryRejectedError, WorkflowClient, type Client } from '@temporalio/client';
 import type { HealingPolicyStatus } from '../../crds/healing-policy.js';
+import { parseDuration } from '../../domain/duration.js';
+import { DEFAULTS } from '../config.js';
 import { policyStatusQuery, type PolicyStatusView } from '../../workflows/messages.js';
 
 export interface MirrorTimings {
@@ -30,7 +32,7 @@ export interface MirrorTimings {
 export const DEFAULT_MIRROR_TIMINGS: MirrorTimings = {
   statusIntervalMs: 5_000,
   maxIntervalMs: 20_000,
-  lastEvaluatedResolutionMs: 300_000, // DEFAULTS.statusHeartbeat (operator/config.ts)
+  lastEvaluatedResolutionMs: parseDuration(DEFAULTS.statusHeartbeat),
   concurrency: 8,
 };
 
