@@ -50,7 +50,7 @@ export async function handleResource(
   if (p.subresource && verb === 'delete') throw methodNotAllowed();
   if (info.namespaced && p.name && p.namespace === undefined) throw notFoundPath();
   ctx.requests.record(verb, info.id);
-  await ctx.faults.before(verb, req.pathname);
+  await ctx.faults.before(verb, req.pathname, res);
   if (info.virtual) return sendJson(res, 200, serveMetrics(ctx, info.plural, p.namespace, p.name, req.query));
   const table = wantsTable(req.accept);
   const includeObject = req.query.get('includeObject');

@@ -10,6 +10,11 @@ export interface RequestCounts {
   byResource: Record<string, number>;
   /** "<METHOD or WATCH> <path>", e.g. "GET /api/v1/pods", "WATCH /api/v1/pods". */
   byPath: Record<string, number>;
+  /**
+   * The same keys, by the status the server decided on ("201", "500", "504"): what was done, not
+   * only asked for. A write whose answer an injected timeout withheld counts under its own 2xx.
+   */
+  byPathStatus: Record<string, Record<string, number>>;
   /** When counting started (epoch ms), for rates. */
   sinceMs: number;
 }
@@ -18,7 +23,7 @@ export class RequestLog {
   private counts: RequestCounts = RequestLog.empty();
 
   private static empty(): RequestCounts {
-    return { total: 0, byVerb: {}, byResource: {}, byPath: {}, sinceMs: Date.now() };
+    return { total: 0, byVerb: {}, byResource: {}, byPath: {}, byPathStatus: {}, sinceMs: Date.now() };
   }
 
   record(verb: Verb, resource: string): void {
@@ -32,6 +37,12 @@ export class RequestLog {
   /** Counted as the request arrives, before its resource is resolved (a 404 counts too). */
   recordPath(key: string): void {
     this.counts.byPath[key] = (this.counts.byPath[key] ?? 0) + 1;
+  }
+
+  /** The status a resource request ended with (a watch: 200 once its stream starts). */
+  recordStatus(key: string, status: number): void {
+    const byStatus = (this.counts.byPathStatus[key] ??= {});
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
   }
 
   get(): RequestCounts {

@@ -105,8 +105,16 @@ async function route(
   }
   if (parsed.kind === 'resource') {
     const watch = req.query.get('watch') === 'true' || req.query.get('watch') === '1';
-    ctx.requests.recordPath(`${watch ? 'WATCH' : req.method} ${pathname}`);
-    return handleResource(ctx, req, res, parsed.path);
+    const key = `${watch ? 'WATCH' : req.method} ${pathname}`;
+    ctx.requests.recordPath(key);
+    try {
+      await handleResource(ctx, req, res, parsed.path);
+    } catch (err) {
+      sendError(res, err);
+    }
+    // The handler's own status, also when an injected timeout withholds it from the client.
+    ctx.requests.recordStatus(key, res.statusCode);
+    return;
   }
   throw notFoundPath();
 }
