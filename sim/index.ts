@@ -4,7 +4,12 @@
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { ContainerUsage, MetricsSource, Store } from './contract.js';
-import { startApiServer, type DropWatchesOptions, type RequestCounts } from './api/index.js';
+import {
+  startApiServer,
+  type DropWatchesOptions,
+  type FaultCounts,
+  type RequestCounts,
+} from './api/index.js';
 import { startControllers } from './controllers/index.js';
 import { applyFiles } from './scenarios.js';
 
@@ -33,6 +38,8 @@ export interface SimHandle {
   kubeconfigYaml(): string;
   /** Change the API's injected faults (latency, errors) while running. */
   setFaults(faults: NonNullable<ApiOptions['faults']>): void;
+  /** Requests the injected faults failed (429/500/503) or held (timeouts) so far. */
+  faultCounts(): FaultCounts;
   /** Resource requests served so far, keyed "GET /api/v1/pods" / "WATCH /api/v1/pods". */
   requests(): Record<string, number>;
   resetRequests(): void;
@@ -82,6 +89,7 @@ export async function startSim(opts: SimOptions = {}): Promise<SimHandle> {
       applied,
       kubeconfigYaml: () => api.kubeconfigYaml(),
       setFaults: (faults) => api.setFaults(faults),
+      faultCounts: () => api.faultCounts(),
       requests: () => api.requests(),
       resetRequests: () => api.resetRequests(),
       requestCounts: () => api.requestCounts(),

@@ -52,8 +52,19 @@ const MESSAGES: Record<number, [string, string]> = {
   503: ['ServiceUnavailable', 'the server is currently unable to handle the request'],
 };
 
+/** How many requests the dice failed since start or the last reset. */
+export interface FaultCounts {
+  /** Answered 429/500/503. */
+  errors: number;
+  /** Held, then 504 (or the client gave up first). */
+  timeouts: number;
+  /** Of the timeouts, those carried out with only the answer lost. */
+  timeoutsApplied: number;
+}
+
 export class Faults {
   private config: FaultConfig = {};
+  private counts: FaultCounts = { errors: 0, timeouts: 0, timeoutsApplied: 0 };
 
   constructor(
     initial: FaultConfig = {},
@@ -75,6 +86,14 @@ export class Faults {
     this.config = structuredClone(config);
   }
 
+  injected(): FaultCounts {
+    return { ...this.counts };
+  }
+
+  resetInjected(): void {
+    this.counts = { errors: 0, timeouts: 0, timeoutsApplied: 0 };
+  }
+
   private applies(path: string): boolean {
     return !this.config.pathPattern || new RegExp(this.config.pathPattern).test(path);
   }
@@ -89,10 +108,17 @@ export class Faults {
     const latency = pick(this.config.latencyMs, verb) ?? 0;
     if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     const verdict = this.roll(verb);
-    if (verdict === 'error') throw this.injectedError();
+    if (verdict === 'error') {
+      this.counts.errors++;
+      throw this.injectedError();
+    }
     if (verdict !== 'timeout') return;
+    this.counts.timeouts++;
     const holdMs = this.config.timeoutMs ?? 60_000;
-    if (res && verb !== 'watch' && pick(this.config.timeoutApplied, verb)) return holdAnswer(res, holdMs);
+    if (res && verb !== 'watch' && pick(this.config.timeoutApplied, verb)) {
+      this.counts.timeoutsApplied++;
+      return holdAnswer(res, holdMs);
+    }
     await hang(res, holdMs);
     throw timeoutError();
   }

@@ -2,14 +2,14 @@
 import type { AddressInfo } from 'node:net';
 import type { MetricsSource } from '../contract.js';
 import type { ServerContext } from './context.js';
-import { Faults, type FaultConfig } from './faults.js';
+import { Faults, type FaultConfig, type FaultCounts } from './faults.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import { RequestLog, type RequestCounts } from './requests.js';
 import { createApiHttpServer, dropWatches, type DropWatchesOptions } from './server.js';
 import { MemoryStore } from './store.js';
 
 export { MemoryStore, createStore, type StoreOptions } from './store.js';
-export type { FaultConfig } from './faults.js';
+export type { FaultConfig, FaultCounts } from './faults.js';
 export type { RequestCounts } from './requests.js';
 export type { DropWatchesOptions } from './server.js';
 export { SIM_CONTEXT } from './kubeconfig.js';
@@ -35,6 +35,8 @@ export interface ApiServerHandle {
   kubeconfigYaml(): string;
   writeKubeconfig(path: string): Promise<void>;
   setFaults(faults: FaultConfig): void;
+  /** Requests the injected faults failed or held since start. */
+  faultCounts(): FaultCounts;
   /**
    * Ends every open watch now (whose path matches `pathPattern`, if given): cuts the connection,
    * as an API server restart would, or with `graceful` ends the stream as a timeout would.
@@ -80,6 +82,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     kubeconfigYaml: () => kubeconfigYaml(url),
     writeKubeconfig: (path) => writeKubeconfig(path, url),
     setFaults: (f) => faults.set(f),
+    faultCounts: () => faults.injected(),
     dropWatches: (o) => dropWatches(ctx, o),
     requestCounts: () => ctx.requests.get(),
     resetRequestCounts: () => ctx.requests.reset(),

@@ -11,8 +11,9 @@ export interface RequestCounts {
   /** "<METHOD or WATCH> <path>", e.g. "GET /api/v1/pods", "WATCH /api/v1/pods". */
   byPath: Record<string, number>;
   /**
-   * The same keys, by the status the server decided on ("201", "500", "504"): what was done, not
-   * only asked for. A write whose answer an injected timeout withheld counts under its own 2xx.
+   * The same keys, by the status the server decided on ("201", "500", "504", "200 dry-run"): what
+   * was done, not only asked for. A write whose answer an injected timeout withheld counts under
+   * its own 2xx.
    */
   byPathStatus: Record<string, Record<string, number>>;
   /** When counting started (epoch ms), for rates. */
@@ -40,9 +41,10 @@ export class RequestLog {
   }
 
   /** The status a resource request ended with (a watch: 200 once its stream starts). */
-  recordStatus(key: string, status: number): void {
+  recordStatus(key: string, status: number, dryRun = false): void {
     const byStatus = (this.counts.byPathStatus[key] ??= {});
-    byStatus[status] = (byStatus[status] ?? 0) + 1;
+    const label = dryRun ? `${status} dry-run` : String(status);
+    byStatus[label] = (byStatus[label] ?? 0) + 1;
   }
 
   get(): RequestCounts {

@@ -113,7 +113,7 @@ async function route(
       sendError(res, err);
     }
     // The handler's own status, also when an injected timeout withholds it from the client.
-    ctx.requests.recordStatus(key, res.statusCode);
+    ctx.requests.recordStatus(key, res.statusCode, req.query.has('dryRun'));
     return;
   }
   throw notFoundPath();

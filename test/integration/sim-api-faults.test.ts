@@ -49,6 +49,7 @@ describe('sim fault injection: hanging requests', () => {
     expect(await res.json()).toMatchObject({ reason: 'Timeout', code: 504 });
     expect(api.store.get('core/v1/configmaps', 'default', 'held')).toBeUndefined();
     expect(api.requestCounts().byPathStatus[`POST ${configMaps}`]).toEqual({ 504: 1 });
+    expect(api.faultCounts()).toEqual({ errors: 0, timeouts: 1, timeoutsApplied: 0 });
   });
 
   it('lets go as soon as the client gives up, and keeps serving', async () => {
@@ -72,6 +73,12 @@ describe('sim fault injection: hanging requests', () => {
     expect(api.store.get('core/v1/configmaps', 'default', 'done-anyway')?.metadata.name).toBe('done-anyway');
     // The log says what the server did: created, although the client heard 504.
     expect(api.requestCounts().byPathStatus[`POST ${configMaps}`]).toEqual({ 201: 1 });
+    expect(api.faultCounts()).toEqual({ errors: 0, timeouts: 1, timeoutsApplied: 1 });
+    // A dry run is told apart: it did nothing.
+    api.setFaults({});
+    await fetch(`${api.url}${configMaps}?dryRun=All`, createBody('only-dry'));
+    expect(api.requestCounts().byPathStatus[`POST ${configMaps}`]).toEqual({ 201: 1, '201 dry-run': 1 });
+    api.setFaults({ timeoutRate: { create: 1 }, timeoutApplied: { create: true }, timeoutMs: 300 });
     // Through the real client: the retry a careful client makes finds it there (409).
     await expect(
       core.createNamespacedConfigMap({ namespace: 'default', body: { metadata: { name: 'done-anyway' } } }),
