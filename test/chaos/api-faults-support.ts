@@ -15,11 +15,41 @@ export interface DestructiveCalls {
   asked: Record<TargetKey, number>;
 }
 
+export interface Comparison {
+  /** Writes beyond what the actions say they did (a second eviction of one pod does nothing: see reasked). */
+  duplicates: number;
+  /** Writes an action says it made that the server never accepted. */
+  missing: number;
+  /** Evictions of a pod already evicted, accepted again after the first answer was lost: no effect. */
+  reasked: number;
+}
+
+/** The server's accepted writes against the actions' own account, target by target. */
+export function compareWrites(accepted: Record<TargetKey, number>, expected: ExpectedWrites): Comparison {
+  const c: Comparison = { duplicates: 0, missing: 0, reasked: 0 };
+  const targets = new Set([...Object.keys(accepted), ...Object.keys(expected.byTarget)]);
+  for (const t of targets) {
+    let got = accepted[t] ?? 0;
+    const want = expected.byTarget[t] ?? 0;
+    // A pod goes once: accepting its eviction again removes nothing more.
+    if (t.startsWith('pod/') && got > 1) {
+      c.reasked += got - 1;
+      got = 1;
+    }
+    c.duplicates += Math.max(0, got - want);
+    c.missing += Math.max(0, want - got);
+  }
+  return c;
+}
+
 const DESTRUCTIVE =
   /^(POST|PATCH|PUT|DELETE) \/(?:api\/v1|apis\/apps\/v1)\/namespaces\/([^/]+)\/(pods|deployments)\/([^/]+)(\/eviction)?$/;
 
 /** Evictions, pod deletes and Deployment writes in `namespace`, from the request log. */
-export function destructiveCalls(counts: RequestCounts, namespace: string): DestructiveCalls {
+export function destructiveCalls(
+  counts: Pick<RequestCounts, 'byPathStatus'>,
+  namespace: string,
+): DestructiveCalls {
   const accepted: Record<TargetKey, number> = {};
   const asked: Record<TargetKey, number> = {};
   for (const [key, byStatus] of Object.entries(counts.byPathStatus)) {

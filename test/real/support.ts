@@ -38,14 +38,20 @@ export interface RealEngine {
   stop(): Promise<void>;
 }
 
-export async function startRealEngine(opts: { operator?: boolean } = {}): Promise<RealEngine> {
+export interface RealEngineOptions {
+  operator?: boolean;
+  /** The operator's kubeconfig; default the tier's ServiceAccount one (e.g. a fault proxy's instead). */
+  operatorKubeconfig?: string;
+}
+
+export async function startRealEngine(opts: RealEngineOptions = {}): Promise<RealEngine> {
   installQuietRuntime();
   const kube = createKube(loadKubeConfig(realKubeconfig()));
   const namespace = `r-${randomUUID().slice(0, 8)}`;
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   const config = loadConfig(
     {
-      kubeconfig: inject('realOperatorKubeconfig'),
+      kubeconfig: opts.operatorKubeconfig ?? inject('realOperatorKubeconfig'),
       temporalAddress: testTemporal().address,
       temporalNamespace: testTemporal().namespace,
       taskQueue: uniqueTaskQueue('real'),

@@ -1,0 +1,156 @@
+// Chaos, API faults on the real control plane (issue 13, part 3): the operator, as its own
+// ServiceAccount, talks to the real kube-apiserver through a fault proxy (test/support/fault-proxy.ts)
+// that answers 20% of its resource requests 429/500/503, cuts them before an answer, or carries
+// them out and cuts the answer, and cuts watch streams. Two policies keep acting (evict, scale).
+// After the faults every action is terminal, and the destructive requests the API server accepted
+// (counted at the proxy) are exactly the ones the HealingActions account for.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { eventually } from '../support/engine-harness.js';
+import { healingPolicy, isTerminal, sleep } from '../support/engine-scenarios.js';
+import { startFaultProxy, type FaultProxy, type ProxyRecord } from '../support/fault-proxy.js';
+import { deployment } from '../support/sim-fixtures.js';
+import {
+  compareWrites,
+  destructiveCalls,
+  expectedWrites,
+  overlaps,
+  probeReadiness,
+} from '../chaos/api-faults-support.js';
+import { startRealEngine, type RealEngine } from './support.js';
+
+const FAULT_MS = 60_000;
+const SETTLE_MS = 40_000;
+
+let engine: RealEngine;
+let proxy: FaultProxy;
+let dir: string;
+beforeAll(async () => {
+  proxy = await startFaultProxy(inject('realOperatorKubeconfig'));
+  dir = await mkdtemp(join(tmpdir(), 'kubeskippy-fault-proxy-'));
+  const kubeconfig = join(dir, 'operator-via-proxy.kubeconfig');
+  await writeFile(kubeconfig, proxy.kubeconfigYaml, { mode: 0o600 });
+  engine = await startRealEngine({ operatorKubeconfig: kubeconfig });
+});
+afterAll(async () => {
+  await engine?.stop();
+  await proxy?.stop();
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** The proxy's log in the request log's shape: the status the API server (or the proxy) gave. */
+function byPathStatus(records: ProxyRecord[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const r of records) {
+    const key = `${r.watch ? 'WATCH' : r.method} ${r.path}`;
+    const label =
+      r.fate === 'error'
+        ? `injected ${r.status}`
+        : r.fate === 'dropped'
+          ? 'dropped'
+          : `${r.status ?? 'none'}`;
+    const byStatus = (out[key] ??= {});
+    const full = r.dryRun ? `${label} dry-run` : label;
+    byStatus[full] = (byStatus[full] ?? 0) + 1;
+  }
+  return out;
+}
+
+const ready = {
+  name: 'ready',
+  type: 'condition',
+  conditionTrigger: { type: 'Ready', status: 'True' },
+  cooldownPeriod: '4s',
+};
+const policy = (app: string, action: Record<string, unknown>): ReturnType<typeof healingPolicy> =>
+  healingPolicy(engine.namespace, app, app, {
+    evaluationInterval: '2s',
+    triggers: [ready],
+    actions: [action],
+    safetyRules: { maxActionsPerHour: 200, maxConcurrentActions: 1, maxConsecutiveFailures: 50 },
+    verification: { delay: '1s', interval: '1s', timeout: '30s', requireTriggerCleared: false },
+  });
+
+describe('chaos on the real control plane: API faults through a proxy', () => {
+  it('every action ends and the API server saw each write once', { timeout: 170_000 }, async () => {
+    await engine.apply([
+      deployment('rf-evict', { replicas: 2 }),
+      deployment('rf-scale', { replicas: 1 }),
+      policy('rf-evict', {
+        name: 'evict',
+        type: 'restart',
+        restartAction: { strategy: 'evict', gracePeriodSeconds: 0 },
+      }),
+      policy('rf-scale', {
+        name: 'scale-up',
+        type: 'scale',
+        scaleAction: { direction: 'up', replicas: 1, minReplicas: 1, maxReplicas: 40 },
+      }),
+    ]);
+    await eventually('the first action', async () => (await engine.actions()).length >= 1, 60_000);
+    const probes = probeReadiness(engine.operator!.metricsPort, 500);
+    const first = proxy.records().length;
+    // 20% in all: 14% answered 429/500/503, 2% cut before an answer, 4% done with the answer cut.
+    proxy.set({
+      errorRate: 0.14,
+      errorCodes: [429, 500, 503],
+      dropRate: 0.02,
+      lostAnswerRate: 0.04,
+      latencyMs: 20,
+      watchCutAfterMs: 5_000,
+    });
+    await sleep(FAULT_MS);
+    proxy.set({});
+    const during = proxy.records().slice(first);
+    const faulted = during.filter((r) => r.fate !== 'forwarded').length;
+    const faultsEnded = Date.now();
+    let open = '';
+    const all = await eventually(
+      () => `every action terminal: ${open}`,
+      async () => {
+        const actions = await engine.actions();
+        open = actions
+          .filter((a) => !isTerminal(a))
+          .map((a) => `${a.metadata.name} ${a.status?.phase} ${a.status?.message}`)
+          .join(' | ');
+        return actions.every((a) => isTerminal(a)) ? actions : undefined;
+      },
+      SETTLE_MS,
+      1_000,
+    );
+    const settledS = ((Date.now() - faultsEnded) / 1000).toFixed(1);
+    await sleep(2_000);
+    const readiness = probes.stop();
+
+    const calls = destructiveCalls({ byPathStatus: byPathStatus(proxy.records()) }, engine.namespace);
+    const expected = expectedWrites(all);
+    const { duplicates, missing, reasked } = compareWrites(calls.accepted, expected);
+    const overlapping = overlaps(all);
+    const terminal = all.filter((a) => isTerminal(a)).length;
+    const replicas = (
+      await engine.kube.apps.readNamespacedDeployment({ name: 'rf-scale', namespace: engine.namespace })
+    ).spec?.replicas;
+    const readyPct = ((100 * readiness.ready) / Math.max(1, readiness.total)).toFixed(1);
+    const why = JSON.stringify({ accepted: calls.accepted, expected: expected.byTarget });
+    console.log(
+      `chaos: real api faults 20% for ${FAULT_MS / 1000}s via proxy, ${faulted} of ${during.length} requests failed ` +
+        `(${during.filter((r) => r.fate === 'lost-answer').length} done with the answer cut), ` +
+        `${all.length} actions, ${terminal}/${all.length} terminal (${settledS}s after), ` +
+        `${duplicates} duplicates (${reasked} evictions asked again), ${missing} missing, ${overlapping.length} overlapping, ` +
+        `ready ${readyPct}% of ${readiness.total} probes` +
+        (readiness.reasons.length ? ` (not ready: ${readiness.reasons.join('; ')})` : ''),
+    );
+
+    expect(faulted / during.length).toBeGreaterThan(0.1);
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    expect(terminal).toBe(all.length);
+    expect(duplicates, why).toBe(0);
+    expect(missing, why).toBe(0);
+    expect(overlapping).toEqual([]);
+    expect(replicas).toBe(1 + expected.scales);
+    expect(readiness.silent).toBe(0);
+  });
+});
