@@ -105,7 +105,8 @@ export function createActivities(deps: ActivityDeps) {
         target,
         dryRun: input.dryRun,
       });
-      const result = await executeAction(kube, input);
+      // The attempt tells an executor that an earlier try may have done the work (types.ts).
+      const result = await executeAction(kube, { ...input, attempt: Context.current().info.attempt });
       log.info('healing action executed', {
         action: input.actionId,
         target,

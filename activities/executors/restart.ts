@@ -18,6 +18,24 @@ const gone = (input: ExecuteActionInput, why: string): ExecuteActionResult => ({
   changes: [],
 });
 
+/**
+ * Gone on a retry: the earlier attempt's eviction or delete was most likely carried out and only
+ * its answer lost. Recording "nothing was done" then would be false, and would skip verifying the
+ * replacement; the record says what we know instead, and the action goes on to verify.
+ */
+export function goneOnRetry(input: ExecuteActionInput, how: 'evict' | 'delete'): ExecuteActionResult {
+  const ref = refString(input.target);
+  return {
+    outcome: 'applied',
+    message:
+      `${ref} was gone when attempt ${input.attempt} asked again: the ${how === 'evict' ? 'eviction' : 'delete'} ` +
+      'of an earlier attempt was most likely carried out, its answer lost',
+    changes: [{ resourceRef: ref, changeType: how, field: 'metadata.uid', oldValue: input.target.uid }],
+  };
+}
+
+const retried = (input: ExecuteActionInput): boolean => (input.attempt ?? 1) > 1 && !input.dryRun;
+
 function isGone(err: unknown): boolean {
   const { type } = classify(err);
   return type === ErrorType.NotFound || type === ErrorType.PreconditionFailed;
@@ -54,7 +72,8 @@ export async function evictPod(
       },
     });
   } catch (err) {
-    if (isGone(err)) return gone(input, 'is already gone or was replaced');
+    if (isGone(err))
+      return retried(input) ? goneOnRetry(input, 'evict') : gone(input, 'is already gone or was replaced');
     const failure = toFailure(err, `evict ${refString(input.target)}`);
     // A PodDisruptionBudget at zero: retry later rather than force it; the activity's retry policy
     // and schedule-to-close timeout bound how long we wait for the budget to allow one.
@@ -86,7 +105,8 @@ export async function deletePod(
       },
     });
   } catch (err) {
-    if (isGone(err)) return gone(input, 'is already gone or was replaced');
+    if (isGone(err))
+      return retried(input) ? goneOnRetry(input, 'delete') : gone(input, 'is already gone or was replaced');
     throw toFailure(err, `delete ${refString(input.target)}`);
   }
   return removed(input, 'delete', gracePeriodSeconds);

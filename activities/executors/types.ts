@@ -15,6 +15,12 @@ export interface ExecuteActionInput {
   /** The policy's action as normalized (domain/action-types.ts), carried out as is. */
   action: NormalizedAction;
   dryRun: boolean;
+  /**
+   * The activity attempt (set by the activity from its context, never by the workflow). Past the
+   * first, an earlier attempt may have done the work and lost only the answer (a timeout, a cut
+   * connection, a 5xx after the write): a target found gone then was most likely removed by us.
+   */
+  attempt?: number;
 }
 
 export type ExecuteOutcome =

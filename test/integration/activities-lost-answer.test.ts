@@ -1,0 +1,72 @@
+// An eviction whose answer is lost (the sim carries it out and then answers 504, as a timed-out
+// kube-apiserver may): the retry finds the pod gone. Found by test/chaos/api-faults: the record
+// said "already gone; nothing was done" (Skipped) although this action had evicted the pod.
+// Attempt 2 and later say what most likely happened instead, and the action goes on to verify;
+// a first attempt that finds the pod gone still did nothing.
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ExecuteActionInput } from '../../activities/executors/types.js';
+import { createActivities, type Activities } from '../../activities/index.js';
+import { normalizedAction } from '../fixtures/domain-builders.js';
+import { input, PODS, refOf, rejection } from '../support/activities-sim.js';
+import { simActivityTarget, type ActivityTarget } from '../support/activities-target.js';
+import { deployment, waitFor } from '../support/sim-fixtures.js';
+
+let env: ActivityTarget;
+beforeAll(async () => {
+  env = await simActivityTarget();
+});
+afterAll(() => env?.stop());
+
+const evict = normalizedAction('restart', { restartAction: { strategy: 'evict', gracePeriodSeconds: 0 } });
+const quiet = (): void => undefined;
+const logger = { log: quiet, trace: quiet, debug: quiet, info: quiet, warn: quiet, error: quiet };
+
+/** executeAction as attempt `attempt` of one activity would run it. */
+function attemptOf(attempt: number, x: ExecuteActionInput): ReturnType<Activities['executeAction']> {
+  const context = new MockActivityEnvironment(
+    { attempt, workflowExecution: { workflowId: 'lost-answer-test', runId: 'run-1' } },
+    { logger },
+  );
+  // The activities themselves, not the test target's wrapped ones: the attempt comes from this context.
+  const activities = createActivities({
+    kube: env.kube,
+    temporalUiUrl: 'http://ui.test',
+    temporalNamespace: 'default',
+  });
+  return context.run(activities.executeAction, x);
+}
+
+describe('an eviction whose answer was lost', () => {
+  it('is recorded as done by the retry that finds the pod gone, not as "nothing was done"', async () => {
+    const ns = await env.namespace();
+    await env.apply(ns, [deployment('lost', { replicas: 1 })]);
+    const [pod] = await env.readyPods(ns, 'lost', 1);
+    const x = input(refOf(pod!), evict);
+    env.sim!.setFaults({
+      timeoutRate: { create: 1 },
+      timeoutApplied: { create: true },
+      timeoutMs: 200,
+      pathPattern: '/eviction$',
+    });
+    // Attempt 1: the eviction is carried out, the client hears 504, a retryable server error.
+    expect(await rejection(attemptOf(1, x))).toMatchObject({ type: 'KubeServerError', nonRetryable: false });
+    env.sim!.setFaults({});
+    await waitFor(
+      async () => (await env.get(PODS, ns, pod!.metadata.name!)) === undefined,
+      'the evicted pod to go',
+    );
+
+    const retry = await attemptOf(2, x);
+    expect(retry.outcome).toBe('applied');
+    expect(retry.message).toMatch(/was gone when attempt 2 asked again: the eviction of an earlier attempt/);
+    expect(retry.changes).toEqual([
+      expect.objectContaining({ changeType: 'evict', oldValue: pod!.metadata.uid }),
+    ]);
+    // A first attempt that finds it gone did nothing, and says so.
+    expect(await attemptOf(1, input(refOf(pod!), evict))).toMatchObject({
+      outcome: 'target-gone',
+      changes: [],
+    });
+  });
+});
