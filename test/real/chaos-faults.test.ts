@@ -104,6 +104,14 @@ describe('chaos on the real control plane: API faults through a proxy', () => {
     });
     await sleep(FAULT_MS);
     proxy.set({});
+    // No new actions from here on, so the proxy's counts and the actions describe the same work:
+    // a deleted policy's workflow ends, and its open actions finish alone.
+    await engine.kube.custom.deleteCollectionNamespacedCustomObject({
+      group: 'kubeskippy.io',
+      version: 'v1alpha1',
+      namespace: engine.namespace,
+      plural: 'healingpolicies',
+    });
     const during = proxy.records().slice(first);
     const faulted = during.filter((r) => r.fate !== 'forwarded').length;
     const faultsEnded = Date.now();
@@ -124,6 +132,9 @@ describe('chaos on the real control plane: API faults through a proxy', () => {
     const settledS = ((Date.now() - faultsEnded) / 1000).toFixed(1);
     await sleep(2_000);
     const readiness = probes.stop();
+    expect((await engine.actions()).length, 'no action started after the policies were deleted').toBe(
+      all.length,
+    );
 
     const calls = destructiveCalls({ byPathStatus: byPathStatus(proxy.records()) }, engine.namespace);
     const expected = expectedWrites(all);
@@ -134,7 +145,19 @@ describe('chaos on the real control plane: API faults through a proxy', () => {
       await engine.kube.apps.readNamespacedDeployment({ name: 'rf-scale', namespace: engine.namespace })
     ).spec?.replicas;
     const readyPct = ((100 * readiness.ready) / Math.max(1, readiness.total)).toFixed(1);
-    const why = JSON.stringify({ accepted: calls.accepted, expected: expected.byTarget });
+    const why = JSON.stringify({
+      accepted: calls.accepted,
+      expected: expected.byTarget,
+      actions: all.map(
+        (a) =>
+          `${a.spec.targetResource.kind}/${a.spec.targetResource.name} ${a.status?.phase}/${a.status?.reason} ` +
+          `exec ${a.status?.executionTime ?? '-'}: ${a.status?.message}`,
+      ),
+      evictions: proxy
+        .records()
+        .filter((r) => r.path.endsWith('/eviction'))
+        .map((r) => `${r.path.split('/')[6]} ${r.fate} ${r.status}`),
+    });
     console.log(
       `chaos: real api faults 20% for ${FAULT_MS / 1000}s via proxy, ${faulted} of ${during.length} requests failed ` +
         `(${during.filter((r) => r.fate === 'lost-answer').length} done with the answer cut), ` +
