@@ -64,7 +64,12 @@ export function namesMatch(patterns: readonly string[] | undefined, name: string
   if (!patterns?.length) return false;
   return patterns.some((p) =>
     p.includes('*')
-      ? new RegExp(`^${p.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(name)
+      ? new RegExp(
+          `^${p
+            .split('*')
+            .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+        ).test(name)
       : p === name,
   );
 }
