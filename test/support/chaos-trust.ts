@@ -88,3 +88,133 @@ export function gullibleReply(req: RecordedRequest): Reply {
     }),
   };
 }
+
+// ── Least privilege ────────────────────────────────────────────────────────────────────────────
+
+/** One permission from `kubectl auth can-i --list`: "<resource> <verb>" or "url:<path> <verb>". */
+export type Permission = string;
+
+/**
+ * Parses the table `kubectl auth can-i --list` prints (Resources, Non-Resource URLs, Resource
+ * Names, Verbs; lists in brackets) into one permission per resource or URL and verb. A row
+ * narrowed by resource names says so (`pods[name] get`), so it never passes for the whole resource.
+ */
+export function parseCanIList(table: string): Permission[] {
+  const out = new Set<Permission>();
+  const lines = table.split('\n').filter((l) => l.trim() !== '');
+  if (!/^Resources\s+Non-Resource URLs\s+Resource Names\s+Verbs/.test(lines[0] ?? ''))
+    throw new Error(`not a can-i --list table: ${JSON.stringify(lines[0])}`);
+  for (const line of lines.slice(1)) {
+    const m = /^(\S*)\s+\[(.*?)\]\s+\[(.*?)\]\s+\[(.*?)\]\s*$/.exec(line);
+    if (!m) throw new Error(`cannot read can-i row: ${JSON.stringify(line)}`);
+    const [, resource, urls, names, verbs] = m as unknown as [string, string, string, string, string];
+    const list = (s: string): string[] => s.split(/\s+/).filter(Boolean);
+    const subjects = resource
+      ? [names.trim() ? `${resource}[${list(names).join(',')}]` : resource]
+      : list(urls).map((u) => `url:${u}`);
+    for (const s of subjects) for (const v of list(verbs)) out.add(`${s} ${v}`);
+  }
+  return [...out].sort();
+}
+
+/**
+ * Everything the operator's ServiceAccount may do on the real API server, on purpose: its
+ * ClusterRole (deploy/operator/rbac.yaml), and what Kubernetes grants every authenticated user
+ * (system:basic-user's self reviews, system:discovery and system:public-info-viewer's URLs, the
+ * service-account issuer discovery). A new permission fails the least-privilege test until it is
+ * added here, deliberately.
+ */
+export const OPERATOR_ALLOWED: readonly Permission[] = [
+  // deploy/operator/rbac.yaml
+  ...['get', 'list', 'watch', 'patch', 'delete'].map((v) => `pods ${v}`),
+  'pods/eviction create',
+  ...['list', 'watch', 'create'].map((v) => `events ${v}`),
+  ...['deployments', 'statefulsets', 'replicasets', 'daemonsets'].flatMap((r) =>
+    ['get', 'list', 'watch', 'patch'].map((v) => `${r}.apps ${v}`),
+  ),
+  'horizontalpodautoscalers.autoscaling list',
+  'horizontalpodautoscalers.autoscaling watch',
+  'poddisruptionbudgets.policy list',
+  'poddisruptionbudgets.policy watch',
+  'pods.metrics.k8s.io list',
+  'healingpolicies.kubeskippy.io list',
+  'healingpolicies.kubeskippy.io watch',
+  'healingpolicies.kubeskippy.io/status patch',
+  ...['get', 'list', 'watch', 'create', 'patch'].map((v) => `healingactions.kubeskippy.io ${v}`),
+  'healingactions.kubeskippy.io/status patch',
+  // Every authenticated user: "who am I" and "what may I do".
+  'selfsubjectreviews.authentication.k8s.io create',
+  'selfsubjectaccessreviews.authorization.k8s.io create',
+  'selfsubjectrulesreviews.authorization.k8s.io create',
+  // Discovery and public info (read only).
+  ...[
+    '/api',
+    '/api/*',
+    '/apis',
+    '/apis/*',
+    '/healthz',
+    '/livez',
+    '/readyz',
+    '/version',
+    '/version/',
+    '/openapi',
+    '/openapi/*',
+    '/.well-known/openid-configuration',
+    '/.well-known/openid-configuration/',
+    '/openid/v1/jwks',
+    '/openid/v1/jwks/',
+  ].map((u) => `url:${u} get`),
+];
+
+/** What the operator must never be able to do: [verb, resource, flags...], all namespaces. */
+export const OPERATOR_FORBIDDEN: readonly string[][] = [
+  ...['get', 'list', 'watch'].map((v) => [v, 'secrets']),
+  ...['create', 'update', 'patch', 'delete'].flatMap((v) => [
+    [v, 'nodes'],
+    [v, 'namespaces'],
+  ]),
+  ['create', 'pods', '--subresource=exec'],
+  ['create', 'pods', '--subresource=attach'],
+  ['create', 'pods', '--subresource=portforward'],
+  ['create', 'serviceaccounts', '--subresource=token'],
+  ['create', 'pods'],
+  ['update', 'pods'],
+  ['create', 'deployments.apps'],
+  ['delete', 'deployments.apps'],
+  ['create', 'serviceaccounts'],
+  ['get', 'configmaps'],
+  ...[
+    'users',
+    'groups',
+    'serviceaccounts',
+    'userextras.authentication.k8s.io',
+    'uids.authentication.k8s.io',
+  ].map((r) => ['impersonate', r]),
+  ...['roles', 'clusterroles'].flatMap((r) =>
+    ['bind', 'escalate', 'create', 'patch', 'update', 'delete'].map((v) => [
+      v,
+      `${r}.rbac.authorization.k8s.io`,
+    ]),
+  ),
+  ...['rolebindings', 'clusterrolebindings'].flatMap((r) =>
+    ['create', 'patch', 'update', 'delete'].map((v) => [v, `${r}.rbac.authorization.k8s.io`]),
+  ),
+  ...['create', 'patch', 'update', 'delete'].map((v) => [
+    v,
+    'customresourcedefinitions.apiextensions.k8s.io',
+  ]),
+  ...[
+    'validatingwebhookconfigurations',
+    'mutatingwebhookconfigurations',
+    'validatingadmissionpolicies',
+    'validatingadmissionpolicybindings',
+    'mutatingadmissionpolicies',
+    'mutatingadmissionpolicybindings',
+  ].flatMap((r) =>
+    ['create', 'patch', 'update', 'delete'].map((v) => [v, `${r}.admissionregistration.k8s.io`]),
+  ),
+  ['create', 'certificatesigningrequests.certificates.k8s.io'],
+  ['approve', 'signers.certificates.k8s.io'],
+  ['delete', 'healingpolicies.kubeskippy.io'],
+  ['update', 'healingpolicies.kubeskippy.io'],
+];
