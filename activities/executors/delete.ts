@@ -2,7 +2,7 @@
 // name. `force` strips finalizers first — only for objects stuck terminating.
 import type { Kube } from '../kube/clients.js';
 import { classify, ErrorType, kubeCall, toFailure } from '../kube/errors.js';
-import { deletePod } from './restart.js';
+import { deletePod, goneOnRetry, retried } from './restart.js';
 import { refString } from './workloads.js';
 import type { ExecuteActionInput, ExecuteActionResult, ActionOf } from './types.js';
 
@@ -69,6 +69,7 @@ export async function deleteObject(
   } catch (err) {
     const type = err === uidMismatch ? ErrorType.PreconditionFailed : classify(err).type;
     if (type === ErrorType.NotFound || type === ErrorType.PreconditionFailed) {
+      if (retried(input)) return goneOnRetry(input, 'delete');
       return {
         outcome: 'target-gone',
         message: `${refString(target)} is already gone or was replaced; nothing was done`,

@@ -34,7 +34,7 @@ export function goneOnRetry(input: ExecuteActionInput, how: 'evict' | 'delete'):
   };
 }
 
-const retried = (input: ExecuteActionInput): boolean => (input.attempt ?? 1) > 1 && !input.dryRun;
+export const retried = (input: ExecuteActionInput): boolean => (input.attempt ?? 1) > 1 && !input.dryRun;
 
 function isGone(err: unknown): boolean {
   const { type } = classify(err);

@@ -2,13 +2,13 @@
 // kube-apiserver may): the retry finds the pod gone. Found by test/chaos/api-faults: the record
 // said "already gone; nothing was done" (Skipped) although this action had evicted the pod.
 // Attempt 2 and later say what most likely happened instead, and the action goes on to verify;
-// a first attempt that finds the pod gone still did nothing.
+// a first attempt that finds the pod gone still did nothing. The same holds for a delete.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecuteActionInput } from '../../activities/executors/types.js';
 import { createActivities, type Activities } from '../../activities/index.js';
 import { normalizedAction } from '../fixtures/domain-builders.js';
-import { input, PODS, refOf, rejection } from '../support/activities-sim.js';
+import { DEPLOYMENTS, input, PODS, refOf, rejection } from '../support/activities-sim.js';
 import { simActivityTarget, type ActivityTarget } from '../support/activities-target.js';
 import { deployment, waitFor } from '../support/sim-fixtures.js';
 
@@ -68,5 +68,31 @@ describe('an eviction whose answer was lost', () => {
       outcome: 'target-gone',
       changes: [],
     });
+  });
+});
+
+describe('a delete whose answer was lost', () => {
+  it('is recorded as done by the retry that finds the Deployment gone', async () => {
+    const ns = await env.namespace();
+    await env.apply(ns, [deployment('lost-delete', { replicas: 1 })]);
+    const target = await env.get(DEPLOYMENTS, ns, 'lost-delete');
+    const del = normalizedAction('delete', {
+      deleteAction: { gracePeriodSeconds: 0, force: false, propagationPolicy: 'Background' },
+    });
+    const x = input(refOf(target!), del);
+    env.sim!.setFaults({
+      timeoutRate: { delete: 1 },
+      timeoutApplied: { delete: true },
+      timeoutMs: 200,
+      pathPattern: '/deployments/lost-delete$',
+    });
+    expect(await rejection(attemptOf(1, x))).toMatchObject({ nonRetryable: false });
+    env.sim!.setFaults({});
+    expect(await env.get(DEPLOYMENTS, ns, 'lost-delete')).toBeUndefined();
+
+    const retry = await attemptOf(3, x);
+    expect(retry).toMatchObject({ outcome: 'applied' });
+    expect(retry.message).toMatch(/attempt 3 asked again: the delete of an earlier attempt/);
+    expect(await attemptOf(1, input(refOf(target!), del))).toMatchObject({ outcome: 'target-gone' });
   });
 });
