@@ -1,5 +1,5 @@
 // An eviction whose answer is lost (the sim carries it out and then answers 504, as a timed-out
-// kube-apiserver may): the retry finds the pod gone. Found by test/chaos/api-faults: the record
+// kube-apiserver may): the retry finds the pod gone. Found building test/chaos/api-faults: the record
 // said "already gone; nothing was done" (Skipped) although this action had evicted the pod.
 // Attempt 2 and later say what most likely happened instead, and the action goes on to verify;
 // a first attempt that finds the pod gone still did nothing. The same holds for a delete.
