@@ -8,8 +8,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { stringify } from 'yaml';
+import { queryUrl } from '../../activities/snapshot/prometheus.js';
 
 export interface RunningPrometheus {
+  /** The base URL, with the route prefix when there is one. */
   url: string;
   /** An instant query; the vector's samples, labels and value. */
   query(promql: string): Promise<{ metric: Record<string, string>; value: number }[]>;
@@ -21,6 +23,8 @@ export interface PrometheusOptions {
   simUrl: string;
   /** Scrape and rule evaluation interval in seconds (default 1). */
   intervalSec?: number;
+  /** Serve everything under this path (--web.route-prefix), as behind a proxy: e.g. "/prom". */
+  routePrefix?: string;
 }
 
 /** The binary on PATH, else where the Debian package puts it. */
@@ -74,9 +78,7 @@ async function instantQuery(
   url: string,
   promql: string,
 ): Promise<{ metric: Record<string, string>; value: number }[]> {
-  const u = new URL('/api/v1/query', url);
-  u.searchParams.set('query', promql);
-  const body = (await (await fetch(u, { signal: AbortSignal.timeout(5000) })).json()) as {
+  const body = (await (await fetch(queryUrl(url, promql), { signal: AbortSignal.timeout(5000) })).json()) as {
     status: string;
     error?: string;
     data?: { result: { metric: Record<string, string>; value: [number, string] }[] };
@@ -119,7 +121,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   const configFile = join(dir, 'prometheus.yml');
   await writeFile(configFile, config(opts.simUrl, opts.intervalSec ?? 1));
   const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
+  const url = `http://127.0.0.1:${port}${opts.routePrefix ?? ''}`;
   const child = spawn(
     binary,
     [
@@ -127,6 +129,7 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
       `--storage.tsdb.path=${join(dir, 'data')}`,
       `--web.listen-address=127.0.0.1:${port}`,
       '--log.level=warn',
+      ...(opts.routePrefix ? [`--web.route-prefix=${opts.routePrefix}`] : []),
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
