@@ -9,7 +9,7 @@ import type { SnapshotRequest } from '../../domain/targets.js';
 import type { KObject } from '../../sim/contract.js';
 import { startActivitySim, type ActivitySim } from '../support/activities-sim.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
-import { deployment, waitFor } from '../support/sim-fixtures.js';
+import { crashLoopingDeployment, deployment, waitFor } from '../support/sim-fixtures.js';
 
 const MiB = 2 ** 20;
 const WORKING_SET = 'container_memory_working_set_bytes / 1048576';
@@ -17,6 +17,7 @@ let env: ActivitySim;
 let prom: RunningPrometheus;
 let nsA: string;
 let nsB: string;
+let nsC: string;
 
 /** A pod of two containers whose working sets differ: the sidecar is the larger. */
 function twoContainers(): KObject {
@@ -44,9 +45,14 @@ beforeAll(async () => {
   env = await startActivitySim();
   nsA = env.namespace();
   nsB = env.namespace();
+  nsC = env.namespace();
   const web = deployment('web', { behaviour: { 'memory-start': '64Mi' } });
   env.apply(nsA, [web, twoContainers()]);
   env.apply(nsB, [web]);
+  env.apply(nsC, [
+    deployment('busy', { behaviour: { 'cpu-base': '200m', jitter: '0' } }),
+    crashLoopingDeployment('crashy', '500ms'),
+  ]);
   await Promise.all([
     env.readyPods(nsA, 'web', 1),
     env.readyPods(nsA, 'pair', 1),
@@ -54,8 +60,9 @@ beforeAll(async () => {
   ]);
   prom = await startPrometheus({ simUrl: env.sim.url, routePrefix: '/prom' });
   await waitFor(
-    async () => (await prom.query('container_memory_working_set_bytes')).length === 4,
-    'the four containers scraped',
+    async () =>
+      (await prom.query(`container_memory_working_set_bytes{namespace=~"${nsA}|${nsB}"}`)).length === 4,
+    'the four containers of nsA and nsB scraped',
     15_000,
     200,
   );
@@ -154,5 +161,40 @@ describe('collectSnapshot with a real Prometheus', () => {
       usageMiB(nsB, fresh!.metadata.name!, 'app'),
       -1,
     );
+  });
+
+  it('reads the counters as counters: rate() of CPU seconds is the usage, restarts follow the status', async () => {
+    // rate() over a window the series fills (1 s scrapes): it extrapolates a shorter history.
+    const CPU = 'rate(container_cpu_usage_seconds_total[3s]) * 1000';
+    const RESTARTS = 'kube_pod_container_status_restarts_total';
+    const read = (): Promise<ClusterSnapshot> =>
+      collectSnapshot(env.kube, request([nsC], [CPU, RESTARTS]), { prometheusUrl: prom.url });
+    await waitFor(
+      async () =>
+        (await prom.query(`count_over_time(container_cpu_usage_seconds_total{namespace="${nsC}"}[3s]) >= 3`))
+          .length > 0,
+      'three CPU samples',
+      20_000,
+      200,
+    );
+    const snap = await waitFor(
+      async () => {
+        const s = await read();
+        return (
+          valueOf(s, nsC, 'busy', CPU) !== undefined && (valueOf(s, nsC, 'crashy', RESTARTS) ?? 0) > 0 && s
+        );
+      },
+      'a CPU rate and a restart',
+      20_000,
+      500,
+    );
+    // 200m ±10% (the healthy wobble): the counter integrates the usage the sim reports.
+    expect(valueOf(snap, nsC, 'busy', CPU)).toBeGreaterThan(170);
+    expect(valueOf(snap, nsC, 'busy', CPU)).toBeLessThan(230);
+    // The scraped count is the pod status's, or one scrape behind it.
+    const crashy = snap.pods.find((p) => p.ref.name.startsWith('crashy'))!;
+    const status = crashy.containers[0]!.restartCount;
+    expect(valueOf(snap, nsC, 'crashy', RESTARTS)).toBeLessThanOrEqual(status);
+    expect(valueOf(snap, nsC, 'crashy', RESTARTS)).toBeGreaterThanOrEqual(status - 1);
   });
 });
