@@ -93,6 +93,13 @@ describe('PromQL trigger against a real Prometheus', () => {
       );
       expect(max!.value).toBeGreaterThanOrEqual(observed - 0.01);
       expect(done.status!.result!.success).toBe(true);
+      // The record shows the PromQL value before acting (the leaking pod) and after verification
+      // (its replacement), read from Prometheus like the trigger's.
+      const before = Number(done.status!.result!.before![QUERY]);
+      const after = Number(done.status!.result!.after![QUERY]);
+      expect(before).toBeGreaterThanOrEqual(observed);
+      expect(before).toBeLessThan(256);
+      expect(after).toBeLessThan(100);
       // The replacement is a new pod of `leaky`, low again in Prometheus; the steady pods untouched.
       const replacement = podsOf(engine, 'leaky').find((p) => p.metadata.uid !== leaky.metadata.uid);
       expect(replacement).toBeDefined();
@@ -108,8 +115,9 @@ describe('PromQL trigger against a real Prometheus', () => {
           .sort(),
       ).toEqual(steady.map((p) => p.metadata.uid).sort());
       console.log(
-        `promql: 1 action on ${done.spec.targetResource.name} at ${observed.toFixed(1)}Mi (threshold 100), ` +
-          `replacement at ${fresh!.value.toFixed(1)}Mi, ${engine.actions().length} actions, 2 steady pods untouched`,
+        `promql: 1 action on ${done.spec.targetResource.name}, fired at ${observed.toFixed(1)}Mi (threshold 100), ` +
+          `recorded before ${before}Mi after ${after}Mi, replacement now ${fresh!.value.toFixed(1)}Mi, ` +
+          `${engine.actions().length} actions, 2 steady pods untouched`,
       );
     },
   );
