@@ -133,10 +133,14 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  // A test process that dies without stop() must not leave a Prometheus behind.
+  const orphan = (): void => void child.kill('SIGKILL');
+  process.once('exit', orphan);
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)));
   const log = (): string => `exit ${child.exitCode ?? 'none'}; stderr: ${stderr}`;
   const stop = async (): Promise<void> => {
+    process.off('exit', orphan);
     await stopChild(child);
     await rm(dir, { recursive: true, force: true });
   };
