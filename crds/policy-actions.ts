@@ -10,7 +10,7 @@ import {
   outsideMessage,
 } from './patch-paths.js';
 import {
-  PRIVILEGED_FIELD_PATTERN,
+  PRIVILEGED_WORD_PATTERN,
   PRIVILEGED_FIELDS,
   privilegedFieldIn,
   privilegedMessage,
@@ -68,10 +68,10 @@ export const ScaleAction = withRules(
 export type ScaleAction = z.infer<typeof ScaleAction>;
 
 /** Longest legacy value; CEL reads every value for privileged fields, which needs a bound. */
-const MAX_LEGACY_VALUE_LENGTH = 8192;
+const MAX_LEGACY_VALUE_LENGTH = 1024;
 
 /** The privileged-field words in CEL: RE2 takes the case-insensitive flag inline. */
-const CEL_PRIVILEGED = celString(`(?i)${PRIVILEGED_FIELD_PATTERN}`);
+const CEL_PRIVILEGED = celString(`(?i)${PRIVILEGED_WORD_PATTERN}`);
 const PRIVILEGED_RULE_MESSAGE = `must not set privileged fields (${PRIVILEGED_FIELDS.join(', ')}): a healing patch may never widen what the pod may do`;
 
 /** No privileged field in the patch document (./patch.ts PRIVILEGED_FIELDS), whatever allowedPaths says. */
@@ -110,7 +110,7 @@ export const LegacyPatchOperation = z.object({
 });
 
 /** Longest patch document; the CEL rule that looks at its first character needs a bound. */
-export const MAX_PATCH_LENGTH = 65_536;
+export const MAX_PATCH_LENGTH = 32_768;
 /** JSON's whitespace, then the `[` of an array. */
 const JSON_ARRAY_START = String.raw`^[ \t\r\n]*\[`;
 

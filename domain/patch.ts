@@ -31,14 +31,28 @@ export const PRIVILEGED_FIELDS = [
   'nodeName',
 ] as const;
 
-/** The words, as a regular expression both JavaScript and CEL's RE2 read the same way. */
-export const PRIVILEGED_FIELD_PATTERN = `(^|[^A-Za-z0-9_])(${PRIVILEGED_FIELDS.join('|')})([^A-Za-z0-9_]|$)`;
-const privileged = new RegExp(PRIVILEGED_FIELD_PATTERN, 'i');
+/**
+ * What the admission rule looks for, in JavaScript and in CEL's RE2 alike: a word that every
+ * privileged field contains (`serviceaccount` in serviceAccountName and
+ * automountServiceAccountToken, `privilege` in privileged and allowPrivilegeEscalation), without
+ * word boundaries. Short, because the API server prices a regex by its length times the text's,
+ * and it errs on the side of refusing: `privileges` in a comment is refused too.
+ */
+export const PRIVILEGED_WORD_PATTERN =
+  'host(network|pid|ipc|users|path|port)|securitycontext|privilege|capabilities|procmount|serviceaccount|nodename';
+const privilegedWord = new RegExp(PRIVILEGED_WORD_PATTERN, 'i');
+const privilegedField = new RegExp(`(^|[^A-Za-z0-9_])(${PRIVILEGED_FIELDS.join('|')})([^A-Za-z0-9_]|$)`, 'i');
 
-/** The first privileged field named anywhere in `text` (a patch document, a key, a value). */
+/**
+ * The privileged field named in `text` (a patch document, a key, a value), when the admission
+ * rule would refuse it: the field as spelt in PRIVILEGED_FIELDS when one stands as a word, else
+ * the word that matched.
+ */
 export function privilegedFieldIn(text: string): string | undefined {
-  const m = privileged.exec(text);
-  return m ? PRIVILEGED_FIELDS.find((f) => f.toLowerCase() === m[2]!.toLowerCase()) : undefined;
+  const word = privilegedWord.exec(text);
+  if (!word) return undefined;
+  const m = privilegedField.exec(text);
+  return m ? PRIVILEGED_FIELDS.find((f) => f.toLowerCase() === m[2]!.toLowerCase()) : word[0];
 }
 
 /** The message every judge gives for a patch that names a privileged field. */

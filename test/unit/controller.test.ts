@@ -32,7 +32,12 @@ describe('approval annotations', () => {
     [{ 'kubeskippy.io/approve': 'Approve' }, { decision: 'approve', by: 'annotation' }],
     [
       { 'kubeskippy.io/approve': 'reject', 'kubeskippy.io/approved-by': 'bob' },
-      { decision: 'reject', by: 'bob' },
+      // A name in an annotation is free text: kept as an unverified claim, never the decider.
+      {
+        decision: 'reject',
+        by: 'annotation',
+        comment: 'kubeskippy.io/approved-by says "bob" (not verified)',
+      },
     ],
     [
       { 'kubeskippy.io/approve': 'false', 'kubeskippy.io/approval-comment': 'not now' },

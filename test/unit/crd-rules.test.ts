@@ -51,7 +51,7 @@ describe('CEL rules in the generated CRDs', () => {
     expect(at('HealingPolicy.spec').join('\n')).toContain(
       'duration(self.verification.stabilityPeriod) < duration((has(self.verification.timeout)',
     );
-    expect(at('HealingPolicy.spec.actions[].patchAction').join('\n')).toContain('hostNetwork|hostPID');
+    expect(at('HealingPolicy.spec.actions[].patchAction').join('\n')).toContain('host(network|pid|ipc');
     expect(at('HealingPolicy.spec.actions[].patchAction').join('\n')).toContain("['/spec/template']");
     expect(at('HealingPolicy.spec.evaluationInterval')).toHaveLength(1);
     expect(crdRules.length).toBeGreaterThanOrEqual(20);
