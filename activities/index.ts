@@ -105,7 +105,7 @@ export function createActivities(deps: ActivityDeps) {
         target,
         dryRun: input.dryRun,
       });
-      const result = await executeAction(kube, input);
+      const result = await executeAction(kube, { ...input, attempt: Context.current().info.attempt });
       log.info('healing action executed', {
         action: input.actionId,
         target,

@@ -11,6 +11,7 @@ import { ErrorType, kubeCall } from '../kube/errors.js';
 import { kindApi, readLiveTarget, refString, type AnyObject } from './workloads.js';
 import {
   LAST_ACTION_ANNOTATION,
+  LAST_ACTION_INVERSE_ANNOTATION,
   type ExecuteActionInput,
   type ExecuteActionResult,
   type ActionOf,
@@ -25,16 +26,18 @@ const SERVER_MANAGED = [
   '/metadata/managedFields',
   '/status',
 ];
-const OWN_MARK = `/metadata/annotations/${LAST_ACTION_ANNOTATION.replace('/', '~1')}`;
+const pointer = (annotation: string): string => `/metadata/annotations/${annotation.replace('/', '~1')}`;
+const OWN_MARK = pointer(LAST_ACTION_ANNOTATION);
+const OUR_ANNOTATIONS = [LAST_ACTION_ANNOTATION, LAST_ACTION_INVERSE_ANNOTATION];
 
 const under = (path: string, prefix: string): boolean =>
   path === prefix || path.startsWith(prefix.replace(/\/$/, '') + '/');
 
-/** The object without our idempotency mark (and without an annotations map the mark alone created). */
+/** The object without our idempotency mark and inverse (and without an annotations map they alone created). */
 function unmarked(obj: AnyObject): AnyObject {
   const annotations = obj.metadata?.annotations as Record<string, string> | undefined;
-  if (!annotations || !(LAST_ACTION_ANNOTATION in annotations)) return obj;
-  const { [LAST_ACTION_ANNOTATION]: _mark, ...rest } = annotations;
+  if (!annotations || !OUR_ANNOTATIONS.some((a) => a in annotations)) return obj;
+  const rest = Object.fromEntries(Object.entries(annotations).filter(([k]) => !OUR_ANNOTATIONS.includes(k)));
   const { annotations: _all, ...metadata } = obj.metadata as AnyObject;
   return { ...obj, metadata: Object.keys(rest).length ? { ...metadata, annotations: rest } : metadata };
 }
@@ -97,6 +100,24 @@ function markedBody(spec: PatchSpec, before: AnyObject, actionId: string): unkno
   };
 }
 
+/** The marked body with the inverse annotation added (after the mark, which creates the map if needed). */
+function withInverse(body: unknown, type: PatchSpec['type'], inverse: string): unknown {
+  if (type === 'json') {
+    return [
+      ...(body as Operation[]),
+      { op: 'add', path: pointer(LAST_ACTION_INVERSE_ANNOTATION), value: inverse },
+    ];
+  }
+  const doc = body as AnyObject;
+  return {
+    ...doc,
+    metadata: {
+      ...doc.metadata,
+      annotations: { ...doc.metadata?.annotations, [LAST_ACTION_INVERSE_ANNOTATION]: inverse },
+    },
+  };
+}
+
 function describeChanges(ref: string, ops: Operation[], before: AnyObject): ResourceChange[] {
   return ops.map((op) => ({
     resourceRef: ref,
@@ -140,8 +161,17 @@ async function patchOnce(
   const live = await readLiveTarget(kube, input);
   if ('gone' in live) return live.gone;
   const { before, api, ref } = live;
-  if (before.metadata?.annotations?.[LAST_ACTION_ANNOTATION] === input.actionId) {
-    return { outcome: 'already-applied', message: `${ref} was already patched by this action`, changes: [] };
+  const annotations = (before.metadata?.annotations ?? {}) as Record<string, string>;
+  if (annotations[LAST_ACTION_ANNOTATION] === input.actionId) {
+    // The attempt that patched died before reporting: its inverse is on the object, so a patch
+    // that does not heal is still reverted.
+    const inverse = annotations[LAST_ACTION_INVERSE_ANNOTATION];
+    return {
+      outcome: 'already-applied',
+      message: `${ref} was already patched by this action`,
+      changes: [],
+      ...(inverse ? { inversePatch: inverse } : {}),
+    };
   }
   const body = markedBody(spec, before, input.actionId);
   const preview = await kubeCall(`dry-run patch ${ref}`, () =>
@@ -159,16 +189,22 @@ async function patchOnce(
   if (input.dryRun) {
     return { outcome: 'dry-run', message: `would patch ${ref}: ${ops.length} field(s)`, changes };
   }
-  const after = await kubeCall(`patch ${ref}`, () => api.patch({ name, namespace, body }, spec.type));
-  // The inverse restores exactly the fields the patch changed (diffed on the real result).
-  const inverse = jsonpatch
-    .compare(plainJson(after), plainJson(before))
-    .filter((op) => ops.some((o) => under(op.path, o.path) || under(o.path, op.path)));
+  // The inverse restores exactly the fields the patch changes, diffed on the preview: the patch is
+  // preconditioned on the same resourceVersion, so it lands as previewed. It travels with the
+  // patch (an annotation beside the mark), so a retry after a lost reply can still revert.
+  const inverse = JSON.stringify(
+    jsonpatch
+      .compare(plainJson(preview), plainJson(before))
+      .filter((op) => ops.some((o) => under(op.path, o.path) || under(o.path, op.path))),
+  );
+  await kubeCall(`patch ${ref}`, () =>
+    api.patch({ name, namespace, body: withInverse(body, spec.type, inverse) }, spec.type),
+  );
   return {
     outcome: 'applied',
     message: `patched ${ref}: ${ops.length} field(s) (${spec.type})`,
     changes,
-    inversePatch: JSON.stringify(inverse),
+    inversePatch: inverse,
   };
 }
 
