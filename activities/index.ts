@@ -121,7 +121,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async revertPatch(input: { target: ObjectRef; inversePatch: string }): Promise<ResourceChange[]> {
-      return revertPatch(kube, input.target, input.inversePatch);
+      return revertPatch(kube, input.target, input.inversePatch, Context.current().info.attempt);
     },
   };
 }

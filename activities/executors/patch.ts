@@ -208,11 +208,16 @@ async function patchOnce(
   };
 }
 
-/** Applies a recorded inverse patch (a failed patch is reverted). Idempotent: reverting twice is a no-op diff. */
+/**
+ * Applies a recorded inverse patch (a failed patch is reverted). Idempotent: reverting twice is a
+ * no-op diff. On a retry (`attempt` > 1) with nothing left to revert, the earlier attempt's revert
+ * landed and only its reply was lost: the changes are still reported, so the record says reverted.
+ */
 export async function revertPatch(
   kube: Kube,
   target: ExecuteActionInput['target'],
   inversePatch: string,
+  attempt = 1,
 ): Promise<ResourceChange[]> {
   const ops = JSON.parse(inversePatch) as Operation[];
   if (!ops.length) return [];
@@ -229,7 +234,10 @@ export async function revertPatch(
     }
     return JSON.stringify(have) !== JSON.stringify(want);
   });
-  if (!pending.length) return [];
+  if (!pending.length) {
+    if (attempt <= 1) return [];
+    return describeChanges(refString(target), ops, current).map(({ oldValue: _now, ...c }) => c);
+  }
   await kubeCall(`revert patch on ${refString(target)}`, () =>
     api.patch({ name: target.name, namespace: target.namespace, body: pending }, 'json'),
   );

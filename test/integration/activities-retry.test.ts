@@ -81,9 +81,14 @@ describe('a retried patch', () => {
     const retry = await executeAction(env.kube, { ...first, attempt: 2 });
     expect(retry.outcome).toBe('already-applied');
     expect(retry.inversePatch).toBe(applied.inversePatch);
-    await revertPatch(env.kube, refOf(dep), retry.inversePatch!);
+    const reverted = await revertPatch(env.kube, refOf(dep), retry.inversePatch!, 1);
     const after = await env.get(DEPLOYMENTS, ns, 'web');
     expect(after?.spec.template.metadata.annotations['sim.kubeskippy.io/crash-after']).toBe('500ms');
+    // The revert's reply is lost too: its retry finds nothing left to do, writes nothing, and
+    // still reports the revert, so the action is recorded NotHealedReverted.
+    const again = await revertPatch(env.kube, refOf(dep), retry.inversePatch!, 2);
+    expect(again.map((c) => c.field)).toEqual(reverted.map((c) => c.field));
+    expect(again.length).toBeGreaterThan(0);
     expect(patchesOf() - before).toBe(2); // the patch and its revert, nothing more
   });
 });
