@@ -2,12 +2,13 @@
 // moments while five policies run about twenty healing actions — evictions, deletes, scales, a
 // patch that does not heal and is reverted, and restarts that wait for an approval the test gives
 // by annotation — and a fresh process is started after each kill. The kill moments are drawn from
-// a seeded random source (printed; KUBESKIPPY_CHAOS_SEED replays a run) among the steps of an
-// action: just after start-up (plans and HealingActions being created), while one is Pending,
-// AwaitingApproval, Executing or Verifying, right after an approval, and at the very moment the
-// API server applies a destructive write (the executor's call or a revert has landed, its activity
-// has not reported back). Then the API server's request log is compared with the records: every
-// eviction, delete and Deployment PATCH must be accounted for by exactly one action.
+// a seeded random source (printed; KUBESKIPPY_CHAOS_SEED replays the same sequence of points and
+// pauses, though not the machine's timing) among the steps of an action: just after start-up
+// (plans and HealingActions being created), while one is Pending, AwaitingApproval, Executing or
+// Verifying, right after an approval, and at the very moment the API server applies a destructive
+// write or a revert (the call has landed, its activity has not reported back). Then the API
+// server's request log is compared with the records: every eviction, delete and Deployment PATCH
+// must be accounted for by exactly one action, and every started action must end terminal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliOperator } from '../support/cli-operator.js';
 import {
