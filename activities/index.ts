@@ -105,7 +105,6 @@ export function createActivities(deps: ActivityDeps) {
         target,
         dryRun: input.dryRun,
       });
-      // The attempt tells an executor that an earlier try may have done the work (types.ts).
       const result = await executeAction(kube, { ...input, attempt: Context.current().info.attempt });
       log.info('healing action executed', {
         action: input.actionId,
@@ -122,7 +121,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async revertPatch(input: { target: ObjectRef; inversePatch: string }): Promise<ResourceChange[]> {
-      return revertPatch(kube, input.target, input.inversePatch);
+      return revertPatch(kube, input.target, input.inversePatch, Context.current().info.attempt);
     },
   };
 }

@@ -2,7 +2,7 @@
 // name. `force` strips finalizers first — only for objects stuck terminating.
 import type { Kube } from '../kube/clients.js';
 import { classify, ErrorType, kubeCall, toFailure } from '../kube/errors.js';
-import { deletePod, goneOnRetry, retried } from './restart.js';
+import { deletePod } from './restart.js';
 import { refString } from './workloads.js';
 import type { ExecuteActionInput, ExecuteActionResult, ActionOf } from './types.js';
 
@@ -69,7 +69,22 @@ export async function deleteObject(
   } catch (err) {
     const type = err === uidMismatch ? ErrorType.PreconditionFailed : classify(err).type;
     if (type === ErrorType.NotFound || type === ErrorType.PreconditionFailed) {
-      if (retried(input)) return goneOnRetry(input, 'delete');
+      // On a retry the earlier attempt's delete most likely landed and only its answer was lost:
+      // "nothing was done" would be false (restart.ts reads first for pods; here the 404 says it).
+      if ((input.attempt ?? 1) > 1 && !input.dryRun) {
+        return {
+          outcome: 'already-applied',
+          message: `${refString(target)} was gone when attempt ${input.attempt} asked again: the delete of an earlier attempt most likely landed, its answer lost`,
+          changes: [
+            {
+              resourceRef: refString(target),
+              changeType: 'delete',
+              field: 'metadata.uid',
+              oldValue: target.uid,
+            },
+          ],
+        };
+      }
       return {
         outcome: 'target-gone',
         message: `${refString(target)} is already gone or was replaced; nothing was done`,

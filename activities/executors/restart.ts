@@ -18,24 +18,6 @@ const gone = (input: ExecuteActionInput, why: string): ExecuteActionResult => ({
   changes: [],
 });
 
-/**
- * Gone on a retry: the earlier attempt's eviction or delete was most likely carried out and only
- * its answer lost. Recording "nothing was done" then would be false, and would skip verifying the
- * replacement; the record says what we know instead, and the action goes on to verify.
- */
-export function goneOnRetry(input: ExecuteActionInput, how: 'evict' | 'delete'): ExecuteActionResult {
-  const ref = refString(input.target);
-  return {
-    outcome: 'applied',
-    message:
-      `${ref} was gone when attempt ${input.attempt} asked again: the ${how === 'evict' ? 'eviction' : 'delete'} ` +
-      'of an earlier attempt was most likely carried out, its answer lost',
-    changes: [{ resourceRef: ref, changeType: how, field: 'metadata.uid', oldValue: input.target.uid }],
-  };
-}
-
-export const retried = (input: ExecuteActionInput): boolean => (input.attempt ?? 1) > 1 && !input.dryRun;
-
 function isGone(err: unknown): boolean {
   const { type } = classify(err);
   return type === ErrorType.NotFound || type === ErrorType.PreconditionFailed;
@@ -52,12 +34,43 @@ function removed(input: ExecuteActionInput, how: 'evict' | 'delete', grace: numb
   };
 }
 
+/**
+ * On a retry, whether the pod is already on its way out (gone, replaced, or terminating). The
+ * worker of an earlier attempt may have died after the API server took its call and before the
+ * attempt reported back; calling again would be a second destructive request for one action, and
+ * a 404 would be misread as "nothing was done". (Or someone else removed it meanwhile: the message
+ * says both.) The first attempt does not read: the safety check has just seen the pod.
+ */
+async function alreadyRemoved(
+  kube: Kube,
+  input: ExecuteActionInput,
+  how: 'evict' | 'delete',
+  grace: number,
+): Promise<ExecuteActionResult | undefined> {
+  if ((input.attempt ?? 1) <= 1 || input.dryRun) return undefined;
+  const { name, namespace, uid } = input.target;
+  try {
+    const pod = await kube.core.readNamespacedPod({ name, namespace });
+    if (pod.metadata?.uid === uid && !pod.metadata.deletionTimestamp) return undefined;
+  } catch (err) {
+    if (classify(err).type !== ErrorType.NotFound) throw toFailure(err, `read ${refString(input.target)}`);
+  }
+  const done = removed(input, how, grace);
+  return {
+    ...done,
+    outcome: 'already-applied',
+    message: `${done.message}: on attempt ${input.attempt} the pod was already gone or terminating (an earlier attempt's call had landed, or someone else removed it)`,
+  };
+}
+
 export async function evictPod(
   kube: Kube,
   input: ExecuteActionInput,
   gracePeriodSeconds: number,
 ): Promise<ExecuteActionResult> {
   const { name, namespace, uid } = input.target;
+  const earlier = await alreadyRemoved(kube, input, 'evict', gracePeriodSeconds);
+  if (earlier) return earlier;
   try {
     await kube.core.createNamespacedPodEviction({
       name,
@@ -72,8 +85,7 @@ export async function evictPod(
       },
     });
   } catch (err) {
-    if (isGone(err))
-      return retried(input) ? goneOnRetry(input, 'evict') : gone(input, 'is already gone or was replaced');
+    if (isGone(err)) return gone(input, 'is already gone or was replaced');
     const failure = toFailure(err, `evict ${refString(input.target)}`);
     // A PodDisruptionBudget at zero: retry later rather than force it; the activity's retry policy
     // and schedule-to-close timeout bound how long we wait for the budget to allow one.
@@ -91,6 +103,8 @@ export async function deletePod(
   gracePeriodSeconds: number,
 ): Promise<ExecuteActionResult> {
   const { name, namespace, uid } = input.target;
+  const earlier = await alreadyRemoved(kube, input, 'delete', gracePeriodSeconds);
+  if (earlier) return earlier;
   try {
     await kube.core.deleteNamespacedPod({
       name,
@@ -105,8 +119,7 @@ export async function deletePod(
       },
     });
   } catch (err) {
-    if (isGone(err))
-      return retried(input) ? goneOnRetry(input, 'delete') : gone(input, 'is already gone or was replaced');
+    if (isGone(err)) return gone(input, 'is already gone or was replaced');
     throw toFailure(err, `delete ${refString(input.target)}`);
   }
   return removed(input, 'delete', gracePeriodSeconds);

@@ -8,10 +8,13 @@ export interface RequestCounts {
   byVerb: Partial<Record<Verb, number>>;
   /** "<verb> <resource id>", e.g. "list core/v1/pods". */
   byResource: Record<string, number>;
-  /** "<METHOD or WATCH> <path>", e.g. "GET /api/v1/pods", "WATCH /api/v1/pods". */
+  /**
+   * "<METHOD or WATCH> <path>", e.g. "GET /api/v1/pods", "WATCH /api/v1/pods"; a request with a
+   * dryRun query parameter is "<METHOD> (dryRun) <path>".
+   */
   byPath: Record<string, number>;
   /**
-   * The same keys, by the status the server decided on ("201", "500", "504", "200 dry-run"): what
+   * The same keys, by the status the server decided on ("201", "500", "504"): what
    * was done, not only asked for. A write whose answer an injected timeout withheld counts under
    * its own 2xx.
    */
@@ -41,10 +44,9 @@ export class RequestLog {
   }
 
   /** The status a resource request ended with (a watch: 200 once its stream starts). */
-  recordStatus(key: string, status: number, dryRun = false): void {
+  recordStatus(key: string, status: number): void {
     const byStatus = (this.counts.byPathStatus[key] ??= {});
-    const label = dryRun ? `${status} dry-run` : String(status);
-    byStatus[label] = (byStatus[label] ?? 0) + 1;
+    byStatus[status] = (byStatus[status] ?? 0) + 1;
   }
 
   get(): RequestCounts {

@@ -1,8 +1,8 @@
-// An eviction whose answer is lost (the sim carries it out and then answers 504, as a timed-out
-// kube-apiserver may): the retry finds the pod gone. Found building test/chaos/api-faults: the record
-// said "already gone; nothing was done" (Skipped) although this action had evicted the pod.
-// Attempt 2 and later say what most likely happened instead, and the action goes on to verify;
-// a first attempt that finds the pod gone still did nothing. The same holds for a delete.
+// A write whose answer is lost (the sim carries it out and then answers 504, as a timed-out
+// kube-apiserver may): the retry finds the target gone. The record must not say "already gone;
+// nothing was done" (Skipped) when this action did it: attempt 2 and later say what most likely
+// happened, and the action goes on to verify; a first attempt that finds it gone did nothing.
+// Evictions (restart.ts reads first on a retry, from the worker-kill work) and deletes of any kind.
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ExecuteActionInput } from '../../activities/executors/types.js';
@@ -58,8 +58,8 @@ describe('an eviction whose answer was lost', () => {
     );
 
     const retry = await attemptOf(2, x);
-    expect(retry.outcome).toBe('applied');
-    expect(retry.message).toMatch(/was gone when attempt 2 asked again: the eviction of an earlier attempt/);
+    expect(retry.outcome).toBe('already-applied');
+    expect(retry.message).toMatch(/on attempt 2 the pod was already gone or terminating/);
     expect(retry.changes).toEqual([
       expect.objectContaining({ changeType: 'evict', oldValue: pod!.metadata.uid }),
     ]);
@@ -91,7 +91,7 @@ describe('a delete whose answer was lost', () => {
     expect(await env.get(DEPLOYMENTS, ns, 'lost-delete')).toBeUndefined();
 
     const retry = await attemptOf(3, x);
-    expect(retry).toMatchObject({ outcome: 'applied' });
+    expect(retry).toMatchObject({ outcome: 'already-applied' });
     expect(retry.message).toMatch(/attempt 3 asked again: the delete of an earlier attempt/);
     expect(await attemptOf(1, input(refOf(target!), del))).toMatchObject({ outcome: 'target-gone' });
   });

@@ -45,7 +45,8 @@ afterAll(async () => {
 function byPathStatus(records: ProxyRecord[]): Record<string, Record<string, number>> {
   const out: Record<string, Record<string, number>> = {};
   for (const r of records) {
-    const key = `${r.watch ? 'WATCH' : r.method} ${r.path}`;
+    // Keyed as the sim's request log is: a dry run under its own key (it changed nothing).
+    const key = `${r.watch ? 'WATCH' : r.method}${r.dryRun ? ' (dryRun)' : ''} ${r.path}`;
     const label =
       r.fate === 'error'
         ? `injected ${r.status}`
@@ -53,8 +54,7 @@ function byPathStatus(records: ProxyRecord[]): Record<string, Record<string, num
           ? 'dropped'
           : `${r.status ?? 'none'}`;
     const byStatus = (out[key] ??= {});
-    const full = r.dryRun ? `${label} dry-run` : label;
-    byStatus[full] = (byStatus[full] ?? 0) + 1;
+    byStatus[label] = (byStatus[label] ?? 0) + 1;
   }
   return out;
 }

@@ -20,7 +20,7 @@ export interface CliOperator {
 export function spawnCliOperator(
   engine: Engine,
   command: 'operator' | 'worker' | 'controller' = 'operator',
-  opts: { metricsPort?: number } = {},
+  opts: { metricsPort?: number; env?: Record<string, string> } = {},
 ): CliOperator {
   const args = [
     bin,
@@ -38,7 +38,10 @@ export function spawnCliOperator(
     '--log-level',
     'warn',
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
