@@ -9,6 +9,19 @@ import type { ExecuteActionInput, ExecuteActionResult, ActionOf } from './types.
 type DeleteSpec = ActionOf<'delete'>['deleteAction'];
 const uidMismatch = new Error('the object was replaced');
 
+/**
+ * Gone on a retry: the earlier attempt's delete most likely landed and only its answer was lost,
+ * so "nothing was done" would be false (restart.ts reads first for pods; here the 404 says it).
+ */
+function goneOnRetry(input: ExecuteActionInput): ExecuteActionResult {
+  const ref = refString(input.target);
+  return {
+    outcome: 'already-applied',
+    message: `${ref} was gone when attempt ${input.attempt} asked again: the delete of an earlier attempt most likely landed, its answer lost`,
+    changes: [{ resourceRef: ref, changeType: 'delete', field: 'metadata.uid', oldValue: input.target.uid }],
+  };
+}
+
 export async function deleteObject(
   kube: Kube,
   input: ExecuteActionInput,
@@ -69,22 +82,7 @@ export async function deleteObject(
   } catch (err) {
     const type = err === uidMismatch ? ErrorType.PreconditionFailed : classify(err).type;
     if (type === ErrorType.NotFound || type === ErrorType.PreconditionFailed) {
-      // On a retry the earlier attempt's delete most likely landed and only its answer was lost:
-      // "nothing was done" would be false (restart.ts reads first for pods; here the 404 says it).
-      if ((input.attempt ?? 1) > 1 && !input.dryRun) {
-        return {
-          outcome: 'already-applied',
-          message: `${refString(target)} was gone when attempt ${input.attempt} asked again: the delete of an earlier attempt most likely landed, its answer lost`,
-          changes: [
-            {
-              resourceRef: refString(target),
-              changeType: 'delete',
-              field: 'metadata.uid',
-              oldValue: target.uid,
-            },
-          ],
-        };
-      }
+      if ((input.attempt ?? 1) > 1 && !input.dryRun) return goneOnRetry(input);
       return {
         outcome: 'target-gone',
         message: `${refString(target)} is already gone or was replaced; nothing was done`,
