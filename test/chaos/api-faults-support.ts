@@ -1,7 +1,9 @@
 // What the API-faults chaos test counts: the destructive requests the API server accepted (its
 // request log), the writes the HealingActions say they made, the pods the store saw terminate,
 // and what /readyz answered while the faults ran.
+import type { Client } from '@temporalio/client';
 import type { HealingAction } from '../../crds/healing-action.js';
+import { policyWorkflowId } from '../../domain/ids.js';
 import type { RequestCounts } from '../../sim/api/index.js';
 import type { Engine } from '../support/engine-harness.js';
 
@@ -163,4 +165,13 @@ export function overlaps(actions: HealingAction[]): string[] {
     }
   }
   return found;
+}
+
+/** Whether every named policy's workflow has ended (its CR was deleted: it is cancelled). */
+export async function policiesEnded(client: Client, namespace: string, names: string[]): Promise<boolean> {
+  for (const name of names) {
+    const d = await client.workflow.getHandle(policyWorkflowId(namespace, name)).describe();
+    if (d.status.name === 'RUNNING') return false;
+  }
+  return true;
 }

@@ -13,6 +13,7 @@ import {
   destructiveCalls,
   expectedWrites,
   overlaps,
+  policiesEnded,
   probeReadiness,
 } from './api-faults-support.js';
 
@@ -122,8 +123,14 @@ describe('chaos: API faults', () => {
     const faultsEnded = Date.now();
     // No new actions from here on, so the counts below and the actions describe the same work:
     // a deleted policy's workflow ends, and its open actions finish alone.
-    for (const p of policies())
-      engine.sim.store.delete('kubeskippy.io/v1alpha1/healingpolicies', engine.namespace, p.metadata.name!);
+    const names = policies().map((p) => p.metadata.name!);
+    for (const name of names)
+      engine.sim.store.delete('kubeskippy.io/v1alpha1/healingpolicies', engine.namespace, name);
+    await eventually(
+      'the deleted policies to end',
+      () => policiesEnded(engine.client, engine.namespace, names),
+      20_000,
+    );
     const injected = engine.sim.faultCounts();
     const requestsDuring = engine.sim.requestCounts().total - requestsBefore;
     const all = await eventually(

@@ -18,6 +18,7 @@ import {
   destructiveCalls,
   expectedWrites,
   overlaps,
+  policiesEnded,
   probeReadiness,
 } from '../chaos/api-faults-support.js';
 import { startRealEngine, type RealEngine } from './support.js';
@@ -112,6 +113,11 @@ describe('chaos on the real control plane: API faults through a proxy', () => {
       namespace: engine.namespace,
       plural: 'healingpolicies',
     });
+    await eventually(
+      'the deleted policies to end',
+      () => policiesEnded(engine.client, engine.namespace, ['rf-evict', 'rf-scale']),
+      20_000,
+    );
     const during = proxy.records().slice(first);
     const faulted = during.filter((r) => r.fate !== 'forwarded').length;
     const faultsEnded = Date.now();
