@@ -17,8 +17,13 @@ export interface CliOperator {
   kill(): Promise<void>;
 }
 
+/** What the process needs of an engine: a kubeconfig and Temporal (the real tier's too). */
+export type OperatorTarget = Pick<Engine, 'kubeconfig'> & {
+  config: Pick<Engine['config'], 'temporalAddress' | 'temporalNamespace' | 'taskQueue'>;
+};
+
 export function spawnCliOperator(
-  engine: Engine,
+  engine: OperatorTarget,
   command: 'operator' | 'worker' | 'controller' = 'operator',
   opts: { metricsPort?: number } = {},
 ): CliOperator {

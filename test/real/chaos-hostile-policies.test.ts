@@ -1,0 +1,48 @@
+// Issue 13, part 4, on the real control plane: 1,000 hostile HealingPolicies (fast-check from the
+// zod schema, and mutations of valid ones; test/chaos/hostile/) through kubectl to the real API
+// server, with one `kubeskippy operator` process running as its ServiceAccount. Each must end
+// refused by the API server naming a field, Ready=False naming a field, or Ready=True and valid;
+// the operator must not crash or grow, and no workflow may be left stuck. Where the CEL rules and
+// zod judge a document differently, the test lists it.
+import { afterAll, beforeAll, describe, inject, it } from 'vitest';
+import { spawnCliOperator, type CliOperator } from '../support/cli-operator.js';
+import { waitForOperator } from '../chaos/hostile/canary.js';
+import { chaosSeed, hostileDocuments } from '../chaos/hostile/generate.js';
+import { reportAndAssert, runHostilePolicies } from '../chaos/hostile/run.js';
+import { realKubeconfig, startRealEngine, type RealEngine } from './support.js';
+
+const COUNT = Number(process.env.KUBESKIPPY_CHAOS_POLICIES ?? 1000);
+const seed = chaosSeed();
+
+let engine: RealEngine;
+let operator: CliOperator;
+beforeAll(async () => {
+  engine = await startRealEngine({ operator: false });
+  operator = spawnCliOperator({ kubeconfig: inject('realOperatorKubeconfig'), config: engine.config });
+  await waitForOperator({ namespace: engine.namespace, kube: engine.kube, operator });
+}, 120_000);
+afterAll(async () => {
+  await operator?.kill();
+  await engine?.stop();
+});
+
+describe('hostile policies on the real API server', () => {
+  it(
+    `${COUNT} generated policies end refused naming a field, Ready=False naming a field, or valid`,
+    { timeout: 300_000 },
+    async () => {
+      const docs = hostileDocuments({ count: COUNT, seed, namespace: engine.namespace });
+      const figures = await runHostilePolicies(
+        {
+          kubeconfig: realKubeconfig(),
+          namespace: engine.namespace,
+          kube: engine.kube,
+          client: engine.client,
+          operator,
+        },
+        { docs, batchSize: 100, parallel: 2, readyTimeoutMs: 120_000 },
+      );
+      reportAndAssert(figures, { seed, maxRssGrowthMb: 200, cel: true });
+    },
+  );
+});
