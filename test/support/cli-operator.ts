@@ -25,9 +25,10 @@ export type OperatorTarget = Pick<Engine, 'kubeconfig'> & {
 export function spawnCliOperator(
   engine: OperatorTarget,
   command: 'operator' | 'worker' | 'controller' = 'operator',
-  opts: { metricsPort?: number } = {},
+  opts: { metricsPort?: number; nodeArgs?: string[] } = {},
 ): CliOperator {
   const args = [
+    ...(opts.nodeArgs ?? []),
     bin,
     command,
     '--kubeconfig',

@@ -7,6 +7,7 @@
 //        ─▶ Temporal: no workflow left failing, none for an invalid policy ─▶ RSS ─▶ delete all
 //        ─▶ every workflow ends
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { expect } from 'vitest';
 import type { Kube } from '../../../activities/kube/clients.js';
@@ -38,6 +39,9 @@ export interface HostileFigures {
   rssAfterMb: number;
   /** While every policy existed: the cached workflows of the valid ones. */
   rssPeakMb: number;
+  /** Heap after a full collection, before the documents and after they were all deleted. */
+  heapBeforeMb: number;
+  heapAfterMb: number;
   /** Documents that reached none of the three ends, with why. */
   unexplained: string[];
   /** Where the API server and zod judged differently. */
@@ -47,6 +51,27 @@ export interface HostileFigures {
   /** What the operator printed that is not a log line, or is a fatal one. */
   operatorErrors: string[];
   timings: Record<string, number>;
+}
+
+/** Node flags that preload ./heap-probe.js into the operator process. */
+export const HEAP_PROBE_ARGS = [
+  '--expose-gc',
+  '--import',
+  fileURLToPath(new URL('./heap-probe.js', import.meta.url)),
+];
+
+/** The operator's heap after a full collection (MB), from the probe's next log line. */
+export async function heapMb(operator: CliOperator): Promise<number> {
+  const seen = operator.output().split('heap probe').length;
+  process.kill(operator.pid, 'SIGWINCH');
+  const line = await eventually(
+    'the heap probe to answer',
+    () => (operator.output().split('heap probe').length > seen ? operator.output() : undefined),
+    10_000,
+    100,
+  );
+  const probes = line.split('\n').filter((l) => l.includes('"heap probe"'));
+  return Math.round((JSON.parse(probes.at(-1)!) as { heapUsed: number }).heapUsed / 2 ** 20);
 }
 
 export async function rssMb(pid: number): Promise<number> {
@@ -145,6 +170,7 @@ export async function runHostilePolicies(
   const mark = (timings: Record<string, number>, step: string): void =>
     void (timings[step] = Date.now() - t0);
   const timings: Record<string, number> = {};
+  const heapBeforeMb = await heapMb(target.operator);
   const rssBeforeMb = await rssMb(target.operator.pid);
   const verdicts: Map<string, ApplyVerdict> = await applyInBatches({
     kubeconfig: target.kubeconfig,
@@ -174,6 +200,7 @@ export async function runHostilePolicies(
   ).catch(() => undefined);
   mark(timings, 'deleted');
   const rssAfterMb = await rssMb(target.operator.pid).catch(() => NaN);
+  const heapAfterMb = await heapMb(target.operator).catch(() => NaN);
   const exited = await Promise.race([target.operator.exited.then(() => 1), Promise.resolve(0)]);
   const errors = operatorErrors(target.operator.output());
   return {
@@ -184,6 +211,8 @@ export async function runHostilePolicies(
     rssBeforeMb,
     rssAfterMb,
     rssPeakMb,
+    heapBeforeMb,
+    heapAfterMb,
     unexplained,
     disagreements,
     stuckWorkflows: [...stuck, ...left.map((id) => `${id}: still running after its policy was deleted`)],
@@ -199,7 +228,7 @@ export const figuresLine = (f: HostileFigures): string =>
 /** Prints the figures (and what went wrong, by name) and holds the run to them. */
 export function reportAndAssert(
   f: HostileFigures,
-  opts: { seed: number; maxRssGrowthMb: number; cel: boolean },
+  opts: { seed: number; maxRssGrowthMb: number; maxHeapGrowthMb: number; cel: boolean },
 ): void {
   // Without CEL (the sim) zod alone judges the rules between fields: the server accepting what zod
   // refuses is the design there. A server refusing what zod accepts is a disagreement anywhere.
@@ -207,6 +236,7 @@ export function reportAndAssert(
   console.log(figuresLine(f));
   console.log(
     `chaos: seed ${opts.seed} (KUBESKIPPY_CHAOS_SEED), rss peak ${f.rssPeakMb} MB, ` +
+      `heap after gc ${f.heapBeforeMb}→${f.heapAfterMb} MB, ` +
       `${disagreements.length} API server/zod disagreements, timings ms ${JSON.stringify(f.timings)}`,
   );
   for (const [what, list] of [
@@ -225,5 +255,8 @@ export function reportAndAssert(
   expect(disagreements).toEqual([]);
   // Each kind of end is reached, or the generator has stopped being hostile (or valid).
   expect(Math.min(f.refused, f.invalid, f.valid)).toBeGreaterThan(0);
+  // RSS keeps its high-water mark (the valid policies' workflows were all cached at once); the
+  // heap after a collection shows what the operator still holds once they are gone.
   expect(f.rssAfterMb - f.rssBeforeMb).toBeLessThan(opts.maxRssGrowthMb);
+  expect(f.heapAfterMb - f.heapBeforeMb).toBeLessThan(opts.maxHeapGrowthMb);
 }
