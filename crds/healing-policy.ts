@@ -19,6 +19,7 @@ import {
   ObjectMeta,
   PositiveDuration,
   celIsDuration,
+  isCelSafeDuration,
 } from './common.js';
 import { parseDurationOr } from '../domain/duration.js';
 import { HealingActionTemplate } from './policy-actions.js';
@@ -55,8 +56,12 @@ const verificationFits: CelRule<{ enabled: boolean; stabilityPeriod: string; tim
     '!self.enabled || !has(self.stabilityPeriod) || !has(self.timeout) || ' +
     `!${celIsDuration('self.stabilityPeriod')} || !${celIsDuration('self.timeout')} || ` +
     'duration(self.stabilityPeriod) < duration(self.timeout)',
+  // Like the CEL rule, judges only durations CEL can convert (see isCelSafeDuration).
   check: (v) =>
-    v.enabled && parseDurationOr(v.stabilityPeriod, 0) >= parseDurationOr(v.timeout, Infinity)
+    v.enabled &&
+    isCelSafeDuration(v.stabilityPeriod) &&
+    isCelSafeDuration(v.timeout) &&
+    parseDurationOr(v.stabilityPeriod, 0) >= parseDurationOr(v.timeout, Infinity)
       ? `must be shorter than verification.timeout (${v.timeout}), or the action can never succeed`
       : undefined,
   message: 'must be shorter than verification.timeout, or the action can never succeed',
