@@ -5,7 +5,6 @@ import { HealingPolicySpec } from '../../../crds/healing-policy.js';
 import { parseHealingPolicySpec } from '../../../crds/validate.js';
 import type { ApplyVerdict } from './apply.js';
 import type { HostileDocument } from './generate.js';
-import type { Json } from './schema-arbitrary.js';
 
 export interface StoredPolicy {
   metadata: { name: string; generation?: number };
@@ -22,7 +21,7 @@ export type Outcome =
   | { end: 'unexplained'; why: string };
 
 /** A field as the API server or kubectl names one: `spec.a[0].b: ...`, `unknown field "spec.x"`, `.spec.x: field not declared`. */
-const NAMES_A_FIELD = /(^|[\s"(])\.?spec(\.[^\s:"[\]]+|\[\d+\])*(: |"| in body| field not declared)/;
+const NAMES_A_FIELD = /(^|[\s"([])\.?spec(\.[^\s:"[\]]+|\[\d+\])*(: |"| in body| field not declared)/;
 /** The controller's Ready=False message: `spec.<path>: <what is wrong>`. */
 const READY_FALSE_FIELD = /^spec(\.[^\s:[\]]+|\[\d+\])*: \S/;
 
@@ -60,19 +59,6 @@ export function outcomeOf(verdict: ApplyVerdict | undefined, stored: StoredPolic
     : { end: 'unexplained', why: `Ready=False without naming a field: ${message.slice(0, 300)}` };
 }
 
-/** Nulls removed, as the API server prunes null values of fields that are not nullable. */
-function withoutNulls(v: Json): Json | undefined {
-  if (v === null) return undefined;
-  if (Array.isArray(v)) return v.map((c) => withoutNulls(c) ?? null);
-  if (typeof v !== 'object') return v;
-  const out: Record<string, Json> = {};
-  for (const [k, c] of Object.entries(v)) {
-    const kept = withoutNulls(c);
-    if (kept !== undefined) out[k] = kept;
-  }
-  return out;
-}
-
 /** What kubectl refuses before any schema or rule runs: unknown fields, bodies that do not decode. */
 const DECODING =
   /unknown field|field not declared in schema|strict decoding error|error decoding|cannot be handled|Request entity too large|too large|exceeded/i;
@@ -96,6 +82,6 @@ export function disagreement(
     return `the API server accepts, zod refuses: ${issues.slice(0, 400)}`;
   }
   if (DECODING.test(verdict.message)) return undefined;
-  const zod = HealingPolicySpec.safeParse(withoutNulls(doc.doc.spec));
+  const zod = HealingPolicySpec.safeParse(doc.doc.spec);
   return zod.success ? `the API server refuses, zod accepts: ${verdict.message.slice(0, 400)}` : undefined;
 }
