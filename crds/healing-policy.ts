@@ -28,13 +28,20 @@ import { HealingTrigger } from './policy-triggers.js';
 export * from './policy-triggers.js';
 export * from './policy-actions.js';
 
+/** Longest name or name pattern (a DNS subdomain is at most 253 characters). */
+const MAX_NAME_PATTERN = 253;
+
 export const ResourceFilter = z.object({
   apiVersion: z
     .string()
     .optional()
     .describe('API version of the kind, e.g. "v1" or "apps/v1". Empty matches any version.'),
   kind: z.string().min(1).describe('Kind of resource, e.g. Pod, Deployment, StatefulSet.'),
-  excludeNames: z.array(z.string()).optional().describe('Names (exact) of objects never to select.'),
+  excludeNames: z
+    .array(z.string().max(MAX_NAME_PATTERN))
+    .max(64)
+    .optional()
+    .describe('Names of objects never to select; `*` matches any run of characters (canary-*).'),
 });
 export type ResourceFilter = z.infer<typeof ResourceFilter>;
 
@@ -51,41 +58,29 @@ export const ResourceSelector = z.object({
 });
 export type ResourceSelector = z.infer<typeof ResourceSelector>;
 
-const verificationFits: CelRule<{ enabled: boolean; stabilityPeriod: string; timeout: string }> = {
-  rule:
-    '!self.enabled || !has(self.stabilityPeriod) || !has(self.timeout) || ' +
-    `!${celIsDuration('self.stabilityPeriod')} || !${celIsDuration('self.timeout')} || ` +
-    'duration(self.stabilityPeriod) < duration(self.timeout)',
-  // Like the CEL rule, judges only durations CEL can convert (see isCelSafeDuration).
-  check: (v) =>
-    v.enabled &&
-    isCelSafeDuration(v.stabilityPeriod) &&
-    isCelSafeDuration(v.timeout) &&
-    parseDurationOr(v.stabilityPeriod, 0) >= parseDurationOr(v.timeout, Infinity)
-      ? `must be shorter than verification.timeout (${v.timeout}), or the action can never succeed`
-      : undefined,
-  message: 'must be shorter than verification.timeout, or the action can never succeed',
-  messageExpression:
-    "'must be shorter than verification.timeout (' + self.timeout + '), or the action can never succeed'",
-  fieldPath: '.stabilityPeriod',
-};
-
 export const Verification = withRules(
   z.object({
     enabled: z.boolean().default(true).describe('Check that the target recovered after acting.'),
     delay: Duration.default('30s').describe('Wait this long after acting before the first check.'),
-    timeout: Duration.default('5m').describe('Give up and mark the action Failed after this long.'),
+    timeout: Duration.optional().describe(
+      'Give up and mark the action Failed after this long. Default 5m, or safetyRules.healthCheckTimeout.',
+    ),
     interval: PositiveDuration.default('10s').describe('Time between checks; longer than 0s.'),
     stabilityPeriod: Duration.default('0s').describe(
       'How long the target must stay healed, every check in a row, before the action counts as ' +
         "Succeeded (like a Deployment's minReadySeconds); a relapse restarts the clock. Must be " +
         'shorter than timeout. 0s: the first healthy check suffices.',
     ),
-    requireReady: z.boolean().default(true).describe('The target, or its replacement, must be Ready.'),
+    requireReady: z
+      .boolean()
+      .optional()
+      .describe(
+        'The target, or its replacement, must be Ready. Default true, or safetyRules.requireHealthCheck.',
+      ),
     requireTriggerCleared: z.boolean().default(true).describe('The trigger must no longer hold.'),
     rollbackOnFailure: z.boolean().default(true).describe('Revert a patch that did not heal.'),
   }),
-  [verificationFits],
+  [],
 );
 export type Verification = z.infer<typeof Verification>;
 
@@ -93,7 +88,19 @@ export const ProtectedResource = z.object({
   apiVersion: z.string().optional().describe('API version; empty matches any.'),
   kind: z.string().optional().describe('Kind; empty matches any.'),
   namespaces: z.array(z.string()).optional().describe('Namespaces; empty matches any.'),
-  names: z.array(z.string()).optional().describe('Exact names; empty matches any.'),
+  names: z
+    .array(z.string().max(MAX_NAME_PATTERN))
+    .max(64)
+    .optional()
+    .describe('Names; `*` matches any run of characters (web-*); empty matches any.'),
+  excludeNames: z
+    .array(z.string().max(MAX_NAME_PATTERN))
+    .max(64)
+    .optional()
+    .describe(
+      "The Go KubeSkippy's name for `names`: objects excluded from healing, i.e. protected. " +
+        'Same matching as names; both lists count.',
+    ),
   labelSelector: LabelSelector.optional().describe('Labels; empty matches any.'),
 });
 export type ProtectedResource = z.infer<typeof ProtectedResource>;
@@ -122,6 +129,16 @@ export const SafetyRules = z.object({
     .default(3)
     .describe('Failed actions in a row on one target before it is put on hold (policy Degraded).'),
   holdDuration: Duration.default('1h').describe('How long a target stays on hold unless cleared sooner.'),
+  requireHealthCheck: z
+    .boolean()
+    .optional()
+    .describe(
+      "The Go KubeSkippy's name for verification.requireReady (which it never read): false lets an " +
+        'action succeed without the target being Ready. Set one of the two, not both.',
+    ),
+  healthCheckTimeout: Duration.optional().describe(
+    "The Go KubeSkippy's name for verification.timeout (which it never read). Set one of the two, not both.",
+  ),
 });
 export type SafetyRules = z.infer<typeof SafetyRules>;
 
@@ -177,6 +194,73 @@ const knownTriggers: CelRule<{
   fieldPath: '.actions',
 };
 
+/** The verification timeout in effect: verification.timeout, the original's healthCheckTimeout, or 5m. */
+export const DEFAULT_VERIFICATION_TIMEOUT = '5m';
+const CEL_TIMEOUT =
+  '(has(self.verification.timeout) ? self.verification.timeout : ' +
+  'has(self.safetyRules.healthCheckTimeout) ? self.safetyRules.healthCheckTimeout : ' +
+  `'${DEFAULT_VERIFICATION_TIMEOUT}')`;
+
+interface TimeoutParts {
+  verification: { enabled: boolean; stabilityPeriod: string; timeout?: string | undefined };
+  safetyRules: { healthCheckTimeout?: string | undefined };
+}
+const effectiveTimeout = (spec: TimeoutParts): string =>
+  spec.verification.timeout ?? spec.safetyRules.healthCheckTimeout ?? DEFAULT_VERIFICATION_TIMEOUT;
+
+/** stabilityPeriod < the timeout in effect, or the action can never succeed. */
+const verificationFits: CelRule<TimeoutParts> = {
+  rule:
+    '!self.verification.enabled || !has(self.verification.stabilityPeriod) || ' +
+    `!${celIsDuration('self.verification.stabilityPeriod')} || !${celIsDuration(CEL_TIMEOUT)} || ` +
+    `duration(self.verification.stabilityPeriod) < duration(${CEL_TIMEOUT})`,
+  check: (spec) => {
+    const timeout = effectiveTimeout(spec);
+    // Like the CEL rule, judges only durations CEL can convert (see isCelSafeDuration).
+    return spec.verification.enabled &&
+      isCelSafeDuration(spec.verification.stabilityPeriod) &&
+      isCelSafeDuration(timeout) &&
+      parseDurationOr(spec.verification.stabilityPeriod, 0) >= parseDurationOr(timeout, Infinity)
+      ? `must be shorter than the verification timeout (${timeout}), or the action can never succeed`
+      : undefined;
+  },
+  message: 'must be shorter than the verification timeout, or the action can never succeed',
+  messageExpression: `'must be shorter than the verification timeout (' + ${CEL_TIMEOUT} + '), or the action can never succeed'`,
+  fieldPath: '.verification.stabilityPeriod',
+};
+
+/** The Go KubeSkippy's safetyRules names and ours for one setting: one of the two, not both. */
+function notBoth(
+  legacy: 'requireHealthCheck' | 'healthCheckTimeout',
+  ours: 'requireReady' | 'timeout',
+): CelRule<{
+  verification: Partial<Record<'requireReady' | 'timeout', unknown>>;
+  safetyRules: Partial<Record<'requireHealthCheck' | 'healthCheckTimeout', unknown>>;
+}> {
+  const message = `set verification.${ours} or safetyRules.${legacy} (its Go KubeSkippy name), not both`;
+  return {
+    rule: `!has(self.safetyRules.${legacy}) || !has(self.verification.${ours})`,
+    check: (spec) =>
+      spec.safetyRules[legacy] !== undefined && spec.verification[ours] !== undefined ? message : undefined,
+    message,
+    fieldPath: `.safetyRules.${legacy}`,
+  };
+}
+
+/** requireHealthCheck: true promises a health check, which a disabled verification never makes. */
+const healthCheckNeedsVerification: CelRule<{
+  verification: { enabled: boolean };
+  safetyRules: { requireHealthCheck?: boolean | undefined };
+}> = {
+  rule: '!has(self.safetyRules.requireHealthCheck) || !self.safetyRules.requireHealthCheck || self.verification.enabled',
+  check: (spec) =>
+    spec.safetyRules.requireHealthCheck === true && !spec.verification.enabled
+      ? 'requires verification.enabled: a health check is the verification'
+      : undefined,
+  message: 'requires verification.enabled: a health check is the verification',
+  fieldPath: '.safetyRules.requireHealthCheck',
+};
+
 export const HealingPolicySpec = withRules(
   z.object({
     selector: ResourceSelector.describe('Which objects the policy watches and may heal.'),
@@ -197,7 +281,13 @@ export const HealingPolicySpec = withRules(
     ),
     aiAnalysis: AiAnalysis.optional().describe('Optional language-model analysis of incidents.'),
   }),
-  [knownTriggers],
+  [
+    knownTriggers,
+    verificationFits,
+    notBoth('requireHealthCheck', 'requireReady'),
+    notBoth('healthCheckTimeout', 'timeout'),
+    healthCheckNeedsVerification,
+  ],
 );
 export type HealingPolicySpec = z.infer<typeof HealingPolicySpec>;
 export type HealingPolicySpecInput = z.input<typeof HealingPolicySpec>;

@@ -9,6 +9,12 @@ import {
   needsEscaping,
   outsideMessage,
 } from './patch-paths.js';
+import {
+  PRIVILEGED_WORD_PATTERN,
+  PRIVILEGED_FIELDS,
+  privilegedFieldIn,
+  privilegedMessage,
+} from '../domain/patch.js';
 
 export const RestartAction = z.object({
   strategy: z
@@ -20,6 +26,15 @@ export const RestartAction = z.object({
         'recreate = delete, graceful = evict.',
     ),
   gracePeriodSeconds: z.number().int().min(0).default(30).describe('Termination grace period for the pod.'),
+  maxConcurrent: z
+    .number()
+    .int()
+    .min(1)
+    .optional()
+    .describe(
+      'At most this many restarts by this action open at once, across targets (a Go KubeSkippy ' +
+        'field it never read). Default: only safetyRules.maxConcurrentActions bounds them.',
+    ),
 });
 export type RestartAction = z.infer<typeof RestartAction>;
 
@@ -29,6 +44,14 @@ export const ScaleAction = withRules(
     replicas: z.number().int().min(0).describe('Replicas to add or remove, or the absolute count.'),
     minReplicas: z.number().int().min(0).default(1).describe('Never scale below this; at most maxReplicas.'),
     maxReplicas: z.number().int().min(1).default(10).describe('Never scale above this.'),
+    strategy: z
+      .string()
+      .max(64)
+      .optional()
+      .describe(
+        'Accepted for policies written for the Go KubeSkippy ("predictive", "coordinated"), which ' +
+          'had no such field: a scale is one step; the policy says so in its Warnings condition.',
+      ),
   }),
   [
     {
@@ -44,16 +67,50 @@ export const ScaleAction = withRules(
 );
 export type ScaleAction = z.infer<typeof ScaleAction>;
 
+/** Longest legacy value; CEL reads every value for privileged fields, which needs a bound. */
+const MAX_LEGACY_VALUE_LENGTH = 1024;
+
+/** The privileged-field words in CEL: RE2 takes the case-insensitive flag inline. */
+const CEL_PRIVILEGED = celString(`(?i)${PRIVILEGED_WORD_PATTERN}`);
+const PRIVILEGED_RULE_MESSAGE = `must not set privileged fields (${PRIVILEGED_FIELDS.join(', ')}): a healing patch may never widen what the pod may do`;
+
+/** No privileged field in the patch document (./patch.ts PRIVILEGED_FIELDS), whatever allowedPaths says. */
+const privilegedInPatch: CelRule<{ patch?: string | undefined }> = {
+  rule: `!has(self.patch) || !self.patch.matches(${CEL_PRIVILEGED})`,
+  check: (p) => {
+    const field = p.patch ? privilegedFieldIn(p.patch) : undefined;
+    return field ? privilegedMessage(field) : undefined;
+  },
+  message: PRIVILEGED_RULE_MESSAGE,
+  fieldPath: '.patch',
+  reason: 'FieldValueForbidden',
+};
+
+/** The same for the legacy `patches`: neither a key on the path nor the value names one. */
+const privilegedInPatches: CelRule<{ patches?: { path: string[]; value: string }[] | undefined }> = {
+  rule: `!has(self.patches) || self.patches.all(op, !op.path.exists(k, k.matches(${CEL_PRIVILEGED})) && !op.value.matches(${CEL_PRIVILEGED}))`,
+  check: (p) => {
+    for (const [i, op] of (p.patches ?? []).entries()) {
+      const field = op.path.map(privilegedFieldIn).find(Boolean) ?? privilegedFieldIn(op.value);
+      if (field) return { message: privilegedMessage(field), path: ['patches', i] };
+    }
+    return undefined;
+  },
+  message: PRIVILEGED_RULE_MESSAGE,
+  fieldPath: '.patches',
+  reason: 'FieldValueForbidden',
+};
+
 export const LegacyPatchOperation = z.object({
   path: z
     .array(z.string().max(128))
     .max(10)
     .describe('Map keys from the object root to the field to set; inside allowedPaths.'),
-  value: z.string().describe('New value, as JSON (else used as a string).'),
+  value: z.string().max(MAX_LEGACY_VALUE_LENGTH).describe('New value, as JSON (else used as a string).'),
 });
 
 /** Longest patch document; the CEL rule that looks at its first character needs a bound. */
-export const MAX_PATCH_LENGTH = 65_536;
+export const MAX_PATCH_LENGTH = 32_768;
 /** JSON's whitespace, then the `[` of an array. */
 const JSON_ARRAY_START = String.raw`^[ \t\r\n]*\[`;
 
@@ -121,6 +178,8 @@ export const PatchAction = withRules(
       message: 'every path must be inside allowedPaths (default /spec/template)',
       fieldPath: '.patches',
     },
+    privilegedInPatch,
+    privilegedInPatches,
   ],
 );
 export type PatchAction = z.infer<typeof PatchAction>;

@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { HealingPolicySpec } from './healing-policy.js';
 import { firstOutsideAllowed, legacyPointer, outsideMessage } from './patch-paths.js';
+import { privilegedFieldIn, privilegedFieldOfChange, privilegedMessage } from '../domain/patch.js';
 
 export interface FieldError {
   /** e.g. "spec.triggers[0].metricTrigger.threshold" */
@@ -45,6 +46,19 @@ function jsonPatchPointers(ops: unknown[]): string[] {
   });
 }
 
+/**
+ * A privileged field the text check (./policy-actions.ts) cannot see because the document spells
+ * it with escapes (`"hostNetw\u006frk"` in JSON, `"\x68ostPID"` in YAML): found on the parsed keys.
+ */
+function hiddenPrivileged(text: string, parsed: unknown, report: (message: string) => void): void {
+  if (privilegedFieldIn(text)) return; // already refused by the rule on the text, in the same words
+  const ops = Array.isArray(parsed) ? (parsed as { path?: unknown; value?: unknown }[]) : [{ value: parsed }];
+  for (const op of ops) {
+    const field = privilegedFieldOfChange(typeof op?.path === 'string' ? op.path : '', op?.value);
+    if (field) return report(privilegedMessage(field));
+  }
+}
+
 /** What CEL cannot judge: JavaScript regular expressions and the patch documents themselves. */
 function checkSpec(spec: HealingPolicySpec, ctx: z.RefinementCtx): void {
   const issue = (path: PropertyKey[], message: string): void =>
@@ -78,6 +92,7 @@ function checkSpec(spec: HealingPolicySpec, ctx: z.RefinementCtx): void {
       }
       const outside = firstOutsideAllowed(jsonPatchPointers(ops), p.allowedPaths);
       if (outside !== undefined) issue(where, outsideMessage(outside, p.allowedPaths));
+      hiddenPrivileged(p.patch, ops, (m) => issue(where, m));
     } else if (p?.patch) {
       let doc: unknown;
       try {
@@ -87,7 +102,7 @@ function checkSpec(spec: HealingPolicySpec, ctx: z.RefinementCtx): void {
       }
       if (!doc || typeof doc !== 'object' || Array.isArray(doc) || doc instanceof Error) {
         issue(where, `a ${p.type} patch must be a JSON or YAML object`);
-      }
+      } else hiddenPrivileged(p.patch, doc, (m) => issue(where, m));
     }
   });
 }

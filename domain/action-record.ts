@@ -4,6 +4,7 @@
 import type { ActionPhase } from '../crds/healing-action.js';
 import { eventPair, type EmitEventInput } from './events.js';
 import type { PlannedAction } from './plan-types.js';
+import { formatNumber } from './samples.js';
 import type { ClusterSnapshot, PodSnapshot } from './snapshot.js';
 import { refKey } from './targets.js';
 
@@ -44,7 +45,7 @@ export function actionLabels(planned: PlannedAction, phase: ActionPhase): Record
 
 const mib = (b: number): string => `${Math.round(b / 2 ** 20)}Mi`;
 
-/** Usage of the pods involved, for the record ("memory: 445Mi (87%)"). */
+/** Usage of the pods involved, for the record ("memory: 445Mi (87%)"), and their PromQL values. */
 export function usageOf(pods: PodSnapshot[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const pod of pods) {
@@ -58,6 +59,10 @@ export function usageOf(pods: PodSnapshot[]): Record<string, string> {
     }
     const restarts = pod.containers.reduce((n, c) => n + c.restartCount, 0);
     out[`${pods.length > 1 ? pod.ref.name + ' ' : ''}restarts`] = String(restarts);
+    // A PromQL trigger's value, keyed by its query: the figure such an action acted on, before it
+    // and after, as the built-ins' usage is (snapshots carry only the trigger's own queries).
+    for (const [query, value] of Object.entries(pod.customMetrics ?? {}))
+      out[`${pods.length > 1 ? pod.ref.name + ' ' : ''}${query}`] = formatNumber(value);
   }
   return out;
 }

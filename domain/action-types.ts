@@ -24,8 +24,10 @@ export interface NormalizedPatch {
 
 /** Each action type's own block, defaults applied, under the same key as in the CRD. */
 interface ActionBlocks {
-  restart: { restartAction: { strategy: RestartStrategy; gracePeriodSeconds: number } };
-  scale: { scaleAction: ScaleAction };
+  restart: {
+    restartAction: { strategy: RestartStrategy; gracePeriodSeconds: number; maxConcurrent?: number };
+  };
+  scale: { scaleAction: Omit<ScaleAction, 'strategy'> };
   patch: { patchAction: NormalizedPatch };
   delete: { deleteAction: DeleteAction };
 }
@@ -98,7 +100,11 @@ const ACTION_TYPES: { [K in ActionType]: ActionTypeEntry<K> } = {
       return {
         ...base,
         type: 'restart',
-        restartAction: { strategy, gracePeriodSeconds: r.gracePeriodSeconds },
+        restartAction: {
+          strategy,
+          gracePeriodSeconds: r.gracePeriodSeconds,
+          ...(r.maxConcurrent !== undefined ? { maxConcurrent: r.maxConcurrent } : {}),
+        },
       };
     },
     describe: ({ restartAction: { strategy } }) =>
@@ -113,8 +119,16 @@ const ACTION_TYPES: { [K in ActionType]: ActionTypeEntry<K> } = {
     readyLoss: (a, podReady) => (a.restartAction.strategy !== 'rollout' && podReady ? 1 : 0),
   },
   scale: {
-    normalize: (t, base) =>
-      t.scaleAction ? { ...base, type: 'scale', scaleAction: { ...t.scaleAction } } : undefined,
+    normalize: (t, base, where, warnings) => {
+      if (!t.scaleAction) return undefined;
+      // `strategy` appears in the Go KubeSkippy's sample policies but meant nothing there either.
+      const { strategy, ...scaleAction } = t.scaleAction;
+      if (strategy !== undefined)
+        warnings.push(
+          `${where}.scaleAction.strategy: "${strategy}" is not used; a scale is applied in one step`,
+        );
+      return { ...base, type: 'scale', scaleAction };
+    },
     describe: ({ scaleAction: s }) =>
       `scale the owning workload ${s.direction} by ${s.replicas} (within ${s.minReplicas}..${s.maxReplicas} replicas)`,
     actsOnOwner: () => true,

@@ -8,6 +8,8 @@
 //                another allowed action ────────────▶ its target re-resolved on a fresh snapshot;
 //                                                      then the same live safety and approval
 // Nothing here skips protection, budgets, approval or the live safety check: they run after.
+// Anything the answer adds beyond an action name (a target, replicas, a namespace) is never used;
+// the reason names it, so a prompt-injection attempt is on the record.
 
 import type { AiAnalysisRecord } from '../crds/healing-action.js';
 import type { AiAlternative } from './ai-plan.js';
@@ -23,6 +25,8 @@ export interface AiAnswer {
   confidence: number;
   recommendation: { action: string; rationale: string };
   similarIncidents: string[];
+  /** Fields the reply added beyond the schema (`path=value`), never used; named in the record. */
+  ignored?: string[];
 }
 
 export type AiOutcome =
@@ -40,6 +44,20 @@ export interface AiVerdict {
 const cut = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
 
 export function applyAiAnswer(input: {
+  planned: PlannedAction;
+  outcome: AiOutcome;
+  snapshot: ClusterSnapshot;
+}): AiVerdict {
+  const verdict = decideOnAnswer(input);
+  const ignored = input.outcome.ok ? input.outcome.answer.ignored : undefined;
+  if (!ignored?.length) return verdict;
+  // A model names an action, nothing more: a target, namespace or replicas in its reply (what a
+  // prompt injection asks for) is dropped, and the record says so, with what it asked for.
+  const note = `; ignored what the answer asked beyond an action name (${ignored.join(', ')}): the policy decides the target and bounds`;
+  return { ...verdict, record: { ...verdict.record, reason: `${verdict.record.reason ?? ''}${note}` } };
+}
+
+function decideOnAnswer(input: {
   planned: PlannedAction;
   outcome: AiOutcome;
   snapshot: ClusterSnapshot;

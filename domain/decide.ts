@@ -188,6 +188,16 @@ function checkLimits(
         `${formatDuration(cooldownUntil - nowMs)} more`,
     };
   }
+  const perAction =
+    candidate.action.type === 'restart' ? candidate.action.restartAction.maxConcurrent : undefined;
+  if (perAction !== undefined) {
+    let same = 0;
+    for (const key in state.open) if (state.open[key]?.action === candidate.action.name) same += 1;
+    if (same >= perAction) {
+      const message = `${same} restarts by action ${candidate.action.name} are open (restartAction.maxConcurrent ${perAction})`;
+      return { reason: 'ConcurrencyLimit', message };
+    }
+  }
   const open = Object.keys(state.open).length;
   if (open >= policy.safety.maxConcurrentActions) {
     const message = `${open} actions are open (maxConcurrentActions ${policy.safety.maxConcurrentActions})`;

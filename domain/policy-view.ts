@@ -2,7 +2,7 @@
 // built purely from the normalized policy, the state and the last evaluation.
 import type { PolicyMode } from '../crds/healing-policy.js';
 import type { Learning } from './learning.js';
-import type { Refusal } from './plan-types.js';
+import type { Fire, Refusal } from './plan-types.js';
 import type { NormalizedPolicy } from './policy-types.js';
 import { HOUR_MS } from './prune.js';
 import { effectiveMode, heldSubjects, type Counters, type PolicyState } from './state.js';
@@ -31,6 +31,16 @@ export interface PolicyStatusView {
   snapshotErrors: string[];
   /** What normalizing the spec noticed: fields that are ignored, triggers nothing answers. */
   warnings?: string[];
+  /** The last evaluation that had fires refused them all because their targets are protected. */
+  allTargetsProtected?: AllProtected;
+}
+
+/** Fires that could never become actions: every target they named is protected. */
+export interface AllProtected {
+  fires: number;
+  targets: number;
+  /** One refusal's words, e.g. "Pod demo/db-0 matches safetyRules.protectedResources[0]". */
+  example: string;
 }
 
 /** What the last evaluation left to report (not part of PolicyState: it is not carried forward). */
@@ -39,9 +49,34 @@ export interface LastEvaluation {
   refusals: Refusal[];
   errors: string[];
   lastActionMs?: number;
+  /** Set by an evaluation with fires: all of them refused as protected (undefined: some were not). */
+  allProtected?: AllProtected | undefined;
 }
 
 const MAX_REFUSALS_SHOWN = 20;
+
+/**
+ * Whether an evaluation's fires were all refused because their targets are protected — a policy
+ * that selects only protected objects, which can never act and would otherwise look healthy.
+ * `null` when nothing fired: the previous answer stands (quiet targets say nothing new).
+ */
+export function allFiresProtected(
+  fires: readonly Fire[],
+  refusals: readonly Refusal[],
+  plannedCount: number,
+): AllProtected | undefined | null {
+  if (fires.length === 0) return null;
+  if (plannedCount > 0) return undefined;
+  const protectedKeys = new Set<string>();
+  let example = '';
+  for (const r of refusals) {
+    if (r.reason !== 'Protected') continue;
+    protectedKeys.add(`${r.trigger} ${r.targetKey}`);
+    example ||= r.message;
+  }
+  if (!fires.every((f) => protectedKeys.has(`${f.trigger} ${f.targetKey}`))) return undefined;
+  return { fires: fires.length, targets: new Set(fires.map((f) => f.targetKey)).size, example };
+}
 
 export function policyStatusView(input: {
   policy: NormalizedPolicy;
@@ -75,5 +110,6 @@ export function policyStatusView(input: {
       .map((r) => ({ trigger: r.trigger, targetKey: r.targetKey, reason: r.reason, message: r.message })),
     snapshotErrors: last.errors,
     warnings: policy.warnings,
+    ...(last.allProtected ? { allTargetsProtected: last.allProtected } : {}),
   };
 }

@@ -164,10 +164,11 @@ export function normalizePolicy(spec: HealingPolicySpec, meta: PolicyMeta): Norm
     verification: {
       enabled: v.enabled,
       delayMs: parseDurationOr(v.delay, 30_000),
-      timeoutMs: parseDurationOr(v.timeout, 5 * MINUTE),
+      // healthCheckTimeout and requireHealthCheck: the Go KubeSkippy's names (the CRD allows one of each pair).
+      timeoutMs: parseDurationOr(v.timeout ?? s.healthCheckTimeout, 5 * MINUTE),
       intervalMs: parseDurationOr(v.interval, 10_000),
       stabilityMs: parseDurationOr(v.stabilityPeriod, 0),
-      requireReady: v.requireReady,
+      requireReady: v.requireReady ?? s.requireHealthCheck ?? true,
       requireTriggerCleared: v.requireTriggerCleared,
       rollbackOnFailure: v.rollbackOnFailure,
     },

@@ -113,6 +113,13 @@ export function checkMinReady(
   const left = ready - inFlight - loss;
   if (left >= min) return OK;
   const busy = inFlight > 0 ? ` (${inFlight} more being restarted)` : '';
+  if (left < 0)
+    // The open actions already take down every ready replica: no count to compare, say that.
+    return {
+      ok: false,
+      reason: 'MinReadyReplicas',
+      message: `${what} has ${ready} ready of ${desired} replicas and ${inFlight} already being restarted: none is left for ${input.action.type} to take down`,
+    };
   return {
     ok: false,
     reason: 'MinReadyReplicas',

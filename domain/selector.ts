@@ -51,7 +51,26 @@ export function matchesResourceFilter(filters: ResourceFilter[] | undefined, obj
     (f: ResourceFilter) =>
       f.kind === obj.kind &&
       (!f.apiVersion || f.apiVersion === obj.apiVersion) &&
-      !(f.excludeNames ?? []).includes(obj.name),
+      !namesMatch(f.excludeNames, obj.name),
+  );
+}
+
+/**
+ * Whether `name` is one of `patterns`: exact names, or globs where `*` stands for any run of
+ * characters (`system-critical-*`, as the Go KubeSkippy's samples write them). Object names cannot
+ * contain `*`, so the two readings never clash.
+ */
+export function namesMatch(patterns: readonly string[] | undefined, name: string): boolean {
+  if (!patterns?.length) return false;
+  return patterns.some((p) =>
+    p.includes('*')
+      ? new RegExp(
+          `^${p
+            .split('*')
+            .map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+            .join('.*')}$`,
+        ).test(name)
+      : p === name,
   );
 }
 
@@ -76,7 +95,9 @@ export function matchesProtectedResource(rule: ProtectedResource, obj: Protectab
   if (rule.apiVersion && rule.apiVersion !== obj.apiVersion) return false;
   if (rule.kind && rule.kind !== obj.kind) return false;
   if (rule.namespaces?.length && !rule.namespaces.includes(obj.namespace)) return false;
-  if (rule.names?.length && !rule.names.includes(obj.name)) return false;
+  // excludeNames is the Go KubeSkippy's word for the same list (names excluded from healing).
+  const names = [...(rule.names ?? []), ...(rule.excludeNames ?? [])];
+  if (names.length && !namesMatch(names, obj.name)) return false;
   return matchesLabelSelector(rule.labelSelector, obj.labels);
 }
 

@@ -5,6 +5,7 @@
 import { log, ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { wouldHealEvents, type EmitEventInput } from '../domain/events.js';
 import { policyWorkflowId } from '../domain/ids.js';
+import { allFiresProtected } from '../domain/policy-view.js';
 import { evaluatePolicy, type PlannedAction } from '../domain/plan.js';
 import { snapshotRequest } from '../domain/targets.js';
 import { healingActionWorkflow } from './healing-action-workflow.js';
@@ -36,7 +37,14 @@ export async function tick(run: PolicyRun): Promise<void> {
     refusals: result.refusals.map((r) => ({ reason: r.reason })),
   });
   const { activeTriggers, refusals } = result;
-  run.last = { ...run.last, activeTriggers, refusals, errors: snapshot.errors ?? [] };
+  const allProtected = allFiresProtected(result.fires, refusals, result.planned.length);
+  run.last = {
+    ...run.last,
+    activeTriggers,
+    refusals,
+    errors: snapshot.errors ?? [],
+    ...(allProtected !== null ? { allProtected } : {}),
+  };
   await Promise.all(result.planned.map((p) => startAction(run, p)));
   await emitEvents(
     wouldHealEvents({ policy: run.ref, refusals, fires: result.fires, nowMs: Date.now() }),

@@ -9,7 +9,7 @@ import type { IncidentContext } from '../../domain/ai-context.js';
 import type { AiSettings } from '../../domain/ai-plan.js';
 import type { AiAnswer } from '../../domain/ai-verdict.js';
 import { buildMessages, type ChatMessage } from './prompt.js';
-import { AiAnswerSchema, answerJsonSchema } from './schema.js';
+import { AiAnswerSchema, answerJsonSchema, unrequestedFields } from './schema.js';
 
 /** Endpoints and credentials: operator configuration only, never the policy. */
 export interface AiDeps {
@@ -104,7 +104,8 @@ export function parseAnswer(text: string): AiAnswer {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
     throw fail(AiErrorType.Malformed, `the model's reply does not match the schema: ${issues.join('; ')}`);
   }
-  return parsed.data;
+  const ignored = unrequestedFields(json as Record<string, unknown>);
+  return ignored.length ? { ...parsed.data, ignored } : parsed.data;
 }
 
 export async function analyzeIncident(

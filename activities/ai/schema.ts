@@ -37,3 +37,25 @@ export function answerJsonSchema(allowed: string[]): Record<string, unknown> {
   const { $schema: _dropped, ...schema } = z.toJSONSchema(answerSchema(allowed)) as Record<string, unknown>;
   return schema;
 }
+
+const MAX_IGNORED = 5;
+const cutText = (s: string, n: number): string => (s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/**
+ * What a (possibly prompt-injected) reply adds beyond the schema — a target, a namespace, replicas,
+ * a patch — as `path=value`, a few and short. zod drops these keys; they are never used (a model
+ * names only an action, the policy gives its target and bounds), but the record says they were
+ * asked for, so an injection attempt is visible rather than silently discarded.
+ */
+export function unrequestedFields(json: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const collect = (obj: unknown, known: string[], prefix: string): void => {
+    if (typeof obj !== 'object' || obj === null || Array.isArray(obj)) return;
+    for (const [k, v] of Object.entries(obj)) {
+      if (!known.includes(k)) out.push(`${prefix}${k}=${cutText(JSON.stringify(v) ?? 'undefined', 80)}`);
+    }
+  };
+  collect(json, Object.keys(AiAnswerSchema.shape), '');
+  collect(json.recommendation, Object.keys(AiAnswerSchema.shape.recommendation.shape), 'recommendation.');
+  return out.slice(0, MAX_IGNORED).map((f) => cutText(f, 100));
+}

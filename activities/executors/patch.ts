@@ -6,6 +6,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import jsonpatch, { type Operation } from 'fast-json-patch';
 import { parse as parseYaml } from 'yaml';
 import type { ResourceChange } from '../../crds/healing-action.js';
+import { privilegedFieldOfChange, privilegedMessage } from '../../domain/patch.js';
 import type { Kube } from '../kube/clients.js';
 import { ErrorType, kubeCall } from '../kube/errors.js';
 import { kindApi, readLiveTarget, refString, type AnyObject } from './workloads.js';
@@ -63,6 +64,15 @@ export function effectiveChanges(before: AnyObject, after: AnyObject): Operation
 
 export function disallowedPaths(ops: Operation[], allowed: string[]): string[] {
   return ops.map((op) => op.path).filter((path) => !allowed.some((prefix) => under(path, prefix)));
+}
+
+/** The first change that touches a privileged field (domain/patch.ts), whatever the allow-list says. */
+export function privilegedChange(ops: Operation[]): { path: string; field: string } | undefined {
+  for (const op of ops) {
+    const field = privilegedFieldOfChange(op.path, 'value' in op ? op.value : undefined);
+    if (field) return { path: op.path, field };
+  }
+  return undefined;
 }
 
 /** The patch body with our idempotency mark folded in, so the change and the mark land atomically. */
@@ -148,6 +158,13 @@ async function patchOnce(
     api.patch({ name, namespace, body, dryRun: 'All' }, spec.type),
   );
   const ops = effectiveChanges(before, preview);
+  const privileged = privilegedChange(ops);
+  if (privileged) {
+    throw ApplicationFailure.nonRetryable(
+      `patch of ${ref} would change ${privileged.path}: ${privilegedMessage(privileged.field)}`,
+      'PatchPathNotAllowed',
+    );
+  }
   const refused = disallowedPaths(ops, spec.allowedPaths);
   if (refused.length) {
     throw ApplicationFailure.nonRetryable(

@@ -11,7 +11,7 @@ import type { CachedPod, CachedWorkload } from '../cache/kinds.js';
 import type { WatchCache } from '../cache/watch-cache.js';
 import type { Kube } from '../kube/clients.js';
 import { bytes, millicores } from '../kube/quantity.js';
-import { queryPrometheus } from './prometheus.js';
+import { queryPrometheus, type PromResult } from './prometheus.js';
 
 export { labelSelectorString } from '../cache/reader.js';
 
@@ -55,12 +55,30 @@ function ownerResolver(
   return { resolve, workloads };
 }
 
+/** A query's answer, asked once per snapshot and shared by its namespaces; undefined = none configured. */
+type PromQuery = ((query: string) => Promise<PromResult>) | undefined;
+
+function promQueries(prometheusUrl: string | undefined): PromQuery {
+  if (!prometheusUrl) return undefined;
+  const asked = new Map<string, Promise<PromResult>>();
+  return (query) => {
+    let answer = asked.get(query);
+    if (!answer) asked.set(query, (answer = queryPrometheus(prometheusUrl, query)));
+    return answer;
+  };
+}
+
+/** Each problem once per snapshot, however many namespaces meet it. */
+function addError(snap: ClusterSnapshot, message: string): void {
+  if (!snap.errors?.includes(message)) snap.errors?.push(message);
+}
+
 async function collectNamespace(
   reader: ClusterReader,
   req: SnapshotRequest,
   namespace: string,
   snap: ClusterSnapshot,
-  opts: CollectOptions,
+  prom: PromQuery,
 ): Promise<void> {
   const onlyPods = req.kinds.every((k) => k === 'Pod');
   const [pods, replicasets, deployments, statefulsets, daemonsets, hpas] = await Promise.all([
@@ -90,7 +108,7 @@ async function collectNamespace(
     collectEvents(reader, req, namespace, podSnaps, snap),
     reader.list('pdbs', namespace).then((pdbs) => (snap.pdbs ??= []).push(...pdbs)),
     req.needUsage ? collectUsage(reader, namespace, podSnaps, snap, req.usageMaxAgeMs) : undefined,
-    ...req.promQueries.map((q) => collectPromQL(q, namespace, podSnaps, snap, opts)),
+    ...req.promQueries.map((q) => collectPromQL(q, namespace, podSnaps, snap, prom)),
   ]);
 }
 
@@ -138,21 +156,26 @@ async function collectPromQL(
   namespace: string,
   pods: PodSnapshot[],
   snap: ClusterSnapshot,
-  opts: CollectOptions,
+  prom: PromQuery,
 ): Promise<void> {
-  if (!opts.prometheusUrl) {
-    snap.errors?.push(
-      `PromQL query "${query}" skipped: no Prometheus configured (KUBESKIPPY_PROMETHEUS_URL)`,
-    );
+  if (!prom) {
+    addError(snap, `PromQL query "${query}" skipped: no Prometheus configured (KUBESKIPPY_PROMETHEUS_URL)`);
     return;
   }
   try {
-    for (const s of await queryPrometheus(opts.prometheusUrl, query)) {
+    const { samples, unlabelled } = await prom(query);
+    for (const s of samples) {
       const pod = s.namespace === namespace ? pods.find((p) => p.ref.name === s.pod) : undefined;
       if (pod) pod.customMetrics = { ...pod.customMetrics, [query]: s.value };
     }
+    if (unlabelled > 0)
+      addError(
+        snap,
+        `PromQL query "${query}": ${unlabelled} sample(s) without namespace and pod labels ignored; ` +
+          'keep them, e.g. max by (namespace, pod) (...)',
+      );
   } catch (err) {
-    snap.errors?.push(`PromQL query "${query}" failed: ${(err as Error).message}`);
+    addError(snap, `PromQL query "${query}" failed: ${(err as Error).message}`);
   }
 }
 
@@ -169,7 +192,8 @@ export async function collectSnapshot(
     errors: [],
   };
   const reader = opts.cache ? cachedReader(opts.cache, kube) : directReader(kube);
-  for (const namespace of req.namespaces) await collectNamespace(reader, req, namespace, snap, opts);
+  const prom = promQueries(opts.prometheusUrl);
+  for (const namespace of req.namespaces) await collectNamespace(reader, req, namespace, snap, prom);
   if (!snap.errors?.length) delete snap.errors;
   return snap;
 }

@@ -1,7 +1,13 @@
 // Approval from the CR: `kubectl annotate healingaction NAME kubeskippy.io/approve=true` (or
-// `=reject`, with optional `kubeskippy.io/approval-comment` and `kubeskippy.io/approved-by`) ends
-// in the same approveAction update as `kubeskippy action approve`, so the workflow history
-// records who decided. The workflow's validator refuses decisions on actions not awaiting one.
+// `=reject`, with an optional `kubeskippy.io/approval-comment`) ends in the same approveAction
+// update as `kubeskippy action approve`. The workflow's validator refuses decisions on actions not
+// awaiting one, so a repeated or late annotation changes nothing.
+//
+// Who decided: the object does not say. managedFields name a client-chosen field manager
+// (`kubectl-annotate`), not a user, and only the audit log knows the user. So the decider is
+// recorded as "annotation" — whoever may patch HealingActions — and a `kubeskippy.io/approved-by`
+// name, free text that anyone who may annotate can write, is kept only in the comment, marked
+// unverified, never as the decider.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { HealingActionStatus } from '../../crds/healing-action.js';
@@ -27,12 +33,14 @@ export function decisionFrom(annotations: Record<string, string> | undefined): A
       ? 'reject'
       : undefined;
   if (!decision) return undefined;
-  const comment = annotations?.[COMMENT_ANNOTATION];
-  return {
-    decision,
-    by: annotations?.[APPROVER_ANNOTATION] || 'annotation',
-    ...(comment ? { comment } : {}),
-  };
+  const claimed = annotations?.[APPROVER_ANNOTATION]?.trim().slice(0, 100);
+  const comment = [
+    annotations?.[COMMENT_ANNOTATION],
+    claimed ? `${APPROVER_ANNOTATION} says "${claimed}" (not verified)` : undefined,
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return { decision, by: 'annotation', ...(comment ? { comment } : {}) };
 }
 
 const relayed = new Set<string>();

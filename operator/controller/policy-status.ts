@@ -12,6 +12,7 @@ export const PolicyReason = {
   PausedBySignal: 'PausedBySignal',
   Running: 'Running',
   TargetsOnHold: 'TargetsOnHold',
+  AllTargetsProtected: 'AllTargetsProtected',
   PartialSnapshot: 'PartialSnapshot',
   Healthy: 'Healthy',
   SpecWarnings: 'SpecWarnings',
@@ -107,6 +108,35 @@ function warningsCondition(warnings: string[], gen: { observedGeneration?: numbe
       };
 }
 
+/** Degraded: targets on hold, every fire refused as protected, or a partial snapshot — in that order. */
+function degraded(view: PolicyStatusView): Condition {
+  const held = view.held.length;
+  const all = view.allTargetsProtected;
+  if (held)
+    return {
+      type: 'Degraded',
+      status: 'True',
+      reason: PolicyReason.TargetsOnHold,
+      message: `${held} target(s) on hold after repeated failures: ${view.held.map((h) => h.subjectKey).join(', ')}`,
+    };
+  if (all)
+    return {
+      type: 'Degraded',
+      status: 'True',
+      reason: PolicyReason.AllTargetsProtected,
+      message:
+        `every fire of the last evaluation that had any (${all.fires} on ${all.targets} target(s)) was ` +
+        `refused because its target is protected, so this policy cannot act: ${all.example}`,
+    };
+  const errors = view.snapshotErrors;
+  return {
+    type: 'Degraded',
+    status: errors.length ? 'True' : 'False',
+    reason: errors.length ? PolicyReason.PartialSnapshot : PolicyReason.Healthy,
+    message: errors.join('; ') || 'all targets observable',
+  };
+}
+
 export function mirroredStatus(opts: {
   view: PolicyStatusView;
   workflowId: string;
@@ -118,7 +148,6 @@ export function mirroredStatus(opts: {
 }): HealingPolicyStatus {
   const { view, invalid } = opts;
   const gen = opts.generation !== undefined ? { observedGeneration: opts.generation } : {};
-  const held = view.held.length;
   const conditions: Condition[] = [
     invalid
       ? invalidReady(invalid.generation, invalid.message, opts.generation)
@@ -136,19 +165,7 @@ export function mirroredStatus(opts: {
       message: view.paused ? 'no new actions start until resume' : 'actions start when triggers fire',
       ...gen,
     },
-    {
-      type: 'Degraded',
-      status: held || view.snapshotErrors.length ? 'True' : 'False',
-      reason: held
-        ? PolicyReason.TargetsOnHold
-        : view.snapshotErrors.length
-          ? PolicyReason.PartialSnapshot
-          : PolicyReason.Healthy,
-      message: held
-        ? `${held} target(s) on hold after repeated failures: ${view.held.map((h) => h.subjectKey).join(', ')}`
-        : view.snapshotErrors.join('; ') || 'all targets observable',
-      ...gen,
-    },
+    { ...degraded(view), ...gen },
     warningsCondition(view.warnings ?? [], gen),
   ];
   const status: HealingPolicyStatus = {

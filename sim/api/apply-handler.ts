@@ -4,6 +4,7 @@ import type { KObject } from '../contract.js';
 import { parseApplyBody, serverSideApply } from './apply.js';
 import type { ApiRequest, ServerContext } from './context.js';
 import { badRequest, invalid, notFound } from './errors.js';
+import { fieldValidationWarnings, warningHeaders } from './field-validation.js';
 import { sendJson } from './http-util.js';
 import type { ResourceInfo } from './resources.js';
 import type { ResourcePath } from './router.js';
@@ -34,13 +35,15 @@ export async function handleApply(
   };
   const sub = a.p.subresource === 'status' ? 'status' : undefined;
   const next = serverSideApply(a.info, a.current, applied, manager, ctx.store.now(), sub);
+  const headers = warningHeaders(fieldValidationWarnings(req, a.info, applied));
   if (!a.current) {
     if (sub) throw notFound(a.info, a.p.name!);
-    return sendJson(res, 201, ctx.store.create(a.info.id, next, { dryRun: a.dryRun }));
+    return sendJson(res, 201, ctx.store.create(a.info.id, next, { dryRun: a.dryRun }), headers);
   }
   return sendJson(
     res,
     200,
     ctx.store.update(a.info.id, next, { dryRun: a.dryRun, ...(sub ? { subresource: sub } : {}) }),
+    headers,
   );
 }

@@ -2,6 +2,7 @@
 import type { ServerResponse } from 'node:http';
 import type { MetricsSource } from '../contract.js';
 import type { Faults } from './faults.js';
+import type { CpuCounters } from './pod-series.js';
 import type { RequestLog } from './requests.js';
 import type { MemoryStore } from './store.js';
 
@@ -23,6 +24,8 @@ export interface ServerContext {
   bookmarkIntervalMs: number;
   /** Resource requests served (GET /sim/requests reads them, DELETE resets). */
   requests: RequestLog;
+  /** CPU seconds per container, advanced by each read of /metrics/pods (pod-series.ts). */
+  cpuCounters: CpuCounters;
 }
 
 export interface ApiRequest {

@@ -9,6 +9,7 @@ import type { Verb } from './faults.js';
 import { dryRunOf, parseRequestBody, sendJson } from './http-util.js';
 import { serveMetrics } from './metrics.js';
 import { APPLY_PATCH, applyPatch } from './patch.js';
+import { fieldValidationWarnings, warningHeaders } from './field-validation.js';
 import { deleteOptions, paginate } from './request-options.js';
 import { apiVersionOf, type ResourceInfo } from './resources.js';
 import type { ResourcePath } from './router.js';
@@ -125,7 +126,8 @@ export async function handleResource(
       if (p.namespace === undefined) throw notFoundPath();
       body.metadata.namespace = p.namespace;
     }
-    return sendJson(res, 201, store.create(info.id, body, { dryRun }));
+    const warnings = fieldValidationWarnings(req, info, body);
+    return sendJson(res, 201, store.create(info.id, body, { dryRun }), warningHeaders(warnings));
   }
 
   const name = p.name!;
@@ -189,7 +191,9 @@ export async function handleResource(
     next = applyPatch(info, current, req.contentType, req.body);
     next.metadata = { ...next.metadata, name, ...(p.namespace ? { namespace: p.namespace } : {}) };
   }
-  return sendJson(res, 200, store.update(info.id, next, { dryRun, ...(subresource ? { subresource } : {}) }));
+  const warnings = fieldValidationWarnings(req, info, next);
+  const updated = store.update(info.id, next, { dryRun, ...(subresource ? { subresource } : {}) });
+  return sendJson(res, 200, updated, warningHeaders(warnings));
 }
 
 function subresourceExists(info: ResourceInfo, sub: string): boolean {

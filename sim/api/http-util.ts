@@ -20,7 +20,7 @@ export function sendJson(
   res: ServerResponse,
   code: number,
   body: unknown,
-  headers: Record<string, string> = {},
+  headers: Record<string, string | string[]> = {},
 ): void {
   if (res.headersSent) {
     res.end();

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { MetricsSource } from '../contract.js';
 import type { ServerContext } from './context.js';
 import { Faults, type FaultConfig } from './faults.js';
+import { CpuCounters } from './pod-series.js';
 import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 import { RequestLog, type RequestCounts } from './requests.js';
 import { createApiHttpServer, dropWatches, type DropWatchesOptions } from './server.js';
@@ -63,6 +64,7 @@ export async function startApiServer(opts: ApiServerOptions = {}): Promise<ApiSe
     watches: new Map(),
     bookmarkIntervalMs: opts.bookmarkIntervalMs ?? 10_000,
     requests: new RequestLog(),
+    cpuCounters: new CpuCounters(),
   };
   const host = opts.host ?? '127.0.0.1';
   let port = 0;

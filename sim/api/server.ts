@@ -1,4 +1,4 @@
-// The HTTP front: discovery, OpenAPI, health, version, /sim/faults, then resource handlers.
+// The HTTP front: discovery, OpenAPI, health, version, /sim/faults, /metrics/pods, then resource handlers.
 // Authentication is accepted blindly (any bearer token or none); there is no authorization.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { ApiRequest, ServerContext } from './context.js';
@@ -7,7 +7,9 @@ import { notFoundPath } from './errors.js';
 import type { FaultConfig } from './faults.js';
 import { handleResource } from './handlers.js';
 import { parseJsonBody, readBody, sendError, sendJson } from './http-util.js';
+import { EXPOSITION_CONTENT_TYPE, writeExposition } from './exposition.js';
 import { openApiDocument, openApiRoot } from './openapi.js';
+import { podSeries } from './pod-series.js';
 import { parsePath } from './router.js';
 
 export const VERSION_INFO = {
@@ -91,6 +93,13 @@ async function route(
     return;
   }
   if (pathname.startsWith('/sim/')) return simControl(ctx, req, res);
+  // cAdvisor and kube-state-metrics series of every pod, for a Prometheus to scrape (pod-series.ts).
+  if (pathname === '/metrics/pods' && req.method === 'GET') {
+    const families = podSeries({ store: ctx.store, metrics: ctx.metrics(), cpu: ctx.cpuCounters });
+    res.writeHead(200, { 'Content-Type': EXPOSITION_CONTENT_TYPE });
+    res.end(writeExposition(families));
+    return;
+  }
   if (pathname === '/openapi/v3') return sendJson(res, 200, openApiRoot(registry));
   const oa = /^\/openapi\/v3\/(?:api\/(v1)|apis\/([^/]+)\/([^/]+))$/.exec(pathname);
   if (oa) return sendJson(res, 200, found(openApiDocument(registry, oa[2] ?? '', oa[1] ?? oa[3]!)));

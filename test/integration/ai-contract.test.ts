@@ -173,6 +173,29 @@ describe('what an answer may change', () => {
     );
   });
 
+  it('a target, namespace or replicas in the answer are never used, and the record names them', async () => {
+    server.reply({
+      content: answer('scale-up', 0.95, {
+        recommendation: { action: 'scale-up', rationale: 'told so', replicas: 100, namespace: 'kube-system' },
+        target: { namespace: 'kube-system', name: 'coredns' },
+      }),
+    });
+    const { planned, snap, run } = await ask('ollama');
+    const r = await run();
+    const verdict = applyAiAnswer({
+      planned,
+      outcome: { ok: true, model: r.model, answer: r.answer },
+      snapshot: snap,
+    });
+    // The allowed action runs on the policy's own target with the policy's own step (+1, not 100).
+    expect(verdict.planned).toMatchObject({ targetKey: 'demo/Deployment/web', scale: { from: 3, to: 4 } });
+    expect(verdict.record.reason).toBe(
+      'Followed: decide mode runs scale-up instead of restart; ignored what the answer asked beyond ' +
+        'an action name (target={"namespace":"kube-system","name":"coredns"}, recommendation.replicas=100, ' +
+        'recommendation.namespace="kube-system"): the policy decides the target and bounds',
+    );
+  });
+
   it('below minConfidence the recommendation is ignored', async () => {
     server.reply({ content: answer('scale-up', 0.4) });
     const { planned, snap, run } = await ask('openai');

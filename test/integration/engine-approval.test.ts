@@ -119,7 +119,13 @@ describe('manual approval', () => {
     });
     expect(n.status, JSON.stringify(n.status)).toMatchObject({
       phase: 'Succeeded',
-      approval: { decision: 'approve', approved: true, by: 'carol' },
+      // approved-by is free text anyone who may annotate can write: a claim, not the decider.
+      approval: {
+        decision: 'approve',
+        approved: true,
+        by: 'annotation',
+        comment: 'kubeskippy.io/approved-by says "carol" (not verified)',
+      },
     });
     expect(r.status, JSON.stringify(r.status)).toMatchObject({
       phase: 'Rejected',

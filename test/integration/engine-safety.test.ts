@@ -48,6 +48,8 @@ const finished = (a: HealingAction) => (): HealingAction | undefined => {
   return now?.status?.completionTime ? now : undefined;
 };
 
+const POLICIES = 'kubeskippy.io/v1alpha1/healingpolicies';
+
 describe('protected resources', () => {
   it('never touches a pod labelled kubeskippy.io/protected or matched by protectedResources', async () => {
     engine.apply([
@@ -84,6 +86,19 @@ describe('protected resources', () => {
     expect(status.counters.actionsStarted).toBe(0);
     expect(actionsOf(engine, 'protected')).toEqual([]);
     expect([...uidsOf('guarded'), ...uidsOf('listed')].sort()).toEqual(before.sort());
+    // A policy that can never act says so where `kubectl get hp -o yaml` shows it.
+    const degraded = await eventually(
+      'Degraded=True AllTargetsProtected on the HealingPolicy',
+      () => {
+        const conditions = engine.sim.store.get(POLICIES, engine.namespace, 'protected')?.status
+          ?.conditions as { type: string; status: string; reason?: string; message?: string }[] | undefined;
+        const c = conditions?.find((x) => x.type === 'Degraded');
+        return c?.reason === 'AllTargetsProtected' ? c : undefined;
+      },
+      30_000,
+    );
+    expect(degraded).toMatchObject({ status: 'True' });
+    expect(degraded.message).toContain('so this policy cannot act');
   });
 
   it('skips with reason Protected when the pod becomes protected between plan and execute', async () => {

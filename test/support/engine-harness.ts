@@ -27,6 +27,7 @@ import {
   type TestTemporal,
 } from './temporal.js';
 import { WORKFLOWS_PATH } from '../../operator/worker.js';
+import { startPrometheus, type RunningPrometheus } from './prometheus.js';
 
 const root = join(import.meta.dirname, '..', '..');
 let bundle: Promise<{ code: string }> | undefined;
@@ -47,6 +48,8 @@ export interface Engine {
   kubeconfig: string;
   config: OperatorConfig;
   operator?: RunningOperator;
+  /** The real Prometheus scraping the sim, when started with `prometheus` (KUBESKIPPY_PROMETHEUS_URL). */
+  prometheus?: RunningPrometheus;
   /** The operator's log lines (parsed JSON, info and up) when started with `captureLogs`. */
   logs: LogLine[];
   /** Creates (or updates) objects in the sim through its store, rewriting namespaces to ours. */
@@ -94,6 +97,8 @@ export interface EngineOptions {
   watchCache?: boolean;
   /** Model endpoints for AI analysis (flags of loadConfig), e.g. a fake model server's URL. */
   ai?: { ollamaHost?: string; openaiBaseUrl?: string; openaiApiKey?: string };
+  /** Start a real Prometheus scraping the sim's /metrics/pods, and point the operator at it. */
+  prometheus?: boolean;
 }
 
 export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
@@ -117,6 +122,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
     kind: 'Namespace',
     metadata: { name: namespace },
   });
+  const prometheus = opts.prometheus ? await startPrometheus({ simUrl: sim.url }) : undefined;
   const target = opts.temporal ?? testTemporal();
   const { address, namespace: temporalNamespace } = target;
   const config = loadConfig(
@@ -129,6 +135,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
       logLevel: 'warn',
       watchCache: opts.watchCache === false ? 'off' : 'on',
       ...opts.ai,
+      ...(prometheus ? { prometheusUrl: prometheus.url } : {}),
     },
     {},
   );
@@ -141,6 +148,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
     client,
     kubeconfig,
     config,
+    ...(prometheus ? { prometheus } : {}),
     logs: [],
     apply: (objects) => void applyObjects(sim.store, intoNamespace(objects, namespace)),
     manifests: async (file) =>
@@ -174,6 +182,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
           .catch(() => undefined);
       }
       await client.connection.close();
+      await prometheus?.stop();
       await sim.stop();
       await rm(dir, { recursive: true, force: true });
     },

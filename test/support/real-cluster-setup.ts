@@ -44,7 +44,16 @@ export default async function setup(project: TestProject): Promise<() => Promise
     project.provide('realClusterLogDir', cluster.logDir);
     stop = () => cluster.stop();
   }
-  const identity = await prepareOperatorIdentity(admin, dir);
+  let identity;
+  try {
+    identity = await prepareOperatorIdentity(admin, dir);
+  } catch (err) {
+    // vitest runs no teardown when setup throws: stop the cluster here, or its six processes
+    // outlive the run (a CRD the server refuses fails exactly here).
+    await stop();
+    await rm(dir, { recursive: true, force: true });
+    throw err;
+  }
   project.provide('realKubeconfig', admin);
   project.provide('realOperatorKubeconfig', identity.kubeconfig);
   return async () => {

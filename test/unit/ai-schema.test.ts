@@ -3,7 +3,8 @@
 // an unsupported schema is a 400 from a real endpoint, which would turn every analysis into
 // AiUnavailable. No network here, so the documented rules are checked on the schema itself.
 import { describe, expect, it } from 'vitest';
-import { answerJsonSchema, AiAnswerSchema } from '../../activities/ai/schema.js';
+import { parseAnswer } from '../../activities/ai/analyze.js';
+import { answerJsonSchema, AiAnswerSchema, unrequestedFields } from '../../activities/ai/schema.js';
 
 // Keywords strict mode supports (per type), plus the annotations every type may carry.
 const COMMON = new Set(['type', 'description', 'enum', 'title']);
@@ -71,5 +72,37 @@ describe('the answer schema sent to the model', () => {
       similarIncidents: [],
     };
     expect(AiAnswerSchema.parse(sample)).toEqual(sample);
+  });
+});
+
+describe('an answer that asks for more than an action name', () => {
+  it('keeps the answer, drops the extra fields and names them (a target, a namespace, replicas)', () => {
+    const reply = {
+      analysis: 'a',
+      rootCause: 'r',
+      confidence: 1,
+      recommendation: { action: 'scale-up', rationale: 'x', replicas: 100, namespace: 'kube-system' },
+      similarIncidents: [],
+      target: { namespace: 'kube-system', name: 'coredns' },
+    };
+    const parsed = parseAnswer(JSON.stringify(reply));
+    expect(parsed.recommendation).toEqual({ action: 'scale-up', rationale: 'x' });
+    expect(parsed.ignored).toEqual([
+      'target={"namespace":"kube-system","name":"coredns"}',
+      'recommendation.replicas=100',
+      'recommendation.namespace="kube-system"',
+    ]);
+  });
+
+  it('a reply with only the schema fields has nothing ignored', () => {
+    const reply = {
+      analysis: 'a',
+      rootCause: 'r',
+      confidence: 0.5,
+      recommendation: { action: 'none', rationale: 'x' },
+      similarIncidents: [],
+    };
+    expect(parseAnswer(JSON.stringify(reply)).ignored).toBeUndefined();
+    expect(unrequestedFields(reply)).toEqual([]);
   });
 });

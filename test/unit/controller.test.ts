@@ -7,7 +7,9 @@ import {
   mirroredStatus,
 } from '../../operator/controller/policy-status.js';
 import type { PolicyStatusView } from '../../workflows/messages.js';
-import { policy, restartAction } from '../fixtures/domain-builders.js';
+import { allFiresProtected, policyStatusView } from '../../domain/policy-view.js';
+import { Driver } from '../fixtures/domain-run.js';
+import { pod, policy, restartAction, snapshot, withMemory } from '../fixtures/domain-builders.js';
 
 function view(over: Partial<PolicyStatusView> = {}): PolicyStatusView {
   return {
@@ -35,7 +37,12 @@ describe('approval annotations', () => {
     [{ 'kubeskippy.io/approve': 'Approve' }, { decision: 'approve', by: 'annotation' }],
     [
       { 'kubeskippy.io/approve': 'reject', 'kubeskippy.io/approved-by': 'bob' },
-      { decision: 'reject', by: 'bob' },
+      // A name in an annotation is free text: kept as an unverified claim, never the decider.
+      {
+        decision: 'reject',
+        by: 'annotation',
+        comment: 'kubeskippy.io/approved-by says "bob" (not verified)',
+      },
     ],
     [
       { 'kubeskippy.io/approve': 'false', 'kubeskippy.io/approval-comment': 'not now' },
@@ -167,5 +174,56 @@ describe('policy status', () => {
       reason: 'PartialSnapshot',
       message: 'metrics.k8s.io unavailable',
     });
+  });
+});
+
+describe('a policy that selects only protected objects', () => {
+  const T0 = 10_000_000;
+  const guarded = policy({
+    safetyRules: { protectedResources: [{ kind: 'Pod', names: ['db-*'] }] },
+  });
+  /** One evaluation through the real planner, into the status the controller writes. */
+  const statusAfter = (names: string[]): ReturnType<typeof mirroredStatus> => {
+    const d = new Driver(guarded);
+    const r = d.tick(
+      snapshot(
+        T0,
+        names.map((n) => pod(n, withMemory(0.95))),
+      ),
+    );
+    const allProtected = allFiresProtected(r.fires, r.refusals, r.planned.length);
+    const v = policyStatusView({
+      policy: guarded,
+      state: d.state,
+      last: {
+        activeTriggers: r.activeTriggers,
+        refusals: r.refusals,
+        errors: [],
+        allProtected: allProtected ?? undefined,
+      },
+      nowMs: T0,
+    });
+    return mirroredStatus({ view: v, workflowId: 'w', nowIso: '2026-01-01T00:00:00.000Z' });
+  };
+
+  it('is Degraded with AllTargetsProtected, naming the rule, when every fire is refused', () => {
+    expect(cond(statusAfter(['db-0', 'db-1']), 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'AllTargetsProtected',
+      message:
+        'every fire of the last evaluation that had any (2 on 2 target(s)) was refused because its target ' +
+        'is protected, so this policy cannot act: Pod demo/db-0 matches safetyRules.protectedResources[0]',
+    });
+  });
+
+  it('is not, when one target could be acted on', () => {
+    expect(cond(statusAfter(['db-0', 'web-1']), 'Degraded')).toMatchObject({
+      status: 'False',
+      reason: 'Healthy',
+    });
+  });
+
+  it('keeps the last answer through evaluations where nothing fires', () => {
+    expect(allFiresProtected([], [], 0)).toBeNull();
   });
 });

@@ -48,9 +48,10 @@ describe('CEL rules in the generated CRDs', () => {
     expect(at('HealingPolicy.spec.actions[].scaleAction')).toEqual(['self.minReplicas <= self.maxReplicas']);
     expect(at('HealingAction.spec.action.scaleAction')).toEqual(['self.minReplicas <= self.maxReplicas']);
     expect(at('HealingPolicy.spec.triggers')).toEqual(['self.all(t, self.exists_one(u, u.name == t.name))']);
-    expect(at('HealingPolicy.spec.verification')[0]).toContain(
-      'duration(self.stabilityPeriod) < duration(self.timeout)',
+    expect(at('HealingPolicy.spec').join('\n')).toContain(
+      'duration(self.verification.stabilityPeriod) < duration((has(self.verification.timeout)',
     );
+    expect(at('HealingPolicy.spec.actions[].patchAction').join('\n')).toContain('host(network|pid|ipc');
     expect(at('HealingPolicy.spec.actions[].patchAction').join('\n')).toContain("['/spec/template']");
     expect(at('HealingPolicy.spec.evaluationInterval')).toHaveLength(1);
     expect(crdRules.length).toBeGreaterThanOrEqual(20);

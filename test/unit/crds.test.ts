@@ -187,7 +187,7 @@ describe('HealingPolicy spec parsing', () => {
     [
       'a stability period the timeout can never cover',
       (s) => ({ ...s, verification: { timeout: '1m', stabilityPeriod: '2m' } }),
-      'spec.verification.stabilityPeriod: must be shorter than verification.timeout (1m), or the action can never succeed',
+      'spec.verification.stabilityPeriod: must be shorter than the verification timeout (1m), or the action can never succeed',
     ],
     [
       'an action answering an unknown trigger',

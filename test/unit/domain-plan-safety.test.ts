@@ -237,6 +237,17 @@ describe('minimum ready replicas', () => {
     );
   });
 
+  it('never words a count below zero when open restarts already take every ready replica', () => {
+    // The workload's status lags its pods: it counts one ready replica where two pods say Ready.
+    const snap = snapshot(T0, [leaking('a'), leaking('b')], { workloads: [workload('web', replicas(2, 1))] });
+    const r = new Driver(restartPolicy(0)).tick(snap);
+    expect(plannedOn(r)).toEqual(['restart@demo/Pod/a']);
+    expect(reasons(r)).toEqual(['MinReadyReplicas']);
+    expect(r.refusals[0]?.message).toBe(
+      'Deployment web has 1 ready of 2 replicas and 1 already being restarted: none is left for restart to take down',
+    );
+  });
+
   it('a rollout restart is paced by the workload itself and is not refused', () => {
     const p = restartPolicy(1, { actions: [restartAction({ restartAction: { strategy: 'rollout' } })] });
     expect(plannedOn(new Driver(p).tick(snapshot(T0, [leaking('a')])))).toEqual([

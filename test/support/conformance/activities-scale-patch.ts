@@ -5,7 +5,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LAST_ACTION_ANNOTATION, type NormalizedAction } from '../../../activities/executors/types.js';
-import { normalizedAction } from '../../fixtures/domain-builders.js';
+import { normalizedAction, ofType } from '../../fixtures/domain-builders.js';
 import type { KObject } from '../../../sim/contract.js';
 import { DEPLOYMENTS, input, refOf, rejection, STATEFULSETS } from '../activities-sim.js';
 import { settledDeployment, type ActivityTarget } from '../activities-target.js';
@@ -249,6 +249,25 @@ export function activitiesScalePatchSuite(start: () => Promise<ActivityTarget>):
       const now = (await env.get(DEPLOYMENTS, ns, 'app'))!;
       expect(written(now)).toEqual(written(dep));
       expect(now.spec.replicas).toBe(1);
+    });
+
+    it('refuses a patch whose effect sets a privileged field, even inside allowedPaths', async () => {
+      const ns = await env.namespace();
+      const dep = await withEnv(ns);
+      // Admission refuses this document today (crds/validate.ts), but a workflow started before
+      // that rule carries its action as it was normalized then: the executor judges the effect.
+      const allowed = ofType(
+        patch('strategic', { spec: { template: { metadata: { labels: { x: 'y' } } } } }, ['/spec/template']),
+        'patch',
+      );
+      const escaped = String.raw`{"spec":{"template":{"spec":{"containers":[{"name":"app","securityC\u006fntext":{"privileged":true}}]}}}}`;
+      const old = { ...allowed, patchAction: { ...allowed.patchAction, patch: escaped } };
+
+      const err = await rejection(env.activities.executeAction(input(refOf(dep), old)));
+
+      expect(err).toMatchObject({ type: 'PatchPathNotAllowed', nonRetryable: true });
+      expect(err.message).toContain('sets securityContext, which a healing patch may never change');
+      expect(written(await env.get(DEPLOYMENTS, ns, 'app'))).toEqual(written(dep));
     });
 
     it('applies a merge patch', async () => {

@@ -214,6 +214,20 @@ export function kubectlSuite(start: () => Promise<ApiTarget>): void {
     );
   });
 
+  it('refuses unknown fields by default and, with --validate=warn, warns and prunes them', async () => {
+    await writeManifest('odd-widget.yaml', [
+      widget('odd', { size: 2, colour: 'red', shade: 'dark' }, ns, group),
+    ]);
+    const strict = await kubectl('apply', '-f', join(dir, 'odd-widget.yaml'));
+    expect(strict.code).not.toBe(0);
+    expect(strict.err).toContain('strict decoding error: unknown field "spec.shade"');
+    const warned = await kubectl('apply', '--validate=warn', '-f', join(dir, 'odd-widget.yaml'));
+    expect(warned.code, warned.err).toBe(0);
+    expect(warned.err).toContain('Warning: unknown field "spec.shade"');
+    const stored = JSON.parse(await ok('get', `widgets.${group}`, 'odd', '-o', 'json'));
+    expect(stored.spec).toEqual({ size: 2, colour: 'red' });
+  });
+
   it('describes, scales and patches a Deployment with every patch type', async () => {
     expect(await ok('describe', 'deployment', 'web')).toMatch(/Replicas:\s+3 desired/);
     await ok('scale', 'deployment', 'web', '--replicas=5');
