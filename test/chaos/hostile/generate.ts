@@ -103,11 +103,19 @@ function align(spec: Json): Json {
     : spec.actions;
   const verification = isObj(spec.verification) ? { ...spec.verification } : undefined;
   if (verification) delete verification.stabilityPeriod;
+  // The Go KubeSkippy's names for two verification settings: one of each pair, and only with a
+  // verification that runs.
+  const safetyRules = isObj(spec.safetyRules) ? { ...spec.safetyRules } : undefined;
+  if (safetyRules) {
+    delete safetyRules.requireHealthCheck;
+    if (verification?.timeout !== undefined) delete safetyRules.healthCheckTimeout;
+  }
   return fixRequirements({
     ...spec,
     triggers: triggers ?? [],
     actions: actions ?? [],
     ...(verification ? { verification } : {}),
+    ...(safetyRules ? { safetyRules } : {}),
   });
 }
 
