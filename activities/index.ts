@@ -105,7 +105,7 @@ export function createActivities(deps: ActivityDeps) {
         target,
         dryRun: input.dryRun,
       });
-      const result = await executeAction(kube, input);
+      const result = await executeAction(kube, { ...input, attempt: Context.current().info.attempt });
       log.info('healing action executed', {
         action: input.actionId,
         target,
@@ -121,7 +121,7 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     async revertPatch(input: { target: ObjectRef; inversePatch: string }): Promise<ResourceChange[]> {
-      return revertPatch(kube, input.target, input.inversePatch);
+      return revertPatch(kube, input.target, input.inversePatch, Context.current().info.attempt);
     },
   };
 }

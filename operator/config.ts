@@ -38,6 +38,12 @@ export interface OperatorConfig {
    * (KUBESKIPPY_STATUS_HEARTBEAT, a duration). Every other status change is patched at once.
    */
   statusHeartbeatMs: number;
+  /**
+   * A workflow bundle written beforehand by bundleWorkflowCode (KUBESKIPPY_WORKFLOW_BUNDLE, a file
+   * path): the worker loads it instead of bundling the workflows at every start, which takes
+   * seconds (Temporal's advice for production; a restarted worker is back at once).
+   */
+  workflowBundle?: string;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -121,6 +127,7 @@ export function loadConfig(
     ['openaiApiKey', 'OPENAI_API_KEY'],
     ['openaiBaseUrl', 'OPENAI_BASE_URL'],
     ['aiModel', 'KUBESKIPPY_AI_MODEL'],
+    ['workflowBundle', 'KUBESKIPPY_WORKFLOW_BUNDLE'],
   ];
   for (const [key, envName] of optional) {
     const v = pick(key, envName);

@@ -46,11 +46,13 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
   if (role !== 'controller') {
     const watch = config.watchCache ? await startWatchCache(opts, kube) : undefined;
     const connection = await connectWorker(config);
+    const bundle =
+      opts.workflowBundle ?? (config.workflowBundle ? { codePath: config.workflowBundle } : undefined);
     const worker = await createWorker({
       connection,
       namespace: config.temporalNamespace,
       taskQueue: config.taskQueue,
-      ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
+      ...(bundle ? { workflowBundle: bundle } : {}),
       sinks: metrics.sinks,
       activities: {
         kube,

@@ -12,8 +12,8 @@ export interface WorkerOptions {
   namespace: string;
   taskQueue: string;
   activities: ActivityDeps;
-  /** A prebuilt bundle (bundleWorkflowCode) saves the few seconds of bundling per worker. */
-  workflowBundle?: { code: string };
+  /** A prebuilt bundle (bundleWorkflowCode), in memory or in a file, saves the few seconds of bundling per worker. */
+  workflowBundle?: { code: string } | { codePath: string };
   /** Grace for in-flight activities on shutdown. */
   shutdownGraceTime?: string;
   identity?: string;

@@ -1,5 +1,5 @@
 // Activity proxies, one per group, each with the timeouts and retry policy that fit it.
-import { proxyActivities } from '@temporalio/workflow';
+import { proxyActivities, type ActivityOptions } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { NON_RETRYABLE_EXECUTOR_ERRORS, NON_RETRYABLE_KUBE_ERRORS } from '../domain/error-types.js';
 import type { PlannedAction } from '../domain/plan-types.js';
@@ -32,12 +32,16 @@ export const recordWrites = proxyActivities<Activities>({
 /**
  * The remediation itself. Retries cover conflicts, throttling and a PodDisruptionBudget at zero
  * (evictions wait for the budget); the schedule-to-close bound is the verification timeout, so an
- * action never waits for a budget longer than it would wait for healing.
+ * action never waits for a budget longer than it would wait for healing. One attempt is a few API
+ * calls: its start-to-close is how long a worker that died mid-call holds the action up, and it
+ * must stay well below the schedule-to-close bound, or the attempt of a killed worker times out
+ * with no time left to retry and an action that did its change ends Failed (the chaos suite,
+ * test/chaos/worker-kill.test.ts, found it when the two were both 60 s).
  */
-export function executeActivities(planned: PlannedAction): Activities {
-  const patience = Math.max(planned.verification.timeoutMs, 60_000);
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '60s',
+export function executeActivityOptions(verificationTimeoutMs: number): ActivityOptions {
+  const patience = Math.max(verificationTimeoutMs, 60_000);
+  return {
+    startToCloseTimeout: 15_000,
     scheduleToCloseTimeout: patience,
     retry: {
       initialInterval: '2s',
@@ -45,7 +49,11 @@ export function executeActivities(planned: PlannedAction): Activities {
       maximumInterval: '30s',
       nonRetryableErrorTypes: [...NON_RETRYABLE_KUBE_ERRORS, ...NON_RETRYABLE_EXECUTOR_ERRORS],
     },
-  });
+  };
+}
+
+export function executeActivities(planned: PlannedAction): Activities {
+  return proxyActivities<Activities>(executeActivityOptions(planned.verification.timeoutMs));
 }
 
 /**

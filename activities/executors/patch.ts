@@ -12,6 +12,7 @@ import { ErrorType, kubeCall } from '../kube/errors.js';
 import { kindApi, readLiveTarget, refString, type AnyObject } from './workloads.js';
 import {
   LAST_ACTION_ANNOTATION,
+  LAST_ACTION_INVERSE_ANNOTATION,
   type ExecuteActionInput,
   type ExecuteActionResult,
   type ActionOf,
@@ -26,16 +27,18 @@ const SERVER_MANAGED = [
   '/metadata/managedFields',
   '/status',
 ];
-const OWN_MARK = `/metadata/annotations/${LAST_ACTION_ANNOTATION.replace('/', '~1')}`;
+const pointer = (annotation: string): string => `/metadata/annotations/${annotation.replace('/', '~1')}`;
+const OWN_MARK = pointer(LAST_ACTION_ANNOTATION);
+const OUR_ANNOTATIONS = [LAST_ACTION_ANNOTATION, LAST_ACTION_INVERSE_ANNOTATION];
 
 const under = (path: string, prefix: string): boolean =>
   path === prefix || path.startsWith(prefix.replace(/\/$/, '') + '/');
 
-/** The object without our idempotency mark (and without an annotations map the mark alone created). */
+/** The object without our idempotency mark and inverse (and without an annotations map they alone created). */
 function unmarked(obj: AnyObject): AnyObject {
   const annotations = obj.metadata?.annotations as Record<string, string> | undefined;
-  if (!annotations || !(LAST_ACTION_ANNOTATION in annotations)) return obj;
-  const { [LAST_ACTION_ANNOTATION]: _mark, ...rest } = annotations;
+  if (!annotations || !OUR_ANNOTATIONS.some((a) => a in annotations)) return obj;
+  const rest = Object.fromEntries(Object.entries(annotations).filter(([k]) => !OUR_ANNOTATIONS.includes(k)));
   const { annotations: _all, ...metadata } = obj.metadata as AnyObject;
   return { ...obj, metadata: Object.keys(rest).length ? { ...metadata, annotations: rest } : metadata };
 }
@@ -107,6 +110,24 @@ function markedBody(spec: PatchSpec, before: AnyObject, actionId: string): unkno
   };
 }
 
+/** The marked body with the inverse annotation added (after the mark, which creates the map if needed). */
+function withInverse(body: unknown, type: PatchSpec['type'], inverse: string): unknown {
+  if (type === 'json') {
+    return [
+      ...(body as Operation[]),
+      { op: 'add', path: pointer(LAST_ACTION_INVERSE_ANNOTATION), value: inverse },
+    ];
+  }
+  const doc = body as AnyObject;
+  return {
+    ...doc,
+    metadata: {
+      ...doc.metadata,
+      annotations: { ...doc.metadata?.annotations, [LAST_ACTION_INVERSE_ANNOTATION]: inverse },
+    },
+  };
+}
+
 function describeChanges(ref: string, ops: Operation[], before: AnyObject): ResourceChange[] {
   return ops.map((op) => ({
     resourceRef: ref,
@@ -150,8 +171,17 @@ async function patchOnce(
   const live = await readLiveTarget(kube, input);
   if ('gone' in live) return live.gone;
   const { before, api, ref } = live;
-  if (before.metadata?.annotations?.[LAST_ACTION_ANNOTATION] === input.actionId) {
-    return { outcome: 'already-applied', message: `${ref} was already patched by this action`, changes: [] };
+  const annotations = (before.metadata?.annotations ?? {}) as Record<string, string>;
+  if (annotations[LAST_ACTION_ANNOTATION] === input.actionId) {
+    // The attempt that patched died before reporting: its inverse is on the object, so a patch
+    // that does not heal is still reverted.
+    const inverse = annotations[LAST_ACTION_INVERSE_ANNOTATION];
+    return {
+      outcome: 'already-applied',
+      message: `${ref} was already patched by this action`,
+      changes: [],
+      ...(inverse ? { inversePatch: inverse } : {}),
+    };
   }
   const body = markedBody(spec, before, input.actionId);
   const preview = await kubeCall(`dry-run patch ${ref}`, () =>
@@ -176,24 +206,35 @@ async function patchOnce(
   if (input.dryRun) {
     return { outcome: 'dry-run', message: `would patch ${ref}: ${ops.length} field(s)`, changes };
   }
-  const after = await kubeCall(`patch ${ref}`, () => api.patch({ name, namespace, body }, spec.type));
-  // The inverse restores exactly the fields the patch changed (diffed on the real result).
-  const inverse = jsonpatch
-    .compare(plainJson(after), plainJson(before))
-    .filter((op) => ops.some((o) => under(op.path, o.path) || under(o.path, op.path)));
+  // The inverse restores exactly the fields the patch changes, diffed on the preview: the patch is
+  // preconditioned on the same resourceVersion, so it lands as previewed. It travels with the
+  // patch (an annotation beside the mark), so a retry after a lost reply can still revert.
+  const inverse = JSON.stringify(
+    jsonpatch
+      .compare(plainJson(preview), plainJson(before))
+      .filter((op) => ops.some((o) => under(op.path, o.path) || under(o.path, op.path))),
+  );
+  await kubeCall(`patch ${ref}`, () =>
+    api.patch({ name, namespace, body: withInverse(body, spec.type, inverse) }, spec.type),
+  );
   return {
     outcome: 'applied',
     message: `patched ${ref}: ${ops.length} field(s) (${spec.type})`,
     changes,
-    inversePatch: JSON.stringify(inverse),
+    inversePatch: inverse,
   };
 }
 
-/** Applies a recorded inverse patch (a failed patch is reverted). Idempotent: reverting twice is a no-op diff. */
+/**
+ * Applies a recorded inverse patch (a failed patch is reverted). Idempotent: reverting twice is a
+ * no-op diff. On a retry (`attempt` > 1) with nothing left to revert, the earlier attempt's revert
+ * landed and only its reply was lost: the changes are still reported, so the record says reverted.
+ */
 export async function revertPatch(
   kube: Kube,
   target: ExecuteActionInput['target'],
   inversePatch: string,
+  attempt = 1,
 ): Promise<ResourceChange[]> {
   const ops = JSON.parse(inversePatch) as Operation[];
   if (!ops.length) return [];
@@ -210,7 +251,10 @@ export async function revertPatch(
     }
     return JSON.stringify(have) !== JSON.stringify(want);
   });
-  if (!pending.length) return [];
+  if (!pending.length) {
+    if (attempt <= 1) return [];
+    return describeChanges(refString(target), ops, current).map(({ oldValue: _now, ...c }) => c);
+  }
   await kubeCall(`revert patch on ${refString(target)}`, () =>
     api.patch({ name: target.name, namespace: target.namespace, body: pending }, 'json'),
   );

@@ -34,12 +34,43 @@ function removed(input: ExecuteActionInput, how: 'evict' | 'delete', grace: numb
   };
 }
 
+/**
+ * On a retry, whether the pod is already on its way out (gone, replaced, or terminating). The
+ * worker of an earlier attempt may have died after the API server took its call and before the
+ * attempt reported back; calling again would be a second destructive request for one action, and
+ * a 404 would be misread as "nothing was done". (Or someone else removed it meanwhile: the message
+ * says both.) The first attempt does not read: the safety check has just seen the pod.
+ */
+async function alreadyRemoved(
+  kube: Kube,
+  input: ExecuteActionInput,
+  how: 'evict' | 'delete',
+  grace: number,
+): Promise<ExecuteActionResult | undefined> {
+  if ((input.attempt ?? 1) <= 1 || input.dryRun) return undefined;
+  const { name, namespace, uid } = input.target;
+  try {
+    const pod = await kube.core.readNamespacedPod({ name, namespace });
+    if (pod.metadata?.uid === uid && !pod.metadata.deletionTimestamp) return undefined;
+  } catch (err) {
+    if (classify(err).type !== ErrorType.NotFound) throw toFailure(err, `read ${refString(input.target)}`);
+  }
+  const done = removed(input, how, grace);
+  return {
+    ...done,
+    outcome: 'already-applied',
+    message: `${done.message}: on attempt ${input.attempt} the pod was already gone or terminating (an earlier attempt's call had landed, or someone else removed it)`,
+  };
+}
+
 export async function evictPod(
   kube: Kube,
   input: ExecuteActionInput,
   gracePeriodSeconds: number,
 ): Promise<ExecuteActionResult> {
   const { name, namespace, uid } = input.target;
+  const earlier = await alreadyRemoved(kube, input, 'evict', gracePeriodSeconds);
+  if (earlier) return earlier;
   try {
     await kube.core.createNamespacedPodEviction({
       name,
@@ -72,6 +103,8 @@ export async function deletePod(
   gracePeriodSeconds: number,
 ): Promise<ExecuteActionResult> {
   const { name, namespace, uid } = input.target;
+  const earlier = await alreadyRemoved(kube, input, 'delete', gracePeriodSeconds);
+  if (earlier) return earlier;
   try {
     await kube.core.deleteNamespacedPod({
       name,

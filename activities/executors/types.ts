@@ -15,6 +15,12 @@ export interface ExecuteActionInput {
   /** The policy's action as normalized (domain/action-types.ts), carried out as is. */
   action: NormalizedAction;
   dryRun: boolean;
+  /**
+   * The activity attempt (1 = the first), set by the activity, not the workflow. A retry may
+   * follow an attempt whose call landed but whose worker died before reporting it, so executors
+   * whose call cannot carry our mark read first on a retry.
+   */
+  attempt?: number;
 }
 
 export type ExecuteOutcome =
@@ -39,4 +45,6 @@ export interface ExecuteActionResult {
 
 /** Annotation holding the id of the last KubeSkippy action applied to a workload. */
 export const LAST_ACTION_ANNOTATION = 'kubeskippy.io/last-action';
+/** Beside the mark: the JSON Patch that undoes that action's patch, so a retry still knows it. */
+export const LAST_ACTION_INVERSE_ANNOTATION = 'kubeskippy.io/last-action-inverse';
 export const RESTARTED_AT_ANNOTATION = 'kubectl.kubernetes.io/restartedAt';

@@ -8,7 +8,10 @@ export interface RequestCounts {
   byVerb: Partial<Record<Verb, number>>;
   /** "<verb> <resource id>", e.g. "list core/v1/pods". */
   byResource: Record<string, number>;
-  /** "<METHOD or WATCH> <path>", e.g. "GET /api/v1/pods", "WATCH /api/v1/pods". */
+  /**
+   * "<METHOD or WATCH> <path>", e.g. "GET /api/v1/pods", "WATCH /api/v1/pods"; a request with a
+   * dryRun query parameter is "<METHOD> (dryRun) <path>".
+   */
   byPath: Record<string, number>;
   /** When counting started (epoch ms), for rates. */
   sinceMs: number;

@@ -114,7 +114,10 @@ async function route(
   }
   if (parsed.kind === 'resource') {
     const watch = req.query.get('watch') === 'true' || req.query.get('watch') === '1';
-    ctx.requests.recordPath(`${watch ? 'WATCH' : req.method} ${pathname}`);
+    // A server-side dry run (a patch's preview) changes nothing: kept apart, so a count of the
+    // writes a client made is not inflated by its previews.
+    const dryRun = req.query.has('dryRun') ? ' (dryRun)' : '';
+    ctx.requests.recordPath(`${watch ? 'WATCH' : req.method}${dryRun} ${pathname}`);
     return handleResource(ctx, req, res, parsed.path);
   }
   throw notFoundPath();

@@ -25,7 +25,7 @@ export type OperatorTarget = Pick<Engine, 'kubeconfig'> & {
 export function spawnCliOperator(
   engine: OperatorTarget,
   command: 'operator' | 'worker' | 'controller' = 'operator',
-  opts: { metricsPort?: number; nodeArgs?: string[] } = {},
+  opts: { metricsPort?: number; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): CliOperator {
   const args = [
     ...(opts.nodeArgs ?? []),
@@ -44,7 +44,10 @@ export function spawnCliOperator(
     '--log-level',
     'warn',
   ];
-  const child: ChildProcess = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child: ChildProcess = spawn(process.execPath, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    ...(opts.env ? { env: { ...process.env, ...opts.env } } : {}),
+  });
   let out = '';
   child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
   child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
