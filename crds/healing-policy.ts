@@ -19,6 +19,7 @@ import {
   ObjectMeta,
   PositiveDuration,
   celIsDuration,
+  isCelSafeDuration,
 } from './common.js';
 import { parseDurationOr } from '../domain/duration.js';
 import { HealingActionTemplate } from './policy-actions.js';
@@ -215,7 +216,10 @@ const verificationFits: CelRule<TimeoutParts> = {
     `duration(self.verification.stabilityPeriod) < duration(${CEL_TIMEOUT})`,
   check: (spec) => {
     const timeout = effectiveTimeout(spec);
+    // Like the CEL rule, judges only durations CEL can convert (see isCelSafeDuration).
     return spec.verification.enabled &&
+      isCelSafeDuration(spec.verification.stabilityPeriod) &&
+      isCelSafeDuration(timeout) &&
       parseDurationOr(spec.verification.stabilityPeriod, 0) >= parseDurationOr(timeout, Infinity)
       ? `must be shorter than the verification timeout (${timeout}), or the action can never succeed`
       : undefined;
