@@ -2,6 +2,7 @@
 // description: it becomes the CRD's OpenAPI description, which is what `kubectl explain` prints.
 import { z } from 'zod';
 import { celString, withRules } from './cel.js';
+import { parseDurationOr } from '../domain/duration.js';
 
 export { API_VERSION, GROUP, VERSION } from './api-group.js';
 
@@ -32,12 +33,28 @@ export const celIsDuration = (expr: string): string => `${expr}.matches(${celStr
 /** A duration whose every number is zero ("0s", "0m0s", "0.0h"). */
 const ZERO_DURATION = '^([0.]+(ms|s|m|h))+$';
 
+const ZERO_RULE = {
+  rule: `!self.matches(${celString(ZERO_DURATION)})`,
+  check: (v: string) => (new RegExp(ZERO_DURATION).test(v) ? 'must be longer than 0s' : undefined),
+  message: 'must be longer than 0s',
+};
+
 /** A duration that must be longer than zero: a zero window or interval never works. */
-export const PositiveDuration = withRules(Duration, [
+export const PositiveDuration = withRules(Duration, [ZERO_RULE]);
+
+/**
+ * How often a policy evaluates: at least 1s. Each evaluation reads the cluster and adds to the
+ * workflow's history; "4ms" would spin both for nothing (found by the hostile-policy chaos test).
+ */
+export const IntervalDuration = withRules(Duration, [
+  ZERO_RULE,
   {
-    rule: `!self.matches(${celString(ZERO_DURATION)})`,
-    check: (v) => (new RegExp(ZERO_DURATION).test(v) ? 'must be longer than 0s' : undefined),
-    message: 'must be longer than 0s',
+    rule: `self.matches(${celString(ZERO_DURATION)}) || !self.matches(${celString(CEL_SAFE_DURATION)}) || duration(self) >= duration('1s')`,
+    check: (v) =>
+      !new RegExp(ZERO_DURATION).test(v) && isCelSafeDuration(v) && parseDurationOr(v, Infinity) < 1000
+        ? 'must be at least 1s'
+        : undefined,
+    message: 'must be at least 1s',
   },
 ]);
 

@@ -13,6 +13,7 @@ import {
   Condition,
   Duration,
   IntOrPercent,
+  IntervalDuration,
   LabelSelector,
   MAX_ACTIONS,
   MAX_TRIGGERS,
@@ -276,8 +277,8 @@ export const HealingPolicySpec = withRules(
       'monitor: evaluate and report only; dryrun: record what would change; automatic: act; manual: ' +
         'every action waits for approval.',
     ),
-    evaluationInterval: PositiveDuration.default('30s').describe(
-      'How often the policy collects and evaluates; longer than 0s.',
+    evaluationInterval: IntervalDuration.default('30s').describe(
+      'How often the policy collects and evaluates; at least 1s.',
     ),
     aiAnalysis: AiAnalysis.optional().describe('Optional language-model analysis of incidents.'),
   }),
