@@ -2,6 +2,7 @@
 // description: it becomes the CRD's OpenAPI description, which is what `kubectl explain` prints.
 import { z } from 'zod';
 import { celString, withRules } from './cel.js';
+import { parseDurationOr } from '../domain/duration.js';
 
 export { API_VERSION, GROUP, VERSION } from './api-group.js';
 
@@ -18,18 +19,42 @@ export const Duration = z
   .max(MAX_DURATION_LENGTH)
   .regex(new RegExp(DURATION_PATTERN), 'must be a duration such as "30s", "5m" or "1h30m"');
 
-/** CEL: `expr` (a string) is a well-formed duration, so `duration(expr)` cannot fail. */
-export const celIsDuration = (expr: string): string => `${expr}.matches(${celString(DURATION_PATTERN)})`;
+/**
+ * Durations CEL's `duration()` can convert: Go's time.ParseDuration overflows past 2562047h, and
+ * the API server then refuses the whole object with "type conversion error". At most five digits
+ * before each unit's decimal point, in at most 32 characters, stays far below that.
+ */
+const CEL_SAFE_DURATION = '^([0-9]{1,5}(\\.[0-9]+)?(ms|s|m|h))+$';
+export const isCelSafeDuration = (v: string): boolean => new RegExp(CEL_SAFE_DURATION).test(v);
+
+/** CEL: `expr` (a string) is a well-formed duration that does not overflow, so `duration(expr)` cannot fail. */
+export const celIsDuration = (expr: string): string => `${expr}.matches(${celString(CEL_SAFE_DURATION)})`;
 
 /** A duration whose every number is zero ("0s", "0m0s", "0.0h"). */
 const ZERO_DURATION = '^([0.]+(ms|s|m|h))+$';
 
+const ZERO_RULE = {
+  rule: `!self.matches(${celString(ZERO_DURATION)})`,
+  check: (v: string) => (new RegExp(ZERO_DURATION).test(v) ? 'must be longer than 0s' : undefined),
+  message: 'must be longer than 0s',
+};
+
 /** A duration that must be longer than zero: a zero window or interval never works. */
-export const PositiveDuration = withRules(Duration, [
+export const PositiveDuration = withRules(Duration, [ZERO_RULE]);
+
+/**
+ * How often a policy evaluates: at least 1s. Each evaluation reads the cluster and adds to the
+ * workflow's history; "4ms" would spin both for nothing (found by the hostile-policy chaos test).
+ */
+export const IntervalDuration = withRules(Duration, [
+  ZERO_RULE,
   {
-    rule: `!self.matches(${celString(ZERO_DURATION)})`,
-    check: (v) => (new RegExp(ZERO_DURATION).test(v) ? 'must be longer than 0s' : undefined),
-    message: 'must be longer than 0s',
+    rule: `self.matches(${celString(ZERO_DURATION)}) || !self.matches(${celString(CEL_SAFE_DURATION)}) || duration(self) >= duration('1s')`,
+    check: (v) =>
+      !new RegExp(ZERO_DURATION).test(v) && isCelSafeDuration(v) && parseDurationOr(v, Infinity) < 1000
+        ? 'must be at least 1s'
+        : undefined,
+    message: 'must be at least 1s',
   },
 ]);
 
@@ -45,10 +70,21 @@ export const ItemName = (what: string): z.ZodString =>
   z.string().min(1).max(MAX_NAME_LENGTH).describe(`Name of the ${what}, unique in the policy.`);
 
 /** A Kubernetes-style int-or-string, e.g. `2` or `"50%"`. */
-export const IntOrPercent = z.union([
-  z.number().int().min(0),
-  z.string().regex(/^[0-9]+%$/, 'must be an integer or a percentage such as "50%"'),
-]);
+export const IntOrPercent = withRules(
+  z.union([
+    z.number().int().min(0),
+    z.string().regex(/^[0-9]+%$/, 'must be an integer or a percentage such as "50%"'),
+  ]),
+  [
+    {
+      // The CRD's x-kubernetes-int-or-string keeps neither branch's bounds: without this the API
+      // server stored minReadyReplicas: -1, which zod then refused.
+      rule: 'type(self) != int || self >= 0',
+      check: (v) => (typeof v === 'number' && v < 0 ? 'must not be negative' : undefined),
+      message: 'must not be negative',
+    },
+  ],
+);
 
 const SET_OPERATORS = "self.operator in ['In', 'NotIn']";
 const hasValues = (r: { values?: string[] | undefined }): boolean => (r.values?.length ?? 0) > 0;

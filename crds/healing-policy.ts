@@ -13,12 +13,14 @@ import {
   Condition,
   Duration,
   IntOrPercent,
+  IntervalDuration,
   LabelSelector,
   MAX_ACTIONS,
   MAX_TRIGGERS,
   ObjectMeta,
   PositiveDuration,
   celIsDuration,
+  isCelSafeDuration,
 } from './common.js';
 import { parseDurationOr } from '../domain/duration.js';
 import { HealingActionTemplate } from './policy-actions.js';
@@ -215,7 +217,10 @@ const verificationFits: CelRule<TimeoutParts> = {
     `duration(self.verification.stabilityPeriod) < duration(${CEL_TIMEOUT})`,
   check: (spec) => {
     const timeout = effectiveTimeout(spec);
+    // Like the CEL rule, judges only durations CEL can convert (see isCelSafeDuration).
     return spec.verification.enabled &&
+      isCelSafeDuration(spec.verification.stabilityPeriod) &&
+      isCelSafeDuration(timeout) &&
       parseDurationOr(spec.verification.stabilityPeriod, 0) >= parseDurationOr(timeout, Infinity)
       ? `must be shorter than the verification timeout (${timeout}), or the action can never succeed`
       : undefined;
@@ -272,8 +277,8 @@ export const HealingPolicySpec = withRules(
       'monitor: evaluate and report only; dryrun: record what would change; automatic: act; manual: ' +
         'every action waits for approval.',
     ),
-    evaluationInterval: PositiveDuration.default('30s').describe(
-      'How often the policy collects and evaluates; longer than 0s.',
+    evaluationInterval: IntervalDuration.default('30s').describe(
+      'How often the policy collects and evaluates; at least 1s.',
     ),
     aiAnalysis: AiAnalysis.optional().describe('Optional language-model analysis of incidents.'),
   }),

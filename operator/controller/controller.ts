@@ -250,16 +250,19 @@ export class Controller {
       const message = formatErrors(parsed.errors);
       log.warn({ errors: parsed.errors }, 'invalid HealingPolicy');
       tracked.invalid = { ...(generation !== undefined ? { generation } : {}), message };
-      await this.patchStatus(
-        tracked,
-        invalidStatus({
-          generation,
-          message,
-          previous: obj.status,
-          runningGeneration: tracked.runningGeneration,
-          nowIso: new Date().toISOString(),
-        }),
-      );
+      const status = invalidStatus({
+        generation,
+        message,
+        previous: obj.status,
+        runningGeneration: tracked.runningGeneration,
+        nowIso: new Date().toISOString(),
+      });
+      // This runs from an informer event (`void`): a refused patch must not become an unhandled
+      // rejection, which ends the process. Forget the generation so the next event tries again.
+      await this.patchStatus(tracked, status).catch((err: unknown) => {
+        tracked.generation = undefined;
+        log.error({ err: (err as Error).message }, 'could not write the Ready=False status');
+      });
       return;
     }
     const ref: PolicyRefInput = {
@@ -323,7 +326,9 @@ export class Controller {
       now: () => Date.now(),
       query: (t) => query(id(t)),
       restart: async (t, was) => {
-        if (!t.ref) return;
+        // A policy deleted while this pass ran: its cancel is what closed the run. Starting it
+        // again would leave a workflow no CR ever cancels (the hostile-policy chaos run found 166).
+        if (!t.ref || this.policies.get(`${t.namespace}/${t.name}`) !== t) return;
         // Someone terminated or cancelled it while the CR still exists: the CR is the truth.
         this.log.warn({ workflowId: id(t), was }, 'policy workflow not running; starting it again');
         await this.ensureWorkflow(t.ref);

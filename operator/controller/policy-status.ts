@@ -38,6 +38,19 @@ export function mergeConditions(
   });
 }
 
+/**
+ * metav1.Condition's bound on a message. A spec's errors can quote far more (an invalid 800 KB
+ * regex is quoted whole), and a status that takes the object past etcd's size limit can never be
+ * written: the policy would have no Ready condition at all.
+ */
+export const MAX_CONDITION_MESSAGE = 32_768;
+
+function bounded(message: string, room: number): string {
+  if (message.length <= room) return message;
+  const keep = room - 40;
+  return `${message.slice(0, keep)}… (${message.length - keep} more characters)`;
+}
+
 /** Ready=False for a rejected generation, saying what still runs. */
 function invalidReady(
   generation: number | undefined,
@@ -52,7 +65,7 @@ function invalidReady(
     type: 'Ready',
     status: 'False',
     reason: PolicyReason.InvalidSpec,
-    message: `${message}${still}`,
+    message: `${bounded(message, MAX_CONDITION_MESSAGE - still.length)}${still}`,
     ...(generation !== undefined ? { observedGeneration: generation } : {}),
   };
 }

@@ -67,7 +67,7 @@ describe('PromQL trigger against a real Prometheus', () => {
       });
       // Prometheus has scraped every pod before the policy exists.
       await eventually('Prometheus series of the three pods', async () => {
-        const samples = await engine.prometheus!.query(
+        const samples = await engine.prometheus!.instant(
           `${QUERY} and on(pod) {namespace="${engine.namespace}"}`,
         );
         return samples.length === 3 ? samples : undefined;
@@ -88,7 +88,7 @@ describe('PromQL trigger against a real Prometheus', () => {
       const observed = Number(done.spec.trigger!.observedValue);
       expect(observed).toBeGreaterThan(100);
       expect(observed).toBeLessThan(256);
-      const [max] = await engine.prometheus!.query(
+      const [max] = await engine.prometheus!.instant(
         `max_over_time(container_memory_working_set_bytes{namespace="${engine.namespace}",pod="${leaky.metadata.name}"}[5m]) / 1048576`,
       );
       expect(max!.value).toBeGreaterThanOrEqual(observed - 0.01);
@@ -103,7 +103,7 @@ describe('PromQL trigger against a real Prometheus', () => {
       // The replacement is a new pod of `leaky`, low again in Prometheus; the steady pods untouched.
       const replacement = podsOf(engine, 'leaky').find((p) => p.metadata.uid !== leaky.metadata.uid);
       expect(replacement).toBeDefined();
-      const [fresh] = await engine.prometheus!.query(
+      const [fresh] = await engine.prometheus!.instant(
         `container_memory_working_set_bytes{namespace="${engine.namespace}",pod="${replacement!.metadata.name}"} / 1048576`,
       );
       expect(fresh!.value).toBeLessThan(100);

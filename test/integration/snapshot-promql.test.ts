@@ -61,7 +61,7 @@ beforeAll(async () => {
   prom = await startPrometheus({ simUrl: env.sim.url, routePrefix: '/prom' });
   await waitFor(
     async () =>
-      (await prom.query(`container_memory_working_set_bytes{namespace=~"${nsA}|${nsB}"}`)).length === 4,
+      (await prom.instant(`container_memory_working_set_bytes{namespace=~"${nsA}|${nsB}"}`)).length === 4,
     'the four containers of nsA and nsB scraped',
     15_000,
     200,
@@ -141,7 +141,7 @@ describe('collectSnapshot with a real Prometheus', () => {
     const [old] = env.list('core/v1/pods', nsB, 'app=web');
     env.sim.store.delete('core/v1/pods', nsB, old!.metadata.name!, { gracePeriodSeconds: 0 });
     const series = (pod: string): Promise<unknown[]> =>
-      prom.query(`container_memory_working_set_bytes{namespace="${nsB}",pod="${pod}"}`);
+      prom.instant(`container_memory_working_set_bytes{namespace="${nsB}",pod="${pod}"}`);
     await waitFor(
       async () => (await series(old!.metadata.name!)).length === 0,
       'the old series stale',
@@ -171,8 +171,11 @@ describe('collectSnapshot with a real Prometheus', () => {
       collectSnapshot(env.kube, request([nsC], [CPU, RESTARTS]), { prometheusUrl: prom.url });
     await waitFor(
       async () =>
-        (await prom.query(`count_over_time(container_cpu_usage_seconds_total{namespace="${nsC}"}[3s]) >= 3`))
-          .length > 0,
+        (
+          await prom.instant(
+            `count_over_time(container_cpu_usage_seconds_total{namespace="${nsC}"}[3s]) >= 3`,
+          )
+        ).length > 0,
       'three CPU samples',
       20_000,
       200,

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { HealingAction } from '../../crds/healing-action.js';
 import { isTerminalPhase } from '../../domain/state.js';
+import { HEALING_ACTION_WORKFLOW } from '../../workflows/messages.js';
 import { findFreePort } from '../../tools/dev-server.js';
 import { spawnCliOperator, type CliOperator } from './cli-operator.js';
 import { eventually, workflowBundle, type Engine } from './engine-harness.js';
@@ -180,7 +181,7 @@ export function auditActions(engine: Engine, started: string[]): ChaosAudit {
 export async function startedActionWorkflows(engine: Engine): Promise<string[]> {
   const ids: string[] = [];
   for await (const wf of engine.client.workflow.list({
-    query: `KubeSkippyNamespace="${engine.namespace}" AND WorkflowType="healingActionWorkflow"`,
+    query: `KubeSkippyNamespace="${engine.namespace}" AND WorkflowType="${HEALING_ACTION_WORKFLOW}"`,
   })) {
     ids.push(wf.workflowId);
   }

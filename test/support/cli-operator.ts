@@ -17,12 +17,18 @@ export interface CliOperator {
   kill(): Promise<void>;
 }
 
+/** What the process needs of an engine: a kubeconfig and Temporal (the real tier's too). */
+export type OperatorTarget = Pick<Engine, 'kubeconfig'> & {
+  config: Pick<Engine['config'], 'temporalAddress' | 'temporalNamespace' | 'taskQueue'>;
+};
+
 export function spawnCliOperator(
-  engine: Engine,
+  engine: OperatorTarget,
   command: 'operator' | 'worker' | 'controller' = 'operator',
-  opts: { metricsPort?: number; env?: Record<string, string> } = {},
+  opts: { metricsPort?: number; env?: Record<string, string>; nodeArgs?: string[] } = {},
 ): CliOperator {
   const args = [
+    ...(opts.nodeArgs ?? []),
     bin,
     command,
     '--kubeconfig',

@@ -14,7 +14,7 @@ export interface RunningPrometheus {
   /** The base URL, with the route prefix when there is one. */
   url: string;
   /** An instant query; the vector's samples, labels and value. */
-  query(promql: string): Promise<{ metric: Record<string, string>; value: number }[]>;
+  instant(promql: string): Promise<{ metric: Record<string, string>; value: number }[]>;
   stop(): Promise<void>;
 }
 
@@ -156,5 +156,5 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
     await stop();
     throw err;
   }
-  return { url, query: (promql) => instantQuery(url, promql), stop };
+  return { url, instant: (promql) => instantQuery(url, promql), stop };
 }

@@ -1,6 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { decisionFrom } from '../../operator/controller/approval-relay.js';
-import { invalidStatus, mergeConditions, mirroredStatus } from '../../operator/controller/policy-status.js';
+import {
+  MAX_CONDITION_MESSAGE,
+  invalidStatus,
+  mergeConditions,
+  mirroredStatus,
+} from '../../operator/controller/policy-status.js';
 import type { PolicyStatusView } from '../../workflows/messages.js';
 import { allFiresProtected, policyStatusView } from '../../domain/policy-view.js';
 import { Driver } from '../fixtures/domain-run.js';
@@ -72,6 +77,20 @@ describe('policy status', () => {
     expect((cond(s, 'Ready') as { message: string }).message).toContain('spec.triggers[0].metricTrigger');
     expect((cond(s, 'Ready') as { message: string }).message).toContain('no workflow was started');
     expect(s.observedGeneration).toBe(3);
+  });
+
+  it('bounds the Ready=False message, so a spec quoting a huge value still gets a status', () => {
+    const regex = '('.padEnd(800_000, 'x');
+    const s = invalidStatus({
+      generation: 2,
+      message: `spec.triggers[0].eventTrigger.reasonPattern: not a valid regular expression: ${regex}`,
+      nowIso: now,
+    });
+    const message = (cond(s, 'Ready') as { message: string }).message;
+    expect(message.length).toBeLessThanOrEqual(MAX_CONDITION_MESSAGE);
+    expect(message).toMatch(
+      /^spec\.triggers\[0\]\.eventTrigger\.reasonPattern: not a valid regular expression: \(x+… \(\d+ more characters\); no workflow was started$/,
+    );
   });
 
   it('says the previous generation keeps running when an update is invalid', () => {

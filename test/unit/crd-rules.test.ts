@@ -53,7 +53,7 @@ describe('CEL rules in the generated CRDs', () => {
     );
     expect(at('HealingPolicy.spec.actions[].patchAction').join('\n')).toContain('host(network|pid|ipc');
     expect(at('HealingPolicy.spec.actions[].patchAction').join('\n')).toContain("['/spec/template']");
-    expect(at('HealingPolicy.spec.evaluationInterval')).toHaveLength(1);
+    expect(at('HealingPolicy.spec.evaluationInterval')).toHaveLength(2);
     expect(crdRules.length).toBeGreaterThanOrEqual(20);
   });
 

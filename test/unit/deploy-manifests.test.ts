@@ -275,6 +275,12 @@ const API_CALLS: { file: string; call: string; grants: Grant[] }[] = [
     call: 'deleteNamespacedPod',
     grants: [['', 'pods', ['delete']]],
   },
+  // A retried eviction or delete reads the pod first: its earlier attempt may have landed.
+  {
+    file: 'activities/executors/restart.ts',
+    call: 'readNamespacedPod',
+    grants: [['', 'pods', ['get']]],
+  },
   // KubernetesObjectApi on the action's target, which is always the pod itself for `delete`
   // (domain/targets.ts resolveTarget): read + finalizer strip (force) + delete.
   { file: 'activities/executors/delete.ts', call: 'read', grants: [['', 'pods', ['get']]] },
