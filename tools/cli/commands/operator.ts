@@ -75,14 +75,26 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
     { metricsAddress: config.metricsAddress, metricsPort: operator.metricsPort },
     'health on /healthz and /readyz, metrics on /metrics',
   );
+  let asked = false;
   const shutdown = (signal: string): void => {
+    asked = true;
     logger.info({ signal }, 'shutting down');
     void operator.stop().then(() => process.exit(0));
   };
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGTERM', () => shutdown('SIGTERM'));
-  await operator.done;
-  if (role === 'controller') await new Promise<never>(() => undefined);
+  if (role === 'controller') return new Promise<never>(() => undefined);
+  const failure = await operator.done.then(
+    () => undefined,
+    (err: unknown) => (err as Error).message,
+  );
+  if (asked) return;
+  // The worker stopped on its own: it failed, or the Temporal runtime shut it down (it does on
+  // SIGUSR2). A process whose controller keeps mirroring status while no workflow runs would look
+  // alive to its liveness probe, so stop everything and exit non-zero to be restarted.
+  logger.error({ error: failure }, 'the worker stopped without being asked; the operator exits');
+  await operator.stop();
+  process.exit(1);
 }
 
 export function registerOperatorCommands(program: Command): void {
