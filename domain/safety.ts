@@ -114,11 +114,12 @@ export function checkMinReady(
   if (left >= min) return OK;
   const busy = inFlight > 0 ? ` (${inFlight} more being restarted)` : '';
   if (left < 0)
-    // The open actions already take down every ready replica: no count to compare, say that.
+    // Nothing ready is left to take down (open actions take the rest, or the workload's status
+    // counts fewer ready replicas than its pods say): no count to compare, say that.
     return {
       ok: false,
       reason: 'MinReadyReplicas',
-      message: `${what} has ${ready} ready of ${desired} replicas and ${inFlight} already being restarted: none is left for ${input.action.type} to take down`,
+      message: `${what} has ${ready} ready of ${desired} replicas${busy}: none is left for ${input.action.type} to take down`,
     };
   return {
     ok: false,

@@ -135,7 +135,10 @@ const podUids = (ns: string, app: string): string[] =>
 async function runningPods(app: string, n = 2): Promise<KObject[]> {
   return eventually(`${n} running pods of ${app}`, () => {
     const pods = podsOf(engine, app).filter((p) => (p.status as { phase?: string })?.phase === 'Running');
-    return pods.length === n ? pods : undefined;
+    // The Deployment's own count too: the live safety check reads readyReplicas from its status,
+    // which lags the pods on a loaded machine (a restart would then be Skipped MinReadyReplicas).
+    const ready = (deploymentOf(engine, app).status as { readyReplicas?: number } | undefined)?.readyReplicas;
+    return pods.length === n && ready === n ? pods : undefined;
   });
 }
 

@@ -244,7 +244,7 @@ describe('minimum ready replicas', () => {
     expect(plannedOn(r)).toEqual(['restart@demo/Pod/a']);
     expect(reasons(r)).toEqual(['MinReadyReplicas']);
     expect(r.refusals[0]?.message).toBe(
-      'Deployment web has 1 ready of 2 replicas and 1 already being restarted: none is left for restart to take down',
+      'Deployment web has 1 ready of 2 replicas (1 more being restarted): none is left for restart to take down',
     );
   });
 
