@@ -24,7 +24,9 @@ import {
 import { startRealEngine, type RealEngine } from './support.js';
 
 const FAULT_MS = 60_000;
-const SETTLE_MS = 40_000;
+// After the faults the record writes may be backing off (recordWrites: up to 30 s between attempts)
+// behind reads and an execute retry (up to 10 s and 30 s): an honest bound is their sum and more.
+const SETTLE_MS = 90_000;
 
 let engine: RealEngine;
 let proxy: FaultProxy;
@@ -76,7 +78,7 @@ const policy = (app: string, action: Record<string, unknown>): ReturnType<typeof
   });
 
 describe('chaos on the real control plane: API faults through a proxy', () => {
-  it('every action ends and the API server saw each write once', { timeout: 170_000 }, async () => {
+  it('every action ends and the API server saw each write once', { timeout: 240_000 }, async () => {
     await engine.apply([
       deployment('rf-evict', { replicas: 2 }),
       deployment('rf-scale', { replicas: 1 }),
