@@ -10,7 +10,19 @@ export default defineConfig({
     projects: [
       {
         extends: true,
-        test: { name: 'sim', include: ['test/**/*.test.ts'], exclude: ['test/real/**'] },
+        test: { name: 'sim', include: ['test/**/*.test.ts'], exclude: ['test/real/**', 'test/chaos/**'] },
+      },
+      {
+        // The chaos suite on the sim: worker kills, a Temporal restart, API faults, hostile policies.
+        // After the sim tier and one file at a time: its kills and fault storms load both cores, and
+        // timing-sensitive engine tests beside them (backtest agreement) missed evaluations.
+        extends: true,
+        test: {
+          name: 'chaos',
+          include: ['test/chaos/**/*.test.ts'],
+          sequence: { groupOrder: 1 },
+          poolOptions: { forks: { singleFork: true } },
+        },
       },
       {
         // The real control plane (kube-apiserver, etcd, controllers, kwok): one cluster for the
@@ -21,7 +33,7 @@ export default defineConfig({
           name: 'real',
           include: ['test/real/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts', 'test/support/real-cluster-setup.ts'],
-          sequence: { groupOrder: 1 },
+          sequence: { groupOrder: 2 },
           // One file at a time: each starts an operator whose controller watches HealingPolicies
           // cluster-wide, so two at once would pick up each other's policies.
           poolOptions: { forks: { singleFork: true } },
