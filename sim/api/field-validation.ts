@@ -8,11 +8,8 @@ import type { KObject } from '../contract.js';
 import type { ApiRequest } from './context.js';
 import { badRequest } from './errors.js';
 import type { ResourceInfo } from './resources.js';
-import type { Schema } from './schema.js';
+import { childSchema, type Schema } from './schema.js';
 import { isPlainObject } from './util.js';
-
-const childSchema = (s: Schema, key: string): Schema | undefined =>
-  s.properties?.[key] ?? (isPlainObject(s.additionalProperties) ? s.additionalProperties : undefined);
 
 /** Paths the schema would prune, in the server's words: "spec.colour", "spec.triggers[0].treshold". */
 export function unknownFields(value: unknown, s: Schema, path = '', out: string[] = []): string[] {

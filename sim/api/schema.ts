@@ -33,7 +33,8 @@ export interface Schema {
   'x-kubernetes-embedded-resource'?: boolean;
 }
 
-const childSchema = (s: Schema, key: string): Schema | undefined =>
+/** The schema of `key` in an object of schema `s` (a declared property, or additionalProperties). */
+export const childSchema = (s: Schema, key: string): Schema | undefined =>
   s.properties?.[key] ?? (isPlainObject(s.additionalProperties) ? s.additionalProperties : undefined);
 
 /** Fills `default`s top-down; a default applies only where the parent object exists. */
