@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { eventually } from '../support/engine-harness.js';
 import { healingPolicy, isTerminal, sleep } from '../support/engine-scenarios.js';
+import type { HealingAction } from '../../crds/healing-action.js';
 import { startFaultProxy, type FaultProxy, type ProxyRecord } from '../support/fault-proxy.js';
 import { deployment } from '../support/sim-fixtures.js';
 import {
@@ -60,6 +61,26 @@ function byPathStatus(records: ProxyRecord[]): Record<string, Record<string, num
     byStatus[label] = (byStatus[label] ?? 0) + 1;
   }
   return out;
+}
+
+/** For a timeout's message: each open action's record and what its workflow is waiting for. */
+async function whereStuck(open: HealingAction[]): Promise<string> {
+  const lines = await Promise.all(
+    open.map(async (a) => {
+      const id = a.metadata.annotations?.['kubeskippy.io/workflow-id'] ?? '';
+      const head = `${a.metadata.name} ${a.status?.phase} ${a.status?.message}`;
+      try {
+        const d = await engine.client.workflow.getHandle(id).describe();
+        const pending = (d.raw.pendingActivities ?? []).map(
+          (p) => `${p.activityType?.name} attempt ${p.attempt} ${p.state}: ${p.lastFailure?.message ?? ''}`,
+        );
+        return `${head} [workflow ${d.status.name}; ${pending.join('; ') || 'no pending activity'}]`;
+      } catch (err) {
+        return `${head} [workflow ${id}: ${(err as Error).message}]`;
+      }
+    }),
+  );
+  return lines.join(' | ');
 }
 
 const ready = {
@@ -123,20 +144,19 @@ describe('chaos on the real control plane: API faults through a proxy', () => {
     const during = proxy.records().slice(first);
     const faulted = during.filter((r) => r.fate !== 'forwarded').length;
     const faultsEnded = Date.now();
-    let open = '';
+    let open: HealingAction[] = [];
     const all = await eventually(
-      () => `every action terminal: ${open}`,
+      'every action terminal',
       async () => {
         const actions = await engine.actions();
-        open = actions
-          .filter((a) => !isTerminal(a))
-          .map((a) => `${a.metadata.name} ${a.status?.phase} ${a.status?.message}`)
-          .join(' | ');
-        return actions.every((a) => isTerminal(a)) ? actions : undefined;
+        open = actions.filter((a) => !isTerminal(a));
+        return open.length === 0 ? actions : undefined;
       },
       SETTLE_MS,
       1_000,
-    );
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}: ${await whereStuck(open)}`);
+    });
     const settledS = ((Date.now() - faultsEnded) / 1000).toFixed(1);
     await sleep(2_000);
     const readiness = probes.stop();

@@ -31,12 +31,12 @@ export function createTestEnv(target: TestTemporal = testTemporal()): Promise<Te
   return TestWorkflowEnvironment.createFromExistingServer(target);
 }
 
-let runtimeInstalled = false;
 // Worker INFO logs (bundle stats, state changes) drown vitest's output; keep warnings and errors.
-// The Runtime is per process and must be installed before the first native connection.
+// The Runtime is per process and must be installed before the first native connection. A flag of
+// this module would not do: vitest re-evaluates it for every test file, while @temporalio/worker is
+// loaded by Node once per process, so in a single fork the second file found it installed already.
 export function installQuietRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
+  if (Runtime._instance) return;
   Runtime.install({ logger: new DefaultLogger('WARN') });
 }
 
