@@ -42,6 +42,8 @@ export interface RealEngineOptions {
   operator?: boolean;
   /** The operator's kubeconfig; default the tier's ServiceAccount one (e.g. a fault proxy's instead). */
   operatorKubeconfig?: string;
+  /** A Prometheus for the operator's PromQL triggers (KUBESKIPPY_PROMETHEUS_URL). */
+  prometheusUrl?: string;
 }
 
 export async function startRealEngine(opts: RealEngineOptions = {}): Promise<RealEngine> {
@@ -57,6 +59,7 @@ export async function startRealEngine(opts: RealEngineOptions = {}): Promise<Rea
       taskQueue: uniqueTaskQueue('real'),
       metricsPort: 0,
       logLevel: 'info',
+      ...(opts.prometheusUrl ? { prometheusUrl: opts.prometheusUrl } : {}),
     },
     {},
   );

@@ -18,9 +18,22 @@ export interface RunningPrometheus {
   stop(): Promise<void>;
 }
 
+/** A scrape job other than the sim's: e.g. kwok's kubelet-style metrics on the real cluster. */
+export interface ScrapeJob {
+  jobName: string;
+  scheme: 'http' | 'https';
+  metricsPath: string;
+  /** host:port */
+  target: string;
+  /** kwok's node port serves a self-signed certificate, as a kubelet's often does. */
+  insecureSkipVerify?: boolean;
+}
+
 export interface PrometheusOptions {
   /** Base URL of the sim's API server; Prometheus scrapes its /metrics/pods. */
-  simUrl: string;
+  simUrl?: string;
+  /** Scrape this instead of the sim. */
+  job?: ScrapeJob;
   /** Scrape and rule evaluation interval in seconds (default 1). */
   intervalSec?: number;
   /** Serve everything under this path (--web.route-prefix), as behind a proxy: e.g. "/prom". */
@@ -57,18 +70,30 @@ export function freePort(): Promise<number> {
   });
 }
 
-function config(simUrl: string, intervalSec: number): string {
-  const target = new URL(simUrl);
+function scrapeJob(opts: PrometheusOptions): ScrapeJob {
+  if (opts.job) return opts.job;
+  if (!opts.simUrl) throw new Error('startPrometheus: simUrl or job is needed');
+  return {
+    jobName: 'sim-pods',
+    scheme: 'http',
+    metricsPath: '/metrics/pods',
+    target: new URL(opts.simUrl).host,
+  };
+}
+
+function config(job: ScrapeJob, intervalSec: number): string {
   const every = `${intervalSec}s`;
   return stringify({
     global: { scrape_interval: every, scrape_timeout: every, evaluation_interval: every },
     scrape_configs: [
       {
-        job_name: 'sim-pods',
+        job_name: job.jobName,
         // The series name their pod in `namespace`/`pod` labels; keep them over the target's.
         honor_labels: true,
-        metrics_path: '/metrics/pods',
-        static_configs: [{ targets: [target.host] }],
+        scheme: job.scheme,
+        metrics_path: job.metricsPath,
+        ...(job.insecureSkipVerify ? { tls_config: { insecure_skip_verify: true } } : {}),
+        static_configs: [{ targets: [job.target] }],
       },
     ],
   });
@@ -119,7 +144,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   const binary = await findBinary('prometheus');
   const dir = await mkdtemp(join(tmpdir(), 'kubeskippy-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
-  await writeFile(configFile, config(opts.simUrl, opts.intervalSec ?? 1));
+  const job = scrapeJob(opts);
+  await writeFile(configFile, config(job, opts.intervalSec ?? 1));
   const port = await freePort();
   const url = `http://127.0.0.1:${port}${opts.routePrefix ?? ''}`;
   const child = spawn(
@@ -147,8 +173,8 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   try {
     await waitUntil('/-/ready', async () => (await fetch(`${url}/-/ready`)).ok, child, log);
     await waitUntil(
-      'the first scrape of the sim',
-      async () => (await instantQuery(url, 'up{job="sim-pods"} == 1')).length === 1,
+      `the first scrape of ${job.jobName}`,
+      async () => (await instantQuery(url, `up{job="${job.jobName}"} == 1`)).length === 1,
       child,
       log,
     );
