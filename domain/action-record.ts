@@ -20,6 +20,8 @@ export const ActionReason = {
   ExecutionFailed: 'ExecutionFailed',
   DryRun: 'DryRun',
   TargetGone: 'TargetGone',
+  /** The safety check's read of the cluster failed after its retries: nothing was done. */
+  ClusterReadFailed: 'ClusterReadFailed',
   Verifying: 'Verifying',
   NotHealed: 'NotHealed',
   NotHealedReverted: 'NotHealedReverted',

@@ -32,3 +32,8 @@ export const NON_RETRYABLE_EXECUTOR_ERRORS: string[] = [
   'NoScaleChange',
   'PatchPathNotAllowed',
 ];
+
+/** An activity failure's own message (its cause), not Temporal's "Activity task failed". */
+export function failureMessage(err: unknown): string {
+  return (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+}

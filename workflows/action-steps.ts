@@ -2,13 +2,18 @@
 //
 //   safetyCheck ─▶ (ApprovalGate.wait ─▶ safetyCheck) ─▶ execute ─▶ verify ─▶ finishAction
 //
-// The approval gate is in approval-gate.ts, verification in action-verify.ts.
-// Each step returns how the action ends (a Finish) or what the next step needs. Decisions are pure
-// domain functions (live-safety, verify); the steps only call activities and keep the record.
-import { getExternalWorkflowHandle, workflowInfo, type SignalDefinition } from '@temporalio/workflow';
+// The approval gate is in approval-gate.ts, verification in action-verify.ts. Each step returns how
+// the action ends (a Finish) or what comes next; pure domain functions decide, the steps do I/O.
+import {
+  getExternalWorkflowHandle,
+  isCancellation,
+  workflowInfo,
+  type SignalDefinition,
+} from '@temporalio/workflow';
 import type { ExecuteActionResult } from '../activities/executors/types.js';
 import type { ActionPhase, HealingActionStatus, ResourceChange } from '../crds/healing-action.js';
 import { ActionReason, podsOfInterest, rfc3339, usageOf } from '../domain/action-record.js';
+import { failureMessage } from '../domain/error-types.js';
 import { checkLiveSafety } from '../domain/live-safety.js';
 import type { PlannedAction } from '../domain/plan-types.js';
 import { actionSnapshotRequest } from '../domain/targets.js';
@@ -30,7 +35,15 @@ export type SafetyCheck = { ok: true; before: Usage } | { ok: false; reason: str
 
 /** Safety on a fresh read of the cluster; `before` is the usage the record shows. */
 export async function safetyCheck(planned: PlannedAction): Promise<SafetyCheck> {
-  const snapshot = await kubeReads.collectSnapshot(actionSnapshotRequest(planned));
+  let snapshot;
+  try {
+    snapshot = await kubeReads.collectSnapshot(actionSnapshotRequest(planned));
+  } catch (err) {
+    // Unsafe to act blind; and the record must end, not stay Pending as a failed workflow's would.
+    if (isCancellation(err)) throw err;
+    const message = `the safety check could not read the cluster: ${failureMessage(err)}`;
+    return { ok: false, reason: ActionReason.ClusterReadFailed, message };
+  }
   const verdict = checkLiveSafety({ action: planned, snapshot });
   return verdict.ok ? { ok: true, before: usageOf(podsOfInterest(planned, snapshot)) } : verdict;
 }
@@ -74,7 +87,7 @@ export async function execute(
       dryRun: planned.dryRun,
     });
   } catch (err) {
-    const message = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
+    const message = failureMessage(err);
     const extra = { result: { success: false, error: message, before } };
     return { end: { phase: 'Failed', reason: ActionReason.ExecutionFailed, message, extra } };
   }

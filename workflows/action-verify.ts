@@ -1,11 +1,12 @@
 // The verify step of a healing action: after the delay, check every interval until the timeout
 // whether the target healed (the pure assessHealed and stabilityStep decide), and revert a patch
 // that did not heal when the policy asks for it.
-import { sleep } from '@temporalio/workflow';
+import { isCancellation, sleep } from '@temporalio/workflow';
 import type { ResourceChange } from '../crds/healing-action.js';
 import { ActionReason, podsOfInterest, usageOf } from '../domain/action-record.js';
 import type { PlannedAction } from '../domain/plan-types.js';
 import { actionSnapshotRequest } from '../domain/targets.js';
+import { failureMessage } from '../domain/error-types.js';
 import { assessHealed, stabilityStep } from '../domain/verify.js';
 import type { ActionRecorder } from './action-recorder.js';
 import type { Executed, Finish } from './action-steps.js';
@@ -41,10 +42,14 @@ export async function verify(
   const stabilityMs = v.enabled ? (v.stabilityMs ?? 0) : 0;
   let healedSinceMs: number | undefined;
   let relapses = 0;
+  let after: Usage = {};
   for (;;) {
-    const snapshot = await kubeReads.collectSnapshot(actionSnapshotRequest(planned));
-    const verdict = assessHealed({ action: planned, snapshot, nowMs: Date.now() });
-    const after = usageOf(podsOfInterest(planned, snapshot, verdict.checked));
+    const read = await readForVerify(planned);
+    const verdict =
+      'failed' in read
+        ? { healed: false, message: read.failed, reason: ActionReason.NotHealed, checked: [] }
+        : assessHealed({ action: planned, snapshot: read.snapshot, nowMs: Date.now() });
+    if ('snapshot' in read) after = usageOf(podsOfInterest(planned, read.snapshot, verdict.checked));
     const step = stabilityStep(healedSinceMs, verdict.healed, Date.now(), stabilityMs);
     healedSinceMs = step.healedSinceMs;
     if (step.relapsed) relapses++;
@@ -62,6 +67,19 @@ export async function verify(
       return notHealed(planned, { executed, before, after, why: `${unstable}${relapsed}` });
     }
     await sleep(v.intervalMs);
+  }
+}
+
+/** A failed read is a round that did not show healing, not the end: the deadline still decides,
+ * and a failed workflow would leave the record at Verifying for ever. */
+async function readForVerify(
+  planned: PlannedAction,
+): Promise<{ snapshot: Awaited<ReturnType<typeof kubeReads.collectSnapshot>> } | { failed: string }> {
+  try {
+    return { snapshot: await kubeReads.collectSnapshot(actionSnapshotRequest(planned)) };
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return { failed: `could not read the cluster: ${failureMessage(err)}` };
   }
 }
 
