@@ -35,7 +35,8 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
   const { config, logger, role } = opts;
   const kube = createKube(loadKubeConfig(config.kubeconfig));
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'kubeskippy_process_' });
+  // prom-client's names already say process_/nodejs_: the prefix only names the program.
+  collectDefaultMetrics({ register: registry, prefix: 'kubeskippy_' });
   const metrics = createMetrics(registry);
 
   let controller: Controller | undefined;

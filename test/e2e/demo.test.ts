@@ -78,6 +78,7 @@ describe('kubeskippy demo', () => {
         /HealingAction ai-analysis-\S+: AI fake-llm → rollout-restart \(0.90, followed\): memory grows until the container is killed/,
       );
       expect(out).toContain('Followed: decide mode runs rollout-restart instead of restart-pod');
+      expect(out).toMatch(/^operator metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
       const summary = out.slice(out.lastIndexOf('\nSummary'));
       const row = summary.split('\n').find((l) => l.startsWith('ai ')) ?? '';
       expect(row, out).toMatch(
@@ -129,6 +130,8 @@ describe('kubeskippy demo', () => {
     expect(out).toMatch(/node bin\/kubeskippy.js action approve demo-apps\/manual-approval-\S+/);
     expect(out).toMatch(/temporal workflow update execute .*--name approveAction/);
     expect(out).toContain('get healingpolicies,healingactions -A');
+    // The operator's /metrics is on a free port: the demo says which.
+    expect(out).toMatch(/^operator metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
     expect(code, out).toBe(0);
   }, 300_000);
 });

@@ -2,6 +2,7 @@
 // (the Temporal runtime shuts workers down on SIGUSR2, found by the hostile-policy chaos test)
 // takes the whole process down with exit code 1, instead of leaving a controller that mirrors
 // status while no workflow runs and a liveness probe that still says alive.
+import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../tools/dev-server.js';
 import { spawnCliOperator, type CliOperator } from '../support/cli-operator.js';
@@ -21,7 +22,7 @@ afterAll(async () => {
 const within = <T>(ms: number, p: Promise<T>): Promise<T | 'still running'> =>
   Promise.race([p, new Promise<'still running'>((r) => setTimeout(() => r('still running'), ms))]);
 
-async function readyOperator(): Promise<CliOperator> {
+async function readyOperator(): Promise<CliOperator & { metricsPort: number }> {
   const port = await findFreePort();
   const child = spawnCliOperator(engine, 'operator', { metricsPort: port });
   children.push(child);
@@ -33,10 +34,42 @@ async function readyOperator(): Promise<CliOperator> {
         .catch(() => false),
     60_000,
   );
-  return child;
+  return Object.assign(child, { metricsPort: port });
+}
+
+/** The series the README's "Operating it" section promises on /metrics, as written there. */
+async function readmeSeries(): Promise<string[]> {
+  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
+  const section = readme.slice(readme.indexOf('## Operating it'));
+  const bullet = section.slice(0, section.indexOf('\n- ', section.indexOf('/metrics')));
+  return [...bullet.matchAll(/`((?:kubeskippy|temporal)_[a-z_]*\*?)(?:\{[^}]*\})?`/g)].map((m) => m[1]!);
 }
 
 describe('kubeskippy operator and signals', () => {
+  it('serves every series the README lists on /metrics', { timeout: 120_000 }, async () => {
+    const child = await readyOperator();
+    const promised = await readmeSeries();
+    expect(promised.length).toBeGreaterThanOrEqual(10);
+    const text = await eventually(
+      'the Temporal SDK series on /metrics',
+      async () => {
+        const body = await (await fetch(`http://127.0.0.1:${child.metricsPort}/metrics`)).text();
+        return /^temporal_\w+/m.test(body) ? body : undefined;
+      },
+      30_000,
+    );
+    const names = new Set(
+      [...text.matchAll(/^# TYPE (\S+)/gm), ...text.matchAll(/^(\w+)[{ ]/gm)].map((m) => m[1]!),
+    );
+    const missing = promised.filter((p) =>
+      p.endsWith('*') ? ![...names].some((n) => n.startsWith(p.slice(0, -1))) : !names.has(p),
+    );
+    expect(missing, `promised by the README, absent from /metrics`).toEqual([]);
+    expect([...names].filter((n) => n.startsWith('kubeskippy_process_process_'))).toEqual([]);
+    process.kill(child.pid, 'SIGTERM');
+    await within(30_000, child.exited);
+  });
+
   it('exits 1 when its worker stops without being asked (SIGUSR2)', { timeout: 120_000 }, async () => {
     const child = await readyOperator();
     process.kill(child.pid, 'SIGUSR2');

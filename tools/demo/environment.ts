@@ -3,12 +3,12 @@
 // operator in this process. stop() takes it all down again in reverse order.
 import { resolve } from 'node:path';
 import type { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime, makeTelemetryFilterString } from '@temporalio/worker';
-import { pino, type Logger } from 'pino';
+import { pino } from 'pino';
 import { createKube, loadKubeConfig, type Kube } from '../../activities/kube/clients.js';
 import { startSim } from '../../sim/index.js';
 import { loadConfig } from '../../operator/config.js';
-import { startDevServer } from '../dev-server.js';
+import { findFreePort, startDevServer } from '../dev-server.js';
+import { installTemporalRuntime } from '../../operator/logger.js';
 import { startOperator } from '../../operator/operator.js';
 import { ensureSearchAttributes } from '../../operator/search-attributes.js';
 import { connectClient } from '../../operator/temporal.js';
@@ -43,6 +43,8 @@ export interface Environment {
   temporalNamespace: string;
   uiUrl?: string;
   operatorLog: string;
+  /** The operator's /metrics (a free port: 9464 may be taken on a workstation). */
+  metricsUrl: string;
   applied: string[];
   stop(): Promise<void>;
 }
@@ -116,7 +118,10 @@ async function bringUp(
     { level: 'info', base: { app: 'kubeskippy', role: 'demo' } },
     pino.destination({ dest: operatorLog, mkdir: true }),
   );
-  installDemoRuntime(logger);
+  // The operator's own Runtime set-up: Temporal's and the SDK core's logs into the log file (not
+  // over the live view), and the SDK's worker metrics (temporal_*) re-exported on /metrics.
+  const sdkMetricsAddress = `127.0.0.1:${await findFreePort()}`;
+  installTemporalRuntime(logger, { sdkMetricsAddress });
   // Stops run in reverse: the operator first (its controller would restart a terminated policy
   // workflow whose CR still exists), then the demo's workflows are ended while the server is up,
   // so nothing is left retrying against a cluster that is about to disappear.
@@ -125,6 +130,7 @@ async function bringUp(
     config: { ...config, kubeconfig: operatorKubeconfig },
     role: 'all',
     logger,
+    sdkMetricsAddress,
   });
   stops.push(() => operator.stop());
 
@@ -140,23 +146,9 @@ async function bringUp(
     temporalNamespace: config.temporalNamespace,
     ...(uiUrl ? { uiUrl } : {}),
     operatorLog,
+    metricsUrl: `http://127.0.0.1:${operator.metricsPort}/metrics`,
     applied,
   };
-}
-
-/**
- * Like installTemporalRuntime (operator/logger.ts), and also forwards the SDK core's own warnings
- * into the log file: by default core prints them to the console, over the live view.
- */
-function installDemoRuntime(logger: Logger): void {
-  const forward = new DefaultLogger('INFO', (entry) => {
-    const level = entry.level.toLowerCase() as 'trace' | 'debug' | 'info' | 'warn' | 'error';
-    logger[level]({ ...entry.meta, component: 'temporal' }, entry.message);
-  });
-  Runtime.install({
-    logger: forward,
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }), forward: {} } },
-  });
 }
 
 /**

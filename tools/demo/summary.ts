@@ -20,7 +20,13 @@ export function summaryTable(results: ScenarioResult[]): string {
 }
 
 export function lookAroundText(
-  env: { kubeconfig: string; uiUrl?: string; temporalAddress: string; operatorLog: string },
+  env: {
+    kubeconfig: string;
+    uiUrl?: string;
+    temporalAddress: string;
+    operatorLog: string;
+    metricsUrl?: string;
+  },
   scenarios: readonly Scenario[],
   opts: { finished?: boolean } = {},
 ): string {
@@ -33,6 +39,7 @@ export function lookAroundText(
     `  look:           kubectl --kubeconfig ${env.kubeconfig} get healingpolicies,healingactions -A`,
     `                  kubectl --kubeconfig ${env.kubeconfig} -n ${DEMO_NAMESPACE} describe healingaction NAME`,
     `operator log:     ${env.operatorLog}`,
+    ...(env.metricsUrl ? [`operator metrics: ${env.metricsUrl}`] : []),
   ];
   if (opts.finished)
     lines.push(
