@@ -124,11 +124,16 @@ export function healingPolicyCrd(): Schema {
     status: HealingPolicyStatus,
     statusDescription: 'What the policy workflow last observed and did.',
     columns: [
-      { name: 'Mode', type: 'string', jsonPath: '.spec.mode' },
+      // The mode in effect, from status: a setMode override shows, and so does the default mode of
+      // a spec that names none (blank only until the controller's first status write).
+      { name: 'Mode', type: 'string', jsonPath: '.status.mode' },
+      { name: 'Paused', type: 'string', jsonPath: '.status.conditions[?(@.type=="Paused")].status' },
       { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
       { name: 'Actions', type: 'integer', jsonPath: '.status.actionsTaken' },
       { name: 'Last Action', type: 'date', jsonPath: '.status.lastActionTime' },
       age,
+      { name: 'Active Triggers', type: 'string', jsonPath: '.status.activeTriggers', priority: 1 },
+      { name: 'Last Evaluated', type: 'date', jsonPath: '.status.lastEvaluated', priority: 1 },
     ],
   });
 }

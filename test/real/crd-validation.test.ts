@@ -193,11 +193,21 @@ describe('the CRDs on a real API server', () => {
       reason: 'Running',
       lastTransitionTime: new Date().toISOString(),
     };
-    await patchStatus('hp', 'columns', { actionsTaken: 2, conditions: [ready] });
+    const paused = { ...ready, type: 'Paused', reason: 'PausedBySignal' };
+    // The mode in effect (a setMode override here), not the spec's monitor.
+    await patchStatus('hp', 'columns', {
+      mode: 'dryrun',
+      actionsTaken: 2,
+      conditions: [ready, paused],
+      activeTriggers: ['busy'],
+    });
     const hp = await ok(['get', 'hp', 'columns', '-n', ns]);
-    expect(headers(hp)).toEqual(['NAME', 'MODE', 'READY', 'ACTIONS', 'LAST ACTION', 'AGE']);
+    expect(headers(hp)).toEqual(['NAME', 'MODE', 'PAUSED', 'READY', 'ACTIONS', 'LAST ACTION', 'AGE']);
     // LAST ACTION is unset: kubectl prints <none> for it, or nothing.
-    expect(hp.split('\n')[1]).toMatch(/^columns\s+monitor\s+True\s+2\s+(<none>\s+)?\d+s/);
+    expect(hp.split('\n')[1]).toMatch(/^columns\s+dryrun\s+True\s+True\s+2\s+(<none>\s+)?\d+s/);
+    const hpWide = await ok(['get', 'hp', 'columns', '-n', ns, '-o', 'wide']);
+    expect(headers(hpWide)).toEqual(expect.arrayContaining(['ACTIVE TRIGGERS', 'LAST EVALUATED']));
+    expect(hpWide.split('\n')[1]).toMatch(/\d+s\s+\["?busy"?\]/);
 
     await ok(['apply', '-f', '-'], healingAction('columns-restart', { name: 'restart', type: 'restart' }));
     await patchStatus('ha', 'columns-restart', { phase: 'Succeeded', reason: 'Healed' });

@@ -67,7 +67,16 @@ describe('generated CRDs', () => {
     expect((ha!.names as Node).shortNames).toEqual(['ha']);
     const columns = (spec: Node): string[] =>
       (((spec.versions as Node[])[0]!.additionalPrinterColumns as Node[]) ?? []).map((c) => c.name as string);
-    expect(columns(hp!)).toEqual(['Mode', 'Ready', 'Actions', 'Last Action', 'Age']);
+    expect(columns(hp!)).toEqual([
+      'Mode',
+      'Paused',
+      'Ready',
+      'Actions',
+      'Last Action',
+      'Age',
+      'Active Triggers',
+      'Last Evaluated',
+    ]);
     expect(columns(ha!)).toEqual(
       expect.arrayContaining(['Policy', 'Kind', 'Target', 'Action', 'Phase', 'Age']),
     );

@@ -198,9 +198,28 @@ export function kubectlSuite(start: () => Promise<ApiTarget>): void {
       },
     };
     await ok('apply', '-f', await writeManifest('hp.yaml', [policy]));
-    // Schema defaults are applied by the server: the mode column says monitor.
-    expect(header(await ok('get', 'hp'))).toEqual(['NAME', 'MODE', 'READY', 'ACTIONS', 'LAST ACTION', 'AGE']);
-    expect(await ok('get', 'hp')).toMatch(/memory-leak\s+monitor\s+/);
+    // Schema defaults are applied by the server.
+    expect(await ok('get', 'hp', 'memory-leak', '-o', 'jsonpath={.spec.mode}')).toBe('monitor');
+    // The MODE column is the mode in effect, which the operator writes to status (here by hand).
+    expect(header(await ok('get', 'hp'))).toEqual([
+      'NAME',
+      'MODE',
+      'PAUSED',
+      'READY',
+      'ACTIONS',
+      'LAST ACTION',
+      'AGE',
+    ]);
+    await ok(
+      'patch',
+      'hp',
+      'memory-leak',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      '{"status":{"mode":"dryrun"}}',
+    );
+    expect(await ok('get', 'hp')).toMatch(/memory-leak\s+dryrun\s+/);
     const explained = await ok('explain', 'healingpolicy.spec.verification.stabilityPeriod');
     expect(explained).toMatch(/must stay healed/);
     await ok('delete', 'hp', 'memory-leak');
