@@ -1,6 +1,7 @@
 // Pure pieces of a healing action's record: its labels, the usage figures shown before and after,
 // the pods it is about, its Events and the reasons its phases end with. The workflow sequences
 // them; nothing here reads the clock (times are parameters).
+import { API_VERSION } from '../crds/api-group.js';
 import type { ActionPhase } from '../crds/healing-action.js';
 import { eventPair, type EmitEventInput } from './events.js';
 import type { PlannedAction } from './plan-types.js';
@@ -81,12 +82,15 @@ export function podsOfInterest(
 }
 
 /** An action's Event on its target and on its policy, named after the HealingAction and the reason. */
+/** The Events of an action's step: on the target and the policy, and (given its uid) on the
+ * HealingAction itself, so `kubectl describe healingaction` lists them. */
 export function actionEvents(
   planned: PlannedAction,
-  e: { type: EmitEventInput['type']; reason: string; message: string; nowMs: number },
+  e: { type: EmitEventInput['type']; reason: string; message: string; nowMs: number; actionUid?: string },
 ): EmitEventInput[] {
-  return eventPair({
-    name: `${planned.healingActionName}.${e.reason.toLowerCase()}`,
+  const name = `${planned.healingActionName}.${e.reason.toLowerCase()}`;
+  const pair = eventPair({
+    name,
     target: planned.target,
     policy: planned.policyRef,
     type: e.type,
@@ -95,4 +99,23 @@ export function actionEvents(
     policyMessage: `${planned.targetKey}: ${e.message}`,
     timeMs: e.nowMs,
   });
+  if (!e.actionUid) return pair;
+  const action = {
+    apiVersion: API_VERSION,
+    kind: 'HealingAction',
+    namespace: planned.policyRef.namespace,
+    name: planned.healingActionName,
+    uid: e.actionUid,
+  };
+  return [
+    ...pair,
+    {
+      name: `${name}.action`,
+      involvedObject: action,
+      type: e.type,
+      reason: e.reason,
+      message: e.message,
+      timeMs: e.nowMs,
+    },
+  ];
 }

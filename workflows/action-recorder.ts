@@ -17,6 +17,8 @@ import { KubeSkippyPhase } from './search-attributes.js';
 
 export class ActionRecorder {
   status: HealingActionStatus;
+  /** The HealingAction's uid once created: its own Events need it (`kubectl describe` selects by uid). */
+  private uid = '';
 
   constructor(private readonly planned: PlannedAction) {
     this.status = {
@@ -55,7 +57,7 @@ export class ActionRecorder {
 
   async create(): Promise<void> {
     upsertSearchAttributes([{ key: KubeSkippyPhase, value: 'Pending' }]);
-    await recordWrites.recordAction({
+    const { uid } = await recordWrites.recordAction({
       name: this.planned.healingActionName,
       namespace: this.ns,
       labels: actionLabels(this.planned, 'Pending'),
@@ -63,6 +65,7 @@ export class ActionRecorder {
       spec: this.spec(),
       status: this.status,
     });
+    this.uid = uid;
   }
 
   async transition(
@@ -102,7 +105,8 @@ export class ActionRecorder {
   }
 
   async event(type: 'Normal' | 'Warning', reason: string, message: string): Promise<void> {
-    await recordWrites.emitEvents(actionEvents(this.planned, { type, reason, message, nowMs: Date.now() }));
+    const e = { type, reason, message, nowMs: Date.now(), ...(this.uid ? { actionUid: this.uid } : {}) };
+    await recordWrites.emitEvents(actionEvents(this.planned, e));
   }
 
   view(): ActionStatusView {

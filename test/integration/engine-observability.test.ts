@@ -110,17 +110,24 @@ describe('a finished healing action', () => {
     expect(await cliIds(`${scope} AND KubeSkippyPhase="Executing"`)).toEqual([]);
   });
 
-  it('left HealingSucceeded Events on the target pod and on the HealingPolicy', async () => {
+  it('left HealingSucceeded Events on the target pod, the HealingPolicy and the HealingAction', async () => {
     const pod = healed.spec.targetResource.name;
     const events = await eventually(
-      'HealingSucceeded on the pod and the policy',
+      'HealingSucceeded on the pod, the policy and the action',
       () => {
         const found = eventsWith(engine, 'HealingSucceeded');
-        return found.length >= 2 ? found : undefined;
+        return found.length >= 3 ? found : undefined;
       },
       10_000,
     );
-    expect(kinds(events)).toEqual([`HealingPolicy/obs`, `Pod/${pod}`]);
+    expect(kinds(events)).toEqual([
+      `HealingAction/${healed.metadata.name}`,
+      `HealingPolicy/obs`,
+      `Pod/${pod}`,
+    ]);
+    // `kubectl describe healingaction` selects its Events by the object's uid.
+    const onAction = events.find((e) => view(e).involvedObject?.kind === 'HealingAction')!;
+    expect((view(onAction).involvedObject as { uid?: string }).uid).toBe(healed.metadata.uid);
     for (const e of events) {
       expect(view(e)).toMatchObject({ type: 'Normal', source: { component: 'kubeskippy' } });
       expect(view(e).involvedObject?.namespace).toBe(engine.namespace);
