@@ -72,6 +72,7 @@ export async function execute(
       target: planned.target,
       action: planned.action,
       dryRun: planned.dryRun,
+      incident: { policy: planned.policyRef.name, trigger: planned.trigger.name },
     });
   } catch (err) {
     const message = (err as { cause?: { message?: string } }).cause?.message ?? (err as Error).message;
