@@ -42,6 +42,8 @@ export interface ActivityDeps {
   cache?: WatchCache;
   /** Told about every policy snapshot request, so the worker knows whom to wake (operator/wake.ts). */
   onPolicyRequest?: (workflowId: string, req: SnapshotRequest) => void;
+  /** URL prefixes webhook actions may POST to (KUBESKIPPY_WEBHOOK_ALLOW); absent or empty: none. */
+  webhookAllow?: string[];
 }
 
 export function workflowUrl(
@@ -105,7 +107,11 @@ export function createActivities(deps: ActivityDeps) {
         target,
         dryRun: input.dryRun,
       });
-      const result = await executeAction(kube, { ...input, attempt: Context.current().info.attempt });
+      const result = await executeAction(
+        kube,
+        { ...input, attempt: Context.current().info.attempt },
+        { webhook: { allow: deps.webhookAllow ?? [] } },
+      );
       log.info('healing action executed', {
         action: input.actionId,
         target,

@@ -1,4 +1,5 @@
-// The actions of a HealingPolicy (and, copied, of a HealingAction): restart, scale, patch, delete.
+// The actions of a HealingPolicy (and, copied, of a HealingAction): restart, scale, patch, delete,
+// webhook.
 import { z } from 'zod';
 import { celString, withRules, type CelRule } from './cel.js';
 import { ItemName, MAX_NAME_LENGTH, MAX_TRIGGERS } from './common.js';
@@ -194,7 +195,41 @@ export const DeleteAction = z.object({
 });
 export type DeleteAction = z.infer<typeof DeleteAction>;
 
-const requiredBlock = (type: 'scale' | 'patch'): CelRule<{ type: string } & Record<string, unknown>> => ({
+/** Longest webhook body template; bounded so a rendered body stays small. */
+export const MAX_WEBHOOK_BODY_LENGTH = 8192;
+
+export const WebhookAction = z.object({
+  url: z
+    .string()
+    .max(2048)
+    .regex(/^https?:\/\/[^\s]+$/, 'must be an http:// or https:// URL')
+    .describe(
+      'Where to POST. It must start with one of the operator-wide allowed prefixes ' +
+        '(KUBESKIPPY_WEBHOOK_ALLOW / --webhook-allow); any other URL is refused before anything is sent.',
+    ),
+  body: z
+    .string()
+    .max(MAX_WEBHOOK_BODY_LENGTH)
+    .optional()
+    .describe(
+      'JSON body template. Named placeholders only, inside JSON strings: {{policy}}, {{namespace}}, ' +
+        '{{target.kind}}, {{target.name}}, {{target.namespace}}, {{trigger}}, {{action}}, {{actionId}}. ' +
+        'Nothing is evaluated. Default: an object with all of them.',
+    ),
+  timeoutSeconds: z
+    .number()
+    .int()
+    .min(1)
+    .max(10)
+    .default(5)
+    .describe(
+      'How long one POST may take (at most 10 s, below the 15 s an execute attempt may take); ' +
+        'a timeout is retried like a 5xx.',
+    ),
+});
+export type WebhookAction = z.infer<typeof WebhookAction>;
+
+const requiredBlock = (type: 'scale' | 'patch' | 'webhook'): CelRule<{ type: string } & Record<string, unknown>> => ({
   rule: `self.type != '${type}' || has(self.${type}Action)`,
   check: (a) => (a.type === type && !a[`${type}Action`] ? `required when type is "${type}"` : undefined),
   message: `required when type is "${type}"`,
@@ -205,12 +240,13 @@ const requiredBlock = (type: 'scale' | 'patch'): CelRule<{ type: string } & Reco
 export const HealingActionTemplate = withRules(
   z.object({
     name: ItemName('action'),
-    type: z.enum(['restart', 'scale', 'patch', 'delete']).describe('What the action does.'),
+    type: z.enum(['restart', 'scale', 'patch', 'delete', 'webhook']).describe('What the action does.'),
     description: z.string().optional().describe('Free text for people.'),
     restartAction: RestartAction.optional().describe('Settings of a restart.'),
     scaleAction: ScaleAction.optional().describe('Settings of a scale (required for type scale).'),
     patchAction: PatchAction.optional().describe('Settings of a patch (required for type patch).'),
     deleteAction: DeleteAction.optional().describe('Settings of a delete.'),
+    webhookAction: WebhookAction.optional().describe('Settings of a webhook (required for type webhook).'),
     priority: z
       .number()
       .int()
@@ -225,6 +261,6 @@ export const HealingActionTemplate = withRules(
         'Names of the triggers this action answers (each one in spec.triggers). Empty: every trigger.',
       ),
   }),
-  [requiredBlock('scale'), requiredBlock('patch')],
+  [requiredBlock('scale'), requiredBlock('patch'), requiredBlock('webhook')],
 );
 export type HealingActionTemplate = z.infer<typeof HealingActionTemplate>;

@@ -11,6 +11,7 @@
 // executor table (activities/executors/index.ts); then `npm run gen` for the CRD YAML.
 import type { DeleteAction, HealingActionTemplate, ScaleAction } from '../crds/healing-policy.js';
 import { normalizePatch } from './patch.js';
+import { DEFAULT_WEBHOOK_BODY } from './webhook.js';
 
 export type RestartStrategy = 'evict' | 'delete' | 'rollout';
 
@@ -30,6 +31,7 @@ interface ActionBlocks {
   scale: { scaleAction: Omit<ScaleAction, 'strategy'> };
   patch: { patchAction: NormalizedPatch };
   delete: { deleteAction: DeleteAction };
+  webhook: { webhookAction: { url: string; body: string; timeoutSeconds: number } };
 }
 
 /** The action types: exactly the CRD's enum (checked below). */
@@ -156,6 +158,23 @@ const ACTION_TYPES: { [K in ActionType]: ActionTypeEntry<K> } = {
     describe: () => 'delete the pod',
     actsOnOwner: () => false,
     readyLoss: (_a, podReady) => (podReady ? 1 : 0),
+  },
+  webhook: {
+    normalize: (t, base) =>
+      t.webhookAction
+        ? {
+            ...base,
+            type: 'webhook',
+            webhookAction: {
+              url: t.webhookAction.url,
+              body: t.webhookAction.body ?? DEFAULT_WEBHOOK_BODY,
+              timeoutSeconds: t.webhookAction.timeoutSeconds,
+            },
+          }
+        : undefined,
+    describe: ({ webhookAction: w }) => `POST the incident to ${w.url} (changes nothing in the cluster)`,
+    actsOnOwner: () => false,
+    readyLoss: () => 0,
   },
 };
 

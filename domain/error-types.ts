@@ -31,6 +31,10 @@ export const NON_RETRYABLE_EXECUTOR_ERRORS: string[] = [
   'ManagedByHPA',
   'NoScaleChange',
   'PatchPathNotAllowed',
+  /** A webhook URL outside the operator's allow-list, a body that is not JSON, or a 4xx answer. */
+  'WebhookNotAllowed',
+  'WebhookBadBody',
+  'WebhookRejected',
 ];
 
 /** An activity failure's own message (its cause), not Temporal's "Activity task failed". */

@@ -85,6 +85,7 @@ export async function execute(
       target: planned.target,
       action: planned.action,
       dryRun: planned.dryRun,
+      incident: { policy: planned.policyRef.name, trigger: planned.trigger.name },
     });
   } catch (err) {
     const message = failureMessage(err);

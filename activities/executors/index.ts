@@ -3,15 +3,23 @@ import { deleteObject } from './delete.js';
 import { patchObject } from './patch.js';
 import { deletePod, evictPod, rolloutRestart } from './restart.js';
 import { scaleWorkload } from './scale.js';
+import { callWebhook, type WebhookDeps } from './webhook.js';
 import type { ActionOf, ActionType, ExecuteActionInput, ExecuteActionResult } from './types.js';
 
 export type * from './types.js';
+export type { WebhookDeps } from './webhook.js';
+
+/** What executors need besides the Kubernetes clients (operator configuration). */
+export interface ExecutorDeps {
+  webhook: WebhookDeps;
+}
 export { revertPatch } from './patch.js';
 
 type Executor<K extends ActionType> = (
   kube: Kube,
   input: ExecuteActionInput,
   action: ActionOf<K>,
+  deps: ExecutorDeps,
 ) => Promise<ExecuteActionResult>;
 
 /** One executor per action type, keyed by the same union as domain/action-types.ts. */
@@ -25,13 +33,22 @@ const EXECUTORS: { [K in ActionType]: Executor<K> } = {
   scale: (kube, input, a) => scaleWorkload(kube, input, a.scaleAction),
   patch: (kube, input, a) => patchObject(kube, input, a.patchAction),
   delete: (kube, input, a) => deleteObject(kube, input, a.deleteAction),
+  webhook: (_kube, input, a, deps) => callWebhook(deps.webhook, input, a),
 };
 
 // Generic in K so the table entry and the action are typed together (no cast, no switch).
-const run = <K extends ActionType>(kube: Kube, input: ExecuteActionInput, action: ActionOf<K>) =>
-  EXECUTORS[action.type](kube, input, action);
+const run = <K extends ActionType>(
+  kube: Kube,
+  input: ExecuteActionInput,
+  action: ActionOf<K>,
+  deps: ExecutorDeps,
+): Promise<ExecuteActionResult> => EXECUTORS[action.type](kube, input, action, deps);
 
 /** Carries out one remediation (or its server-side dry run) against the live cluster. */
-export async function executeAction(kube: Kube, input: ExecuteActionInput): Promise<ExecuteActionResult> {
-  return run(kube, input, input.action);
+export async function executeAction(
+  kube: Kube,
+  input: ExecuteActionInput,
+  deps: ExecutorDeps = { webhook: { allow: [] } },
+): Promise<ExecuteActionResult> {
+  return run(kube, input, input.action, deps);
 }

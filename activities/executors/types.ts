@@ -15,6 +15,8 @@ export interface ExecuteActionInput {
   /** The policy's action as normalized (domain/action-types.ts), carried out as is. */
   action: NormalizedAction;
   dryRun: boolean;
+  /** What the incident was, for actions that tell someone about it (the webhook body). */
+  incident?: { policy: string; trigger: string };
   /**
    * The activity attempt (1 = the first), set by the activity, not the workflow. A retry may
    * follow an attempt whose call landed but whose worker died before reporting it, so executors
