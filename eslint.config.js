@@ -76,12 +76,12 @@ const importBoundaries = {
       },
     ],
   },
-  // crds/ is the schema, the single source of truth: zod and its own files, plus two pure helpers
-  // of domain/ its validation shares with the operator (the duration parser and the patch
-  // allow-list default); yaml for rendering; node: for the generator script.
+  // crds/ is the schema, the single source of truth: zod and its own files, plus three pure
+  // helpers of domain/ its validation shares with the operator (the duration parser, the patch
+  // allow-list default, the webhook body template); yaml for rendering; node: for the generator.
   crds: {
     patterns: [
-      { regex: '^\\.\\./(?!domain/(duration|patch)\\.js$)', message: 'crds/ imports zod and crds/ only.' },
+      { regex: '^\\.\\./(?!domain/(duration|patch|webhook)\\.js$)', message: 'crds/ imports zod and crds/ only.' },
       { regex: '^(?!zod$|yaml$|node:|\\.)', message: 'crds/ imports zod and crds/ only.' },
     ],
   },

@@ -229,7 +229,9 @@ export const WebhookAction = z.object({
 });
 export type WebhookAction = z.infer<typeof WebhookAction>;
 
-const requiredBlock = (type: 'scale' | 'patch' | 'webhook'): CelRule<{ type: string } & Record<string, unknown>> => ({
+const requiredBlock = (
+  type: 'scale' | 'patch' | 'webhook',
+): CelRule<{ type: string } & Record<string, unknown>> => ({
   rule: `self.type != '${type}' || has(self.${type}Action)`,
   check: (a) => (a.type === type && !a[`${type}Action`] ? `required when type is "${type}"` : undefined),
   message: `required when type is "${type}"`,

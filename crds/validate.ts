@@ -7,6 +7,7 @@ import { parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
 import { HealingPolicySpec } from './healing-policy.js';
 import { firstOutsideAllowed, legacyPointer, outsideMessage } from './patch-paths.js';
+import { webhookBodyProblem } from '../domain/webhook.js';
 import { privilegedFieldIn, privilegedFieldOfChange, privilegedMessage } from '../domain/patch.js';
 
 export interface FieldError {
@@ -59,7 +60,7 @@ function hiddenPrivileged(text: string, parsed: unknown, report: (message: strin
   }
 }
 
-/** What CEL cannot judge: JavaScript regular expressions and the patch documents themselves. */
+/** What CEL cannot judge: JavaScript regular expressions, patch documents and webhook bodies. */
 function checkSpec(spec: HealingPolicySpec, ctx: z.RefinementCtx): void {
   const issue = (path: PropertyKey[], message: string): void =>
     ctx.addIssue({ code: 'custom', path, message });
@@ -70,6 +71,9 @@ function checkSpec(spec: HealingPolicySpec, ctx: z.RefinementCtx): void {
     }
   });
   spec.actions.forEach((a, i) => {
+    const body = a.webhookAction?.body;
+    const bodyProblem = body === undefined ? undefined : webhookBodyProblem(body);
+    if (bodyProblem) issue(['actions', i, 'webhookAction', 'body'], bodyProblem);
     const p = a.patchAction;
     if (p && !p.patch && p.patches) {
       // The legacy keys CEL cannot judge (their pointers need escaping, see ./patch-paths.ts).

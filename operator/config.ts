@@ -23,6 +23,11 @@ export interface OperatorConfig {
   logLevel: string;
   /** Prometheus server for PromQL triggers. */
   prometheusUrl?: string;
+  /**
+   * URL prefixes `webhook` actions may POST to (KUBESKIPPY_WEBHOOK_ALLOW, comma-separated). The
+   * operator's owner decides where it may send requests, not a policy's author: empty allows none.
+   */
+  webhookAllow: string[];
   ollamaHost?: string;
   openaiApiKey?: string;
   openaiBaseUrl?: string;
@@ -91,6 +96,20 @@ function heartbeat(value: string | undefined): number {
   }
 }
 
+function urlPrefixes(value: string | undefined): string[] {
+  const list = (value ?? '')
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+  for (const prefix of list) {
+    if (!/^https?:\/\/[^/\s]+/.test(prefix))
+      throw new ConfigError(
+        `webhook allow-list (KUBESKIPPY_WEBHOOK_ALLOW): each entry must start http:// or https:// and a host, got "${prefix}"`,
+      );
+  }
+  return list;
+}
+
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Merges flags over environment over defaults, and checks every value. */
@@ -118,6 +137,7 @@ export function loadConfig(
     logLevel,
     watchCache: onOff(pick('watchCache', 'KUBESKIPPY_WATCH_CACHE'), 'watch cache', DEFAULTS.watchCache),
     statusHeartbeatMs: heartbeat(pick('statusHeartbeatMs', 'KUBESKIPPY_STATUS_HEARTBEAT')),
+    webhookAllow: urlPrefixes(pick('webhookAllow', 'KUBESKIPPY_WEBHOOK_ALLOW')),
   };
   const optional: [keyof OperatorConfig, string][] = [
     ['kubeconfig', 'KUBECONFIG'],

@@ -60,6 +60,7 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
         temporalUiUrl: config.temporalUiUrl,
         temporalNamespace: config.temporalNamespace,
         ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
+        webhookAllow: config.webhookAllow,
         ai: aiDeps(config),
         ...(watch ? { cache: watch.cache, onPolicyRequest: watch.register } : {}),
       },

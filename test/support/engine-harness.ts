@@ -99,6 +99,8 @@ export interface EngineOptions {
   ai?: { ollamaHost?: string; openaiBaseUrl?: string; openaiApiKey?: string };
   /** Start a real Prometheus scraping the sim's /metrics/pods, and point the operator at it. */
   prometheus?: boolean;
+  /** URL prefixes webhook actions may POST to (KUBESKIPPY_WEBHOOK_ALLOW, comma-separated). */
+  webhookAllow?: string;
 }
 
 export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
@@ -136,6 +138,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
       watchCache: opts.watchCache === false ? 'off' : 'on',
       ...opts.ai,
       ...(prometheus ? { prometheusUrl: prometheus.url } : {}),
+      ...(opts.webhookAllow ? { webhookAllow: opts.webhookAllow } : {}),
     },
     {},
   );

@@ -16,6 +16,7 @@ interface Flags {
   metricsAddress?: string;
   logLevel?: string;
   prometheusUrl?: string;
+  webhookAllow?: string;
   temporalUiUrl?: string;
 }
 
@@ -45,6 +46,7 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
       ...(flags.metricsAddress !== undefined ? { metricsAddress: flags.metricsAddress } : {}),
       ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
       ...(flags.prometheusUrl ? { prometheusUrl: flags.prometheusUrl } : {}),
+      ...(flags.webhookAllow ? { webhookAllow: flags.webhookAllow } : {}),
       ...(flags.temporalUiUrl ? { temporalUiUrl: flags.temporalUiUrl } : {}),
     });
   } catch (err) {
@@ -118,6 +120,10 @@ export function registerOperatorCommands(program: Command): void {
       )
       .option('--log-level <level>', 'trace|debug|info|warn|error (env KUBESKIPPY_LOG_LEVEL; default info)')
       .option('--prometheus-url <url>', 'Prometheus for PromQL triggers (env KUBESKIPPY_PROMETHEUS_URL)')
+      .option(
+        '--webhook-allow <prefixes>',
+        'comma-separated URL prefixes webhook actions may POST to (env KUBESKIPPY_WEBHOOK_ALLOW; default none)',
+      )
       .option(
         '--temporal-ui-url <url>',
         `Web UI base for links (env KUBESKIPPY_TEMPORAL_UI_URL; default ${DEFAULTS.temporalUiUrl})`,
