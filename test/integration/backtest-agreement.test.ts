@@ -3,8 +3,9 @@
 // SnapshotRequest at the same interval; then the pure backtest runs the same policy file over the
 // recording.
 //
-// What "same" can mean: the two loops sample the same cluster at different instants, each with
-// period p = interval + collection time (the largest gap the recorder measured). We require
+// What "same" can mean: the two loops sample the same cluster at different instants; the live one
+// every interval plus its collection time, the recorder four times as often. p = the live interval
+// plus the largest gap the recorder measured bounds how far apart the two see one change. We require
 // (1) the same (trigger, target) pairs get an action; (2) each pair's `for` window starts within
 // one period on both sides (each sees the 85% crossing within one sample); (3) the first action
 // agrees within one period. Later actions can differ by more: when one waits for another to close
@@ -39,6 +40,7 @@ afterAll(async () => {
 });
 
 const INTERVAL_MS = 1000;
+const RECORD_INTERVAL_MS = 250;
 
 function memoryLeakPolicy(namespace: string): KObject {
   return {
@@ -78,7 +80,10 @@ describe('backtest agrees with the live policy workflow', () => {
       kube: engine.kube,
       policy,
       out: timelinePath,
-      intervalMs: INTERVAL_MS,
+      // Four samples per live evaluation. At the same rate the two race at the moment the window has
+      // held: when the live workflow's eviction lands before the recorder's sample at that moment,
+      // the recording never sees the window held (the pod is gone) and the backtest fires nothing.
+      intervalMs: RECORD_INTERVAL_MS,
       durationMs: 150_000,
       signal: stop.signal,
     });
@@ -107,7 +112,9 @@ describe('backtest agrees with the live policy workflow', () => {
     stop.abort();
     const recorded = await recording;
     const timeline = await readTimeline(timelinePath);
-    const period = recorded.maxGapMs;
+    // Each side sees a change within its own period: the live one its interval plus a collection,
+    // the recorder its largest gap. They agree within the longer of the two.
+    const period = Math.max(recorded.maxGapMs, INTERVAL_MS + recorded.maxGapMs);
     const report = backtest(policy, timeline, assumption(policy));
 
     type Seen = { windowMs: number; actionMs: number };
@@ -143,11 +150,27 @@ describe('backtest agrees with the live policy workflow', () => {
         `${JSON.stringify(deltas)}\n${formatReport(report, timeline.header.startedAtMs)}\n`,
     );
 
-    // 1. The same (trigger, target) pairs get actions.
+    // 1. The same (trigger, target) pairs get actions. One exception, because both watch the same
+    //    cluster: a pod the live workflow evicted first is gone from the recording, so a later pair
+    //    (one that waited on MinReadyReplicas) may lack the backtest's action. The backtest must then
+    //    have seen the trigger hold on it (a pending or refused row): on its way, not disagreeing.
     expect(liveFirst.size).toBeGreaterThan(0);
-    expect([...backtestFirst.keys()].sort()).toEqual([...liveFirst.keys()].sort());
+    expect(backtestFirst.size).toBeGreaterThan(0);
+    const seenHolding = new Set(
+      report.rows
+        .filter((r) => (r.kind === 'pending' || r.kind === 'refused') && r.targetKey)
+        .map((r) => `${r.trigger}|${r.targetKey!.split('/').slice(1).join('/')}`),
+    );
+    for (const pair of backtestFirst.keys())
+      expect([...liveFirst.keys()], 'a backtest-only action').toContain(pair);
+    const raced = [...liveFirst.keys()].filter((pair) => !backtestFirst.has(pair));
+    for (const pair of raced) expect([...seenHolding], `live-only action ${pair}`).toContain(pair);
+    process.stderr.write(
+      `[backtest-agreement] live acted first on ${raced.length} pair(s): ${raced.join(', ')}\n`,
+    );
     // 2. Each pair's window starts within one period: both saw the 85% crossing within one sample.
-    for (const d of deltas) expect(Math.abs(d.windowStartDeltaMs), d.pair).toBeLessThanOrEqual(period);
+    for (const d of deltas.filter((x) => backtestFirst.has(x.pair)))
+      expect(Math.abs(d.windowStartDeltaMs), d.pair).toBeLessThanOrEqual(period);
     // 3. The first action agrees within one period. Later actions are reported, not asserted: when
     //    one waits on another (MinReadyReplicas, ActionInProgress), its time depends on how long the
     //    real action stayed open, which the backtest can only assume (the verification delay).
