@@ -81,7 +81,10 @@ const importBoundaries = {
   // allow-list default, the webhook body template); yaml for rendering; node: for the generator.
   crds: {
     patterns: [
-      { regex: '^\\.\\./(?!domain/(duration|patch|webhook)\\.js$)', message: 'crds/ imports zod and crds/ only.' },
+      {
+        regex: '^\\.\\./(?!domain/(duration|patch|webhook)\\.js$)',
+        message: 'crds/ imports zod and crds/ only.',
+      },
       { regex: '^(?!zod$|yaml$|node:|\\.)', message: 'crds/ imports zod and crds/ only.' },
     ],
   },
