@@ -4,12 +4,7 @@
 //
 // The approval gate is in approval-gate.ts, verification in action-verify.ts. Each step returns how
 // the action ends (a Finish) or what comes next; pure domain functions decide, the steps do I/O.
-import {
-  getExternalWorkflowHandle,
-  isCancellation,
-  workflowInfo,
-  type SignalDefinition,
-} from '@temporalio/workflow';
+import { isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { ExecuteActionResult } from '../activities/executors/types.js';
 import type { ActionPhase, HealingActionStatus, ResourceChange } from '../crds/healing-action.js';
 import { ActionReason, podsOfInterest, rfc3339, usageOf } from '../domain/action-record.js';
@@ -21,6 +16,7 @@ import type { ActionRecorder } from './action-recorder.js';
 import { actionFinishedSignal } from './messages.js';
 import { executeActivities, kubeReads } from './proxies.js';
 import { metricsSink } from './sinks.js';
+import { tellPolicy } from './tell-policy.js';
 
 /** How an action ends: its terminal phase, why, and what the record gains. */
 export interface Finish {
@@ -103,19 +99,6 @@ export async function execute(
     return { end: { phase: 'Skipped', reason: ActionReason.TargetGone, message, extra } };
   }
   return { result, changes };
-}
-
-/** Signals the policy workflow; when it is gone (its CR was deleted) there is nobody to tell. */
-export async function tellPolicy<T>(
-  policyWorkflowId: string,
-  signal: SignalDefinition<[T]>,
-  arg: T,
-): Promise<void> {
-  try {
-    await getExternalWorkflowHandle(policyWorkflowId).signal(signal, arg);
-  } catch {
-    // The record is complete without it.
-  }
 }
 
 /** Records the end (status, Event on the target and the policy, metrics) and tells the policy. */

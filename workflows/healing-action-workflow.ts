@@ -18,9 +18,9 @@ import {
   safetyCheck,
   skipped,
   type SafetyCheck,
-  tellPolicy,
   type Finish,
 } from './action-steps.js';
+import { tellPolicy } from './tell-policy.js';
 import { verify } from './action-verify.js';
 import { ApprovalGate } from './approval-gate.js';
 import { analyzeStep, recordAnalysis } from './ai-step.js';
