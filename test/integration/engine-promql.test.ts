@@ -5,10 +5,14 @@
 // verification reads its replacement's fresh series.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, startEngine, type Engine } from '../support/engine-harness.js';
-import { describeActions, healingPolicy, podsOf, sleep } from '../support/engine-scenarios.js';
+import {
+  describeActions,
+  podsOf,
+  promqlMemoryPolicy,
+  sleep,
+  WORKING_SET_MIB_QUERY as QUERY,
+} from '../support/engine-scenarios.js';
 import { deployment } from '../support/sim-fixtures.js';
-
-const QUERY = 'container_memory_working_set_bytes{container="app"} / 1048576';
 
 let engine: Engine;
 beforeAll(async () => {
@@ -34,25 +38,11 @@ function apps(): ReturnType<typeof deployment>[] {
   ];
 }
 
-function policy(): ReturnType<typeof healingPolicy> {
-  return healingPolicy(engine.namespace, 'promql-memory', 'unused', {
-    selector: { namespaces: [engine.namespace], labelSelector: { matchLabels: { tier: 'promql' } } },
-    triggers: [
-      {
-        name: 'working-set',
-        type: 'metric',
-        metricTrigger: { query: QUERY, operator: '>', threshold: 100, for: '2s' },
-        cooldownPeriod: '5m',
-      },
-    ],
-    actions: [
-      { name: 'restart', type: 'restart', restartAction: { strategy: 'evict', gracePeriodSeconds: 1 } },
-    ],
+const policy = (): ReturnType<typeof promqlMemoryPolicy> =>
+  promqlMemoryPolicy(engine.namespace, {
+    gracePeriodSeconds: 1,
     verification: { delay: '1s', timeout: '30s', interval: '1s' },
-    // One replica of `leaky`: its eviction may leave none ready for a moment.
-    safetyRules: { maxActionsPerHour: 10, minReadyReplicas: 0 },
   });
-}
 
 describe('PromQL trigger against a real Prometheus', () => {
   it(

@@ -5,13 +5,11 @@
 // sample's labels map to that pod, and the eviction heals it on the real API server.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually } from '../support/engine-harness.js';
-import { healingPolicy } from '../support/engine-scenarios.js';
+import { promqlMemoryPolicy, WORKING_SET_MIB_QUERY as QUERY } from '../support/engine-scenarios.js';
 import { startPrometheus, type RunningPrometheus } from '../support/prometheus.js';
 import { deployment } from '../support/sim-fixtures.js';
 import { createKube, loadKubeConfig } from '../../activities/kube/clients.js';
 import { realKubeconfig, startRealEngine, type RealEngine } from './support.js';
-
-const QUERY = 'container_memory_working_set_bytes{container="app"} / 1048576';
 
 let prometheus: RunningPrometheus;
 let engine: RealEngine;
@@ -59,21 +57,9 @@ describe('PromQL trigger on the real cluster', () => {
     const [steady] = await engine.pods('steady');
     const started = Date.now();
     await engine.apply([
-      healingPolicy(engine.namespace, 'promql-memory', 'unused', {
-        selector: { namespaces: [engine.namespace], labelSelector: { matchLabels: { tier: 'promql' } } },
-        triggers: [
-          {
-            name: 'working-set',
-            type: 'metric',
-            metricTrigger: { query: QUERY, operator: '>', threshold: 100, for: '2s' },
-            cooldownPeriod: '5m',
-          },
-        ],
-        actions: [
-          { name: 'restart', type: 'restart', restartAction: { strategy: 'evict', gracePeriodSeconds: 0 } },
-        ],
+      promqlMemoryPolicy(engine.namespace, {
+        gracePeriodSeconds: 0,
         verification: { delay: '1s', timeout: '60s', interval: '1s', requireTriggerCleared: false },
-        safetyRules: { maxActionsPerHour: 10, minReadyReplicas: 0 },
       }),
     ]);
     const done = await eventually(

@@ -117,3 +117,36 @@ export async function temporalCli(engine: Engine, args: string[]): Promise<strin
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** The PromQL trigger both tiers test: the working set in MiB of `container="app"`. */
+export const WORKING_SET_MIB_QUERY = 'container_memory_working_set_bytes{container="app"} / 1048576';
+
+/**
+ * A policy on the pods labelled tier=promql that evicts one whose working set holds above 100 MiB
+ * for 2 s (PromQL, through a real Prometheus). One replica may be evicted, hence minReadyReplicas 0.
+ */
+export function promqlMemoryPolicy(
+  namespace: string,
+  o: { gracePeriodSeconds: number; verification: Record<string, unknown> },
+): KObject {
+  return healingPolicy(namespace, 'promql-memory', 'unused', {
+    selector: { namespaces: [namespace], labelSelector: { matchLabels: { tier: 'promql' } } },
+    triggers: [
+      {
+        name: 'working-set',
+        type: 'metric',
+        metricTrigger: { query: WORKING_SET_MIB_QUERY, operator: '>', threshold: 100, for: '2s' },
+        cooldownPeriod: '5m',
+      },
+    ],
+    actions: [
+      {
+        name: 'restart',
+        type: 'restart',
+        restartAction: { strategy: 'evict', gracePeriodSeconds: o.gracePeriodSeconds },
+      },
+    ],
+    verification: o.verification,
+    safetyRules: { maxActionsPerHour: 10, minReadyReplicas: 0 },
+  });
+}
