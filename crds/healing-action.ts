@@ -34,12 +34,20 @@ export type TargetResource = z.infer<typeof TargetResource>;
 
 export const FiredTrigger = z.object({
   name: z.string().describe('Name of the trigger that fired.'),
-  type: z.enum(['metric', 'event', 'condition']).describe('Trigger type.'),
+  type: z.enum(['metric', 'event', 'condition', 'alert']).describe('Trigger type.'),
   observedValue: z.string().optional().describe('The value that crossed the threshold, e.g. "87.1".'),
   threshold: z.string().optional().describe('The threshold it was compared with.'),
   reason: z.string().optional().describe('Why the trigger fired, in words.'),
   firstTrueTime: z.string().optional().describe('When the condition first held (start of the `for` window).'),
   firedAt: z.string().optional().describe('When the trigger fired (RFC 3339).'),
+  alert: z
+    .object({
+      alertname: z.string().describe('The alert that fired.'),
+      fingerprint: z.string().describe("Alertmanager's fingerprint of the alert's labels."),
+      startsAt: z.string().describe('When this firing episode started (RFC 3339).'),
+    })
+    .optional()
+    .describe('For an alert trigger: the alert episode this action answers (one action per episode).'),
 });
 export type FiredTrigger = z.infer<typeof FiredTrigger>;
 

@@ -1,4 +1,4 @@
-// The triggers of a HealingPolicy: metric, event and condition, each in its own block.
+// The triggers of a HealingPolicy: metric, event, condition and alert, each in its own block.
 import { z } from 'zod';
 import { BUILTIN_QUERIES } from './builtin-metrics.js';
 import { celString, withRules, type CelRule } from './cel.js';
@@ -113,7 +113,36 @@ export const ConditionTrigger = withRules(
 );
 export type ConditionTrigger = z.infer<typeof ConditionTrigger>;
 
-const TRIGGER_TYPES = ['metric', 'event', 'condition'] as const;
+/** A Prometheus label name (the Alertmanager webhook's label keys). */
+const LabelName = z
+  .string()
+  .min(1)
+  .max(128)
+  .regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'must be a Prometheus label name ([a-zA-Z_][a-zA-Z0-9_]*)');
+
+export const AlertTrigger = z.object({
+  alertname: z
+    .string()
+    .min(1)
+    .max(253)
+    .describe('The alert to act on (its alertname label), as sent by Alertmanager to the operator.'),
+  labels: z
+    .record(LabelName, z.string().max(1024))
+    .optional()
+    .describe('Further labels the alert must carry with exactly these values, e.g. {severity: critical}.'),
+  podLabel: LabelName.default('pod').describe(
+    "The alert's label that names the pod (the target); the pod must also match the policy's selector.",
+  ),
+  namespaceLabel: LabelName.default('namespace').describe(
+    "The alert's label that names the pod's namespace.",
+  ),
+  maxAge: PositiveDuration.default('1h').describe(
+    'A newly seen alert that started firing longer ago than this is stale and is recorded, not acted on.',
+  ),
+});
+export type AlertTrigger = z.infer<typeof AlertTrigger>;
+
+const TRIGGER_TYPES = ['metric', 'event', 'condition', 'alert'] as const;
 type TriggerType = (typeof TRIGGER_TYPES)[number];
 type TriggerBlocks = { type: TriggerType } & Partial<Record<`${TriggerType}Trigger`, unknown>>;
 
@@ -146,6 +175,9 @@ export const HealingTrigger = withRules(
     metricTrigger: MetricTrigger.optional().describe('Settings of a metric trigger.'),
     eventTrigger: EventTrigger.optional().describe('Settings of an event trigger.'),
     conditionTrigger: ConditionTrigger.optional().describe('Settings of a condition trigger.'),
+    alertTrigger: AlertTrigger.optional().describe(
+      'Settings of an alert trigger: fires while Alertmanager reports the alert firing for a selected pod.',
+    ),
     cooldownPeriod: Duration.default('5m').describe(
       'After an action for this trigger on a target, how long the same trigger ignores that target.',
     ),

@@ -23,6 +23,8 @@ export const ActionReason = {
   TargetGone: 'TargetGone',
   /** The safety check's read of the cluster failed after its retries: nothing was done. */
   ClusterReadFailed: 'ClusterReadFailed',
+  /** The alert the action answers resolved before the action ran: nothing left to heal. */
+  AlertResolved: 'AlertResolved',
   Verifying: 'Verifying',
   NotHealed: 'NotHealed',
   NotHealedReverted: 'NotHealedReverted',

@@ -2,6 +2,7 @@
 // start. Every type is plain JSON; the policy workflow starts one child per PlannedAction and
 // reports fires and refusals in status, Events and metrics.
 
+import type { AlertRef } from './alerts.js';
 import type { PolicyMode } from '../crds/healing-policy.js';
 import type { PlannedAi } from './ai-plan.js';
 import type {
@@ -73,6 +74,8 @@ export interface PlannedTrigger {
   reason: string;
   firstTrueMs: number;
   firedAtMs: number;
+  /** An alert trigger's episode: the action answers it, and is told when it resolves. */
+  alert?: AlertRef;
 }
 
 /** Everything the healing-action workflow needs; it never has to read the policy again. */

@@ -7,6 +7,7 @@
 //   in the same evaluation see it: one evaluation can never exceed a limit.
 
 import { planAi } from './ai-plan.js';
+import { claimEpisode } from './alerts.js';
 import { actionWorkflowId, healingActionName, triggerTargetKey } from './ids.js';
 import { decide, type Candidate } from './decide.js';
 import type {
@@ -117,6 +118,10 @@ function commit(input: CommitInput): PlannedAction {
   state.cooldowns[triggerTargetKey(fire.trigger, candidate.targetKey)] = nowMs + triggerSpec.cooldownMs;
   state.counters.actionsStarted += 1;
   const { observedValue, threshold } = fire;
+  const alert =
+    triggerSpec.type === 'alert'
+      ? claimEpisode(policy, state.alerts, triggerSpec, fire.targetKey, workflowId)
+      : undefined;
   return {
     workflowId,
     healingActionName: healingActionName(workflowId, candidate.action.name),
@@ -140,6 +145,7 @@ function commit(input: CommitInput): PlannedAction {
       reason: fire.reason,
       firstTrueMs: fire.firstTrueMs,
       firedAtMs: fire.firedAtMs,
+      ...(alert ? { alert } : {}),
     },
     triggerSpec,
     // Modes: dryrun records the would-be change; manual makes every action wait for a person;

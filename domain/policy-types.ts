@@ -58,7 +58,20 @@ export interface ConditionTriggerSpec extends TriggerBase {
   status: 'True' | 'False' | 'Unknown';
 }
 
-export type NormalizedTrigger = MetricTriggerSpec | EventTriggerSpec | ConditionTriggerSpec;
+/** Fires while Alertmanager reports the alert firing for the pod its labels name (domain/alerts.ts). */
+export interface AlertTriggerSpec extends TriggerBase {
+  type: 'alert';
+  alertname: string;
+  /** Further labels the alert must carry with these exact values. */
+  labels: Record<string, string>;
+  podLabel: string;
+  namespaceLabel: string;
+  /** A newly seen episode older than this is stale: recorded, never acted on. */
+  maxAgeMs: number;
+}
+
+export type NormalizedTrigger =
+  MetricTriggerSpec | EventTriggerSpec | ConditionTriggerSpec | AlertTriggerSpec;
 
 export type TriggerType = NormalizedTrigger['type'];
 /** The normalized trigger of type K; `never` for a CRD trigger type this union does not have. */

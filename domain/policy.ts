@@ -71,6 +71,20 @@ const TRIGGER_NORMALIZERS: {
       status: c.status,
     };
   },
+  alert: (t, base) => {
+    const a = t.alertTrigger;
+    if (!a) return undefined;
+    return {
+      ...base,
+      type: 'alert',
+      forMs: 0, // the alert rule's own `for` already said how long; the healer does not add one
+      alertname: a.alertname,
+      labels: { ...(a.labels ?? {}) },
+      podLabel: a.podLabel,
+      namespaceLabel: a.namespaceLabel,
+      maxAgeMs: parseDurationOr(a.maxAge, 60 * MINUTE),
+    };
+  },
 };
 
 function normalizeTrigger(t: HealingTrigger, index: number, warnings: string[]): NormalizedTrigger[] {

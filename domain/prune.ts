@@ -2,6 +2,7 @@
 // Bounds: starts ≤ maxActionsPerHour (one hour of starts), open ≤ maxConcurrentActions, windows and
 // cooldowns ≤ triggers × targets seen recently, restart points ≤ MAX_RESTART_POINTS per recent pod.
 
+import { pruneAlerts } from './alerts.js';
 import { parseTriggerTargetKey } from './ids.js';
 import type { NormalizedPolicy } from './policy-types.js';
 import { trimRestartHistory } from './restarts.js';
@@ -51,6 +52,7 @@ export function pruneState(state: PolicyState, policy: NormalizedPolicy, nowMs: 
     // The margin covers the gap between the cluster's clock (samples) and the workflow's (nowMs).
     else state.restarts[uid] = trimRestartHistory(h, restartWindow + retention, nowMs);
   }
+  if (state.alerts) pruneAlerts(state.alerts, nowMs);
   const maxAge = maxOpenAgeMs(policy);
   for (const [key, open] of Object.entries(state.open)) {
     if (nowMs - open.startedMs > maxAge) {

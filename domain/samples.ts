@@ -3,6 +3,7 @@
 // a missing sample neither starts nor resets a `for` window.
 
 import type { MetricOperator } from '../crds/healing-policy.js';
+import { alertSample, type AlertEpisode } from './alerts.js';
 import { conditionSample, conditionTexts, type ConditionTexts } from './conditions.js';
 import type { EventTriggerSpec, MetricTriggerSpec, NormalizedTrigger } from './policy-types.js';
 import type { ClusterSnapshot, ContainerSnapshot, EventSnapshot, PodSnapshot } from './snapshot.js';
@@ -35,6 +36,8 @@ export interface SampleContext {
   podEvents?: EventSnapshot[];
   /** This trigger's fixed texts, when the caller samples many pods with it (triggerTexts). */
   texts?: TriggerTexts;
+  /** Alert triggers: the firing episode that names this pod, if any (domain/alerts.ts firingAlerts). */
+  alert?: { key: string; episode: AlertEpisode } | undefined;
 }
 
 /**
@@ -233,6 +236,8 @@ export function sampleTrigger(
       return eventSample(trigger, pod, ctx, texts);
     case 'condition':
       return conditionSample(trigger, pod, texts.condition);
+    case 'alert':
+      return alertSample(trigger, ctx.alert);
     default: {
       // A trigger type without a sampler fails to compile here instead of never holding.
       const unhandled: never = trigger;

@@ -11,6 +11,7 @@
 
 import type { ActionPhase } from '../crds/healing-action.js';
 import type { PolicyMode } from '../crds/healing-policy.js';
+import type { AlertEpisode } from './alerts.js';
 import { learnOutcome, type Learning } from './learning.js';
 import type { PlannedAction } from './plan-types.js';
 import type { NormalizedPolicy } from './policy-types.js';
@@ -94,6 +95,8 @@ export interface PolicyState {
   /** Success counts per (trigger, action) and per subject; absent in states from older runs. */
   learning?: Learning;
   lastEvaluatedMs?: number;
+  /** Alert episodes by episodeKey (domain/alerts.ts); absent until the first alert arrives. */
+  alerts?: Record<string, AlertEpisode>;
 }
 
 export function initialState(): PolicyState {

@@ -10,6 +10,7 @@
 // Windows and cooldowns run on the workflow's clock (nowMs); restart samples and event windows on
 // the cluster's clock (snapshot.observedAtMs), since those timestamps come from the cluster.
 
+import { firingAlerts, type FiringAlerts } from './alerts.js';
 import { parseTriggerTargetKey, triggerTargetKey } from './ids.js';
 import type { NormalizedPolicy, NormalizedTrigger } from './policy-types.js';
 import { recordRestartSample, restartsInWindow } from './restarts.js';
@@ -81,6 +82,8 @@ interface TriggerRun {
   withWindow: Set<string>;
   /** One sample context for all pods; the samplers only read it during the call. */
   ctx: SampleContext;
+  /** Alert triggers: the firing episodes by pod key. */
+  alerts: ReturnType<FiringAlerts['get']>;
 }
 
 /**
@@ -116,6 +119,7 @@ function evaluateOne(run: TriggerRun, p: PodKeys, input: EvaluateTriggersInput):
   const { pod, podKey } = p;
   const { ctx } = run;
   if (p.events) ctx.podEvents = p.events;
+  if (run.alerts) ctx.alert = run.alerts.get(podKey);
   if (trigger.type === 'metric' && trigger.query === 'restart_count')
     ctx.restarts = restartsInWindow(state.restarts[p.uid], trigger.windowMs, snapshot.observedAtMs);
   const sample = sampleTrigger(trigger, pod, ctx);
@@ -229,6 +233,7 @@ export function evaluateTriggers(input: EvaluateTriggersInput): TriggerEvaluatio
   }
   const out: TriggerEvaluation[] = [];
   const windows = indexWindows(input.state.windows);
+  const alerts = firingAlerts(input.policy, input.state.alerts);
   for (const trigger of input.policy.triggers) {
     const texts = triggerTexts(trigger);
     const run: TriggerRun = {
@@ -237,6 +242,7 @@ export function evaluateTriggers(input: EvaluateTriggersInput): TriggerEvaluatio
       noSample: `no sample for ${trigger.name}`,
       withWindow: windowPods(windows, trigger.name),
       ctx: { snapshot: input.snapshot, nowMs: input.snapshot.observedAtMs, texts },
+      alerts: alerts.get(trigger.name),
     };
     for (const p of keyed) out.push(evaluateOne(run, p, input));
   }

@@ -11,6 +11,7 @@
 // of the trigger — not its `for` window: restarts and events count only since the action started.
 // A candidate without a sample (metrics not reported yet) is not proven healed: NoSample.
 
+import { alertVerifySample } from './alerts.js';
 import type { PlannedAction } from './plan-types.js';
 import { totalRestarts } from './restarts.js';
 import { sampleTrigger } from './samples.js';
@@ -58,6 +59,8 @@ export interface AssessHealedInput {
   >;
   snapshot: ClusterSnapshot;
   nowMs: number;
+  /** Alert triggers: whether the episode the action answers has resolved ("healed" needs it). */
+  alertResolved?: boolean;
 }
 
 function candidatesForPod(input: AssessHealedInput): PodSnapshot[] {
@@ -119,12 +122,17 @@ export function assessHealed(input: AssessHealedInput): HealedVerdict {
       return { healed: false, reason: 'NotReady', message: `${name} is not ready`, checked };
     if (!v.requireTriggerCleared) continue;
     const baseline = action.restartBaseline?.podUid === pod.ref.uid ? action.restartBaseline.restarts : 0;
-    const sample = sampleTrigger(action.triggerSpec, pod, {
-      snapshot,
-      nowMs: snapshot.observedAtMs,
-      restarts: Math.max(0, totalRestarts(pod) - baseline),
-      eventsSinceMs: action.startedMs,
-    });
+    const spec = action.triggerSpec;
+    // An alert is about the pod it named, which a restart replaced: the episode's end is the evidence.
+    const sample =
+      spec.type === 'alert'
+        ? alertVerifySample(spec, input.alertResolved === true)
+        : sampleTrigger(spec, pod, {
+            snapshot,
+            nowMs: snapshot.observedAtMs,
+            restarts: Math.max(0, totalRestarts(pod) - baseline),
+            eventsSinceMs: action.startedMs,
+          });
     if (!sample) {
       return {
         healed: false,

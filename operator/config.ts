@@ -28,6 +28,13 @@ export interface OperatorConfig {
    * operator's owner decides where it may send requests, not a policy's author: empty allows none.
    */
   webhookAllow: string[];
+  /**
+   * The Alertmanager receiver's port (KUBESKIPPY_ALERT_PORT; unset = no receiver, 0 = any free
+   * port). It listens on metricsAddress at POST /alertmanager and needs alertTokenFile.
+   */
+  alertPort?: number;
+  /** A file holding the bearer token Alertmanager must send (KUBESKIPPY_ALERT_TOKEN_FILE). */
+  alertTokenFile?: string;
   ollamaHost?: string;
   openaiApiKey?: string;
   openaiBaseUrl?: string;
@@ -153,6 +160,15 @@ export function loadConfig(
     const v = pick(key, envName);
     if (v !== undefined) (config as unknown as Record<string, string>)[key] = v;
   }
+  const alertPort = pick('alertPort', 'KUBESKIPPY_ALERT_PORT');
+  if (alertPort !== undefined) config.alertPort = port(alertPort, 'alert port', 0);
+  const alertTokenFile = pick('alertTokenFile', 'KUBESKIPPY_ALERT_TOKEN_FILE');
+  if (alertTokenFile !== undefined) config.alertTokenFile = alertTokenFile;
+  if (config.alertPort !== undefined && !config.alertTokenFile)
+    throw new ConfigError(
+      'the alert receiver (KUBESKIPPY_ALERT_PORT) needs a bearer token: set KUBESKIPPY_ALERT_TOKEN_FILE ' +
+        '(--alert-token-file) to a file holding it, and give Alertmanager the same token',
+    );
   if (config.temporalApiKey) config.temporalTls = true;
   if (!/^[^:\s]+:\d+$/.test(config.temporalAddress)) {
     throw new ConfigError(`Temporal address must be HOST:PORT, got "${config.temporalAddress}"`);

@@ -65,7 +65,13 @@ function createSeries(registry: Registry) {
     buckets: [0.1, 0.3, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1],
     registers: [registry],
   });
-  return { evaluations, fires, refusals, actions, detection, duration, ai, confidence };
+  const alerts = new Counter({
+    name: 'kubeskippy_alert_episodes_total',
+    help: 'Alerts a policy recorded: opened (a new episode), repeated (joined a known one), stale, resolved',
+    labelNames: ['policy', 'namespace', 'outcome'],
+    registers: [registry],
+  });
+  return { evaluations, fires, refusals, actions, detection, duration, ai, confidence, alerts };
 }
 
 export function createMetrics(registry: Registry): OperatorMetrics {
@@ -74,7 +80,7 @@ export function createMetrics(registry: Registry): OperatorMetrics {
 
 /** Workflow reports (the `kubeskippy` sink) turned into series; never called during replay. */
 function sinksFor(m: Series): InjectedSinks<KubeSkippySinks>['kubeskippy'] {
-  const { evaluations, fires, refusals, actions, detection, duration, ai, confidence } = m;
+  const { evaluations, fires, refusals, actions, detection, duration, ai, confidence, alerts } = m;
   return {
     evaluated: {
       fn: (_info, r): void => {
@@ -106,6 +112,13 @@ function sinksFor(m: Series): InjectedSinks<KubeSkippySinks>['kubeskippy'] {
         const { policy, namespace, provider, mode, reason } = r;
         ai.inc({ policy, namespace, provider, mode, followed: String(r.followed), reason });
         if (r.confidence !== undefined) confidence.observe({ policy, provider }, r.confidence);
+      },
+      callDuringReplay: false,
+    },
+    alertsRecorded: {
+      fn: (_info, r): void => {
+        for (const [outcome, n] of Object.entries(r.counts))
+          if (n > 0) alerts.inc({ policy: r.policy, namespace: r.namespace, outcome }, n);
       },
       callDuringReplay: false,
     },

@@ -4,7 +4,11 @@ import { Registry, collectDefaultMetrics } from 'prom-client';
 import type { AiDeps } from '../activities/ai/analyze.js';
 import { WatchCache } from '../activities/cache/watch-cache.js';
 import { createKube, loadKubeConfig, type Kube } from '../activities/kube/clients.js';
-import type { OperatorConfig } from './config.js';
+import { readFile } from 'node:fs/promises';
+import type { Client } from '@temporalio/client';
+import { alertsSignal } from '../workflows/messages.js';
+import { ALERT_PATH, startAlertReceiver, type AlertReceiver } from './alerts/receiver.js';
+import { ConfigError, type OperatorConfig } from './config.js';
 import { Controller } from './controller/controller.js';
 import { startHealthServer, type HealthServer } from './health.js';
 import { createMetrics } from './metrics.js';
@@ -19,6 +23,8 @@ export interface RunningOperator {
   /** Settles when the worker stops (or at once for a controller-only process). */
   done: Promise<void>;
   metricsPort: number;
+  /** The Alertmanager receiver's port, when configured (controller and all-in-one roles). */
+  alertPort?: number;
   stop(): Promise<void>;
 }
 
@@ -55,15 +61,7 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
       taskQueue: config.taskQueue,
       ...(bundle ? { workflowBundle: bundle } : {}),
       sinks: metrics.sinks,
-      activities: {
-        kube,
-        temporalUiUrl: config.temporalUiUrl,
-        temporalNamespace: config.temporalNamespace,
-        ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
-        webhookAllow: config.webhookAllow,
-        ai: aiDeps(config),
-        ...(watch ? { cache: watch.cache, onPolicyRequest: watch.register } : {}),
-      },
+      activities: activityDeps(config, kube, watch),
     });
     workerRunning = true;
     done = worker.run().finally(() => {
@@ -78,10 +76,17 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
     logger.info({ taskQueue: config.taskQueue, namespace: config.temporalNamespace }, 'worker running');
   }
 
+  let alertPort: number | undefined;
   if (role !== 'worker') {
     const half = await startController(config, kube, logger);
     controller = half.controller;
-    stops.unshift(half.stop);
+    const receiver =
+      config.alertPort !== undefined ? await startAlerts(config, half, { logger, registry }) : undefined;
+    alertPort = receiver?.port;
+    stops.unshift(async () => {
+      await receiver?.close(); // stop taking alerts before the controller stops
+      await half.stop();
+    });
   }
 
   // Port 0 picks a free port (tests run several operators side by side).
@@ -108,6 +113,7 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
   return {
     done,
     metricsPort: health.port,
+    ...(alertPort !== undefined ? { alertPort } : {}),
     stop: () =>
       (stopping ??= (async () => {
         for (const stop of stops) await stop();
@@ -120,7 +126,7 @@ async function startController(
   config: OperatorConfig,
   kube: Kube,
   logger: Logger,
-): Promise<{ controller: Controller; stop: () => Promise<void> }> {
+): Promise<{ controller: Controller; client: Client; stop: () => Promise<void> }> {
   const client = await connectClient(config);
   const controller = new Controller({
     kube,
@@ -133,11 +139,34 @@ async function startController(
   logger.info('controller watching HealingPolicies and HealingActions');
   return {
     controller,
+    client,
     stop: async () => {
       await controller.stop();
       await client.connection.close();
     },
   };
+}
+
+/** The Alertmanager receiver: alerts go by signal to the policy workflows the controller runs. */
+async function startAlerts(
+  config: OperatorConfig,
+  half: { controller: Controller; client: Client },
+  deps: { logger: Logger; registry: Registry },
+): Promise<AlertReceiver> {
+  const token = (await readFile(config.alertTokenFile!, 'utf8')).trim();
+  if (!token) throw new ConfigError(`the alert token file ${config.alertTokenFile} is empty`);
+  const receiver = await startAlertReceiver({
+    port: config.alertPort ?? 0,
+    host: config.metricsAddress,
+    token,
+    policies: () => half.controller.runningPolicies(),
+    deliver: (workflowId, notices) =>
+      half.client.workflow.getHandle(workflowId).signal(alertsSignal, notices),
+    logger: deps.logger.child({ component: 'alert-receiver' }),
+    registry: deps.registry,
+  });
+  deps.logger.info({ port: receiver.port, path: ALERT_PATH }, 'Alertmanager receiver listening');
+  return receiver;
 }
 
 /**
@@ -160,6 +189,23 @@ async function startWatchCache(
       cache.stop();
       await client.connection.close();
     },
+  };
+}
+
+/** What the activities get: the cluster, the configuration they need, the shared watch cache. */
+function activityDeps(
+  config: OperatorConfig,
+  kube: Kube,
+  watch: { cache: WatchCache; register: Waker['register'] } | undefined,
+): Parameters<typeof createWorker>[0]['activities'] {
+  return {
+    kube,
+    temporalUiUrl: config.temporalUiUrl,
+    temporalNamespace: config.temporalNamespace,
+    ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
+    webhookAllow: config.webhookAllow,
+    ai: aiDeps(config),
+    ...(watch ? { cache: watch.cache, onPolicyRequest: watch.register } : {}),
   };
 }
 

@@ -2,6 +2,7 @@
 // phase label, the KubeSkippyPhase search attribute, and Kubernetes Events on the target and the
 // policy. Event names derive from the HealingAction name, so a replayed or retried step never
 // writes a second Event for the same decision.
+import type { AlertRef } from '../domain/alerts.js';
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type {
   ActionPhase,
@@ -47,6 +48,7 @@ export class ActionRecorder {
         reason: p.trigger.reason,
         firstTrueTime: rfc3339(p.trigger.firstTrueMs),
         firedAt: rfc3339(p.trigger.firedAtMs),
+        ...(p.trigger.alert ? { alert: alertRecord(p.trigger.alert) } : {}),
       },
       action: p.action,
       mode: p.mode,
@@ -117,4 +119,8 @@ export class ActionRecorder {
       status: this.status,
     };
   }
+}
+
+function alertRecord(a: AlertRef): { alertname: string; fingerprint: string; startsAt: string } {
+  return { alertname: a.alertname, fingerprint: a.fingerprint, startsAt: rfc3339(a.startsAtMs) };
 }

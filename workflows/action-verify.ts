@@ -9,6 +9,7 @@ import { actionSnapshotRequest } from '../domain/targets.js';
 import { failureMessage } from '../domain/error-types.js';
 import { assessHealed, stabilityStep } from '../domain/verify.js';
 import type { ActionRecorder } from './action-recorder.js';
+import type { AlertWatch } from './alert-watch.js';
 import type { Executed, Finish } from './action-steps.js';
 import { executeActivities, kubeReads } from './proxies.js';
 
@@ -25,6 +26,7 @@ export async function verify(
   rec: ActionRecorder,
   executed: Executed,
   before: Usage,
+  alert?: AlertWatch,
 ): Promise<Finish> {
   const { result, changes } = executed;
   const inverse = result.inversePatch ? { inversePatch: result.inversePatch } : {};
@@ -48,7 +50,12 @@ export async function verify(
     const verdict =
       'failed' in read
         ? { healed: false, message: read.failed, reason: ActionReason.NotHealed, checked: [] }
-        : assessHealed({ action: planned, snapshot: read.snapshot, nowMs: Date.now() });
+        : assessHealed({
+            action: planned,
+            snapshot: read.snapshot,
+            nowMs: Date.now(),
+            alertResolved: alert?.resolved ?? false,
+          });
     if ('snapshot' in read) after = usageOf(podsOfInterest(planned, read.snapshot, verdict.checked));
     const step = stabilityStep(healedSinceMs, verdict.healed, Date.now(), stabilityMs);
     healedSinceMs = step.healedSinceMs;

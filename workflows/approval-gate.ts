@@ -30,8 +30,11 @@ export class ApprovalGate {
     };
   }
 
-  /** Waits in AwaitingApproval; undefined when approved, otherwise how the action ends. */
-  async wait(planned: PlannedAction): Promise<Finish | undefined> {
+  /**
+   * Waits in AwaitingApproval; undefined when approved, otherwise how the action ends. `cancelled`
+   * ends the wait early with its answer (the alert the action answers resolved).
+   */
+  async wait(planned: PlannedAction, cancelled?: () => Finish | undefined): Promise<Finish | undefined> {
     const timeoutMs = planned.approvalTimeoutMs;
     await this.rec.transition(
       'AwaitingApproval',
@@ -46,8 +49,10 @@ export class ApprovalGate {
       'AwaitingApproval',
       `${planned.action.type} of ${planned.targetKey} waits for approval`,
     );
-    const decided = await condition(() => this.decision !== undefined, timeoutMs);
+    const decided = await condition(() => this.decision !== undefined || !!cancelled?.(), timeoutMs);
     const d = this.decision;
+    const ended = d ? undefined : cancelled?.();
+    if (ended) return ended;
     if (!decided || !d) {
       const approval = { ...this.rec.status.approval, required: true, decision: 'reject' as const };
       return {

@@ -22,6 +22,7 @@ import {
 } from './action-steps.js';
 import { tellPolicy } from './tell-policy.js';
 import { verify } from './action-verify.js';
+import { AlertWatch } from './alert-watch.js';
 import { ApprovalGate } from './approval-gate.js';
 import { analyzeStep, recordAnalysis } from './ai-step.js';
 import { actionRetargetedSignal, actionStatusQuery, approveActionUpdate } from './messages.js';
@@ -35,20 +36,22 @@ export interface HealingActionInput {
  * passed), execute, verify. */
 async function remediate(
   planned: PlannedAction,
-  ctx: { rec: ActionRecorder; gate: ApprovalGate; first: SafetyCheck },
+  ctx: { rec: ActionRecorder; gate: ApprovalGate; first: SafetyCheck; alert: AlertWatch },
 ): Promise<Finish> {
-  const { rec, gate } = ctx;
+  const { rec, gate, alert } = ctx;
   let check = ctx.first;
   if (!check.ok) return skipped(check);
   if (planned.requiresApproval) {
-    const refused = await gate.wait(planned);
+    const refused = await gate.wait(planned, () => alert.ended('while the action waited for approval'));
     if (refused) return refused;
     check = await safetyCheck(planned);
     if (!check.ok) return skipped(check);
   }
+  const resolved = alert.ended('before the action ran');
+  if (resolved) return resolved;
   const executed = await execute(planned, rec, check.before);
   if ('end' in executed) return executed.end;
-  return verify(planned, rec, executed, check.before);
+  return verify(planned, rec, executed, check.before, alert);
 }
 
 /** Waits for both (neither rejection goes unhandled), then fails as the first that failed would. */
@@ -70,6 +73,7 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
   }
   const rec = new ActionRecorder(planned);
   const gate = new ApprovalGate(rec);
+  const alert = new AlertWatch(planned);
   setHandler(actionStatusQuery, () => rec.view());
   setHandler(approveActionUpdate, (approval) => gate.decide(approval), {
     validator: (approval) => gate.validate(approval),
@@ -82,6 +86,6 @@ export async function healingActionWorkflow(input: HealingActionInput): Promise<
   const first = await both(rec.create(), skip ? Promise.resolve(undefined) : safetyCheck(planned));
   if (ai && input.planned.ai) await recordAnalysis(rec, planned, input.planned.ai.settings, ai);
   // No first check only when the AI chose no action.
-  const end = first ? await remediate(planned, { rec, gate, first }) : skipped(skip!);
+  const end = first ? await remediate(planned, { rec, gate, first, alert }) : skipped(skip!);
   return finishAction({ planned, rec, policyWorkflowId }, end);
 }

@@ -8,6 +8,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionPhase, ApprovalRecord, HealingActionStatus } from '../crds/healing-action.js';
 import type { HealingPolicySpec, PolicyMode } from '../crds/healing-policy.js';
+import type { AlertNotice } from '../domain/alerts.js';
 import type { PolicyStatusView } from '../domain/policy-view.js';
 import type { ActionRetarget } from '../domain/state.js';
 
@@ -60,6 +61,10 @@ export const actionFinishedSignal = defineSignal<[ActionFinished]>('actionFinish
  * record (used to refuse conflicting fires) names what really runs. */
 export const actionRetargetedSignal = defineSignal<[ActionRetarget]>('actionRetargeted');
 
+/** Alerts from Alertmanager that one of the policy's alert triggers wants (the operator's receiver
+ * sends them; a signal is durable once accepted, so the receiver answers 2xx only after it). */
+export const alertsSignal = defineSignal<[AlertNotice[]]>('alerts');
+
 export interface UpdatePolicyResult {
   accepted: boolean;
   generation?: number;
@@ -88,6 +93,13 @@ export interface ApprovalResult {
 }
 /** Approve or reject an action waiting in AwaitingApproval. Rejected before it is recorded otherwise. */
 export const approveActionUpdate = defineUpdate<ApprovalResult, [ApprovalInput]>('approveAction');
+
+/** Sent by the policy workflow when the alert episode an action answers resolves. */
+export interface AlertResolved {
+  episode: string;
+  resolvedMs: number;
+}
+export const alertResolvedSignal = defineSignal<[AlertResolved]>('alertResolved');
 
 export interface ActionStatusView {
   workflowId: string;

@@ -15,6 +15,7 @@ import {
 } from '@temporalio/workflow';
 import { initialState, type PolicyState } from '../domain/state.js';
 import * as msg from './messages.js';
+import { receiveAlerts } from './policy-alerts.js';
 import { PolicyRun } from './policy-run.js';
 import { KubeSkippyNamespace, KubeSkippyPolicy } from './search-attributes.js';
 
@@ -48,6 +49,7 @@ function wire(run: PolicyRun): void {
   setHandler(msg.evaluateNowSignal, () => void (run.wake = true));
   setHandler(msg.actionFinishedSignal, (done) => run.actionFinished(done));
   setHandler(msg.actionRetargetedSignal, (r) => run.actionRetargeted(r));
+  setHandler(msg.alertsSignal, (notices) => receiveAlerts(run, notices));
   setHandler(msg.updatePolicyUpdate, (next) => run.updatePolicy(next), {
     validator: (next) => run.validateUpdate(next),
   });

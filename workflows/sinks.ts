@@ -32,12 +32,20 @@ export interface AiReport {
   confidence?: number;
 }
 
+/** One batch of alerts a policy recorded (domain/alerts.ts recordAlerts counts). */
+export interface AlertsReport {
+  policy: string;
+  namespace: string;
+  counts: Record<'opened' | 'repeated' | 'stale' | 'resolved', number>;
+}
+
 export interface KubeSkippySinks extends Sinks {
   kubeskippy: {
     evaluated(report: EvaluationReport): void;
     actionExecuting(report: ActionReport): void;
     actionFinished(report: ActionReport): void;
     aiAnalyzed(report: AiReport): void;
+    alertsRecorded(report: AlertsReport): void;
   };
 }
 

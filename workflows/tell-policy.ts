@@ -1,7 +1,8 @@
-// Telling the policy workflow about an action (it ended, or the AI moved it), from the action.
+// Telling another workflow: the policy about an action (it ended, or the AI moved it), an action
+// about its alert (it resolved).
 import { getExternalWorkflowHandle, type SignalDefinition } from '@temporalio/workflow';
 
-/** Signals the policy workflow; when it is gone (its CR was deleted) there is nobody to tell. */
+/** Signals the workflow; when it is gone (its CR was deleted, the action ended) there is nobody to tell. */
 export async function tellPolicy<T>(
   policyWorkflowId: string,
   signal: SignalDefinition<[T]>,

@@ -111,6 +111,11 @@ export class Controller {
     });
   }
 
+  /** The valid policies whose workflows this controller started (the alert receiver routes to them). */
+  runningPolicies(): PolicyRefInput[] {
+    return [...this.policies.values()].flatMap((t) => (t.ref && !t.invalid ? [t.ref] : []));
+  }
+
   /** What /readyz reports: both resources listed, and their CRDs installed. */
   get ready(): boolean {
     return this.notReadyReason() === undefined;

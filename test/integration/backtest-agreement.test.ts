@@ -178,8 +178,7 @@ describe('backtest agrees with the live policy workflow', () => {
     //    pod may have been OOMKilled (and so cleared) before the live workflow's turn came. The live
     //    workflow must then have refused it while it waited.
     const backtestOnly = [...backtestFirst.keys()].filter((pair) => !liveFirst.has(pair));
-    for (const pair of backtestOnly)
-      expect([...liveRefused], `backtest-only action ${pair}`).toContain(pair);
+    for (const pair of backtestOnly) expect([...liveRefused], `backtest-only action ${pair}`).toContain(pair);
     const raced = [...liveFirst.keys()].filter((pair) => !backtestFirst.has(pair));
     for (const pair of raced) expect([...seenHolding], `live-only action ${pair}`).toContain(pair);
     process.stderr.write(

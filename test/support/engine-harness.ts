@@ -2,7 +2,7 @@
 // dev server, and the operator (controller + worker) exactly as `kubeskippy operator` composes it.
 // Nothing of ours is mocked. Each harness gets its own Kubernetes namespace and task queue, so
 // test files can run side by side on the one Temporal server without sharing workflow ids.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -101,6 +101,8 @@ export interface EngineOptions {
   prometheus?: boolean;
   /** URL prefixes webhook actions may POST to (KUBESKIPPY_WEBHOOK_ALLOW, comma-separated). */
   webhookAllow?: string;
+  /** Run the Alertmanager receiver on a free port with this bearer token (engine.operator.alertPort). */
+  alertToken?: string;
 }
 
 export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
@@ -125,6 +127,8 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
     metadata: { name: namespace },
   });
   const prometheus = opts.prometheus ? await startPrometheus({ simUrl: sim.url }) : undefined;
+  const alertTokenFile = join(dir, 'alert-token');
+  if (opts.alertToken) await writeFile(alertTokenFile, `${opts.alertToken}\n`);
   const target = opts.temporal ?? testTemporal();
   const { address, namespace: temporalNamespace } = target;
   const config = loadConfig(
@@ -139,6 +143,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
       ...opts.ai,
       ...(prometheus ? { prometheusUrl: prometheus.url } : {}),
       ...(opts.webhookAllow ? { webhookAllow: opts.webhookAllow } : {}),
+      ...(opts.alertToken ? { alertPort: 0, alertTokenFile } : {}),
     },
     {},
   );

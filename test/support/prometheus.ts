@@ -38,6 +38,10 @@ export interface PrometheusOptions {
   intervalSec?: number;
   /** Serve everything under this path (--web.route-prefix), as behind a proxy: e.g. "/prom". */
   routePrefix?: string;
+  /** Alerting rules: rule groups as in a rule file's `groups:` list. */
+  ruleGroups?: Record<string, unknown>[];
+  /** Where firing alerts go: an Alertmanager's host:port. */
+  alertmanager?: string;
 }
 
 /** The binary on PATH, else where the Debian package puts it. */
@@ -81,10 +85,18 @@ function scrapeJob(opts: PrometheusOptions): ScrapeJob {
   };
 }
 
-function config(job: ScrapeJob, intervalSec: number): string {
+function config(
+  job: ScrapeJob,
+  intervalSec: number,
+  alerting: { rules?: string; alertmanager?: string },
+): string {
   const every = `${intervalSec}s`;
   return stringify({
     global: { scrape_interval: every, scrape_timeout: every, evaluation_interval: every },
+    ...(alerting.rules ? { rule_files: [alerting.rules] } : {}),
+    ...(alerting.alertmanager
+      ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [alerting.alertmanager] }] }] } }
+      : {}),
     scrape_configs: [
       {
         job_name: job.jobName,
@@ -127,7 +139,7 @@ async function waitUntil(
   }
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+export function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     // SIGTERM lets it close the TSDB; a hung one is killed after 10 s.
@@ -145,7 +157,15 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   const dir = await mkdtemp(join(tmpdir(), 'kubeskippy-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
   const job = scrapeJob(opts);
-  await writeFile(configFile, config(job, opts.intervalSec ?? 1));
+  const rules = opts.ruleGroups ? join(dir, 'rules.yml') : undefined;
+  if (rules) await writeFile(rules, stringify({ groups: opts.ruleGroups }));
+  await writeFile(
+    configFile,
+    config(job, opts.intervalSec ?? 1, {
+      ...(rules ? { rules } : {}),
+      ...(opts.alertmanager ? { alertmanager: opts.alertmanager } : {}),
+    }),
+  );
   const port = await freePort();
   const url = `http://127.0.0.1:${port}${opts.routePrefix ?? ''}`;
   const child = spawn(

@@ -17,6 +17,8 @@ interface Flags {
   logLevel?: string;
   prometheusUrl?: string;
   webhookAllow?: string;
+  alertPort?: string;
+  alertTokenFile?: string;
   temporalUiUrl?: string;
 }
 
@@ -47,6 +49,8 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
       ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
       ...(flags.prometheusUrl ? { prometheusUrl: flags.prometheusUrl } : {}),
       ...(flags.webhookAllow ? { webhookAllow: flags.webhookAllow } : {}),
+      ...(flags.alertPort !== undefined ? { alertPort: flags.alertPort } : {}),
+      ...(flags.alertTokenFile ? { alertTokenFile: flags.alertTokenFile } : {}),
       ...(flags.temporalUiUrl ? { temporalUiUrl: flags.temporalUiUrl } : {}),
     });
   } catch (err) {
@@ -123,6 +127,14 @@ export function registerOperatorCommands(program: Command): void {
       .option(
         '--webhook-allow <prefixes>',
         'comma-separated URL prefixes webhook actions may POST to (env KUBESKIPPY_WEBHOOK_ALLOW; default none)',
+      )
+      .option(
+        '--alert-port <port>',
+        'Alertmanager receiver (POST /alertmanager) port, 0 = any free port (env KUBESKIPPY_ALERT_PORT; default off)',
+      )
+      .option(
+        '--alert-token-file <path>',
+        'file with the bearer token Alertmanager must send (env KUBESKIPPY_ALERT_TOKEN_FILE; required with --alert-port)',
       )
       .option(
         '--temporal-ui-url <url>',
