@@ -127,7 +127,9 @@ export const AlertTrigger = z.object({
     .max(253)
     .describe('The alert to act on (its alertname label), as sent by Alertmanager to the operator.'),
   labels: z
-    .record(LabelName, z.string().max(1024))
+    // Keys are checked by normalizePolicy (a warning): a map key pattern has no OpenAPI form the
+    // API server would enforce, and zod must not refuse what the server accepts.
+    .record(z.string(), z.string().max(1024))
     .optional()
     .describe('Further labels the alert must carry with exactly these values, e.g. {severity: critical}.'),
   podLabel: LabelName.default('pod').describe(

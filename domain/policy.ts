@@ -90,6 +90,11 @@ const TRIGGER_NORMALIZERS: {
 function normalizeTrigger(t: HealingTrigger, index: number, warnings: string[]): NormalizedTrigger[] {
   const base = { name: t.name, cooldownMs: parseDurationOr(t.cooldownPeriod, 5 * MINUTE) };
   const trigger = TRIGGER_NORMALIZERS[t.type](t, base);
+  for (const key of Object.keys(t.alertTrigger?.labels ?? {}))
+    if (!/^[a-zA-Z_][a-zA-Z0-9_]*$/.test(key))
+      warnings.push(
+        `spec.triggers[${index}].alertTrigger.labels: "${key}" is not a Prometheus label name; no alert carries it, so the trigger never fires`,
+      );
   // The schema requires the block of the trigger's type; without it there is nothing to evaluate,
   // so the trigger is left out (and said so) rather than guessed.
   if (!trigger) warnings.push(`spec.triggers[${index}]: no ${t.type}Trigger block; the trigger is left out`);

@@ -75,6 +75,14 @@ describe('the alert trigger block', () => {
     });
   });
 
+  it('warns, naming the field, about a label no alert can carry', () => {
+    const p = policy({ triggers: [alertTrigger({ labels: { 'team-name': 'a', severity: 'critical' } })] });
+    expect(p.warnings).toEqual([
+      'spec.triggers[0].alertTrigger.labels: "team-name" is not a Prometheus label name; no alert carries it, so the trigger never fires',
+    ]);
+    expect(alertPolicy().warnings).toEqual([]);
+  });
+
   it('refuses a missing block, an empty alertname and a bad label name, naming the field', () => {
     const bad = (trigger: Record<string, unknown>): string => {
       const r = parseHealingPolicySpec({ ...policySpec(), triggers: [trigger] });
