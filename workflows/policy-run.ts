@@ -37,6 +37,8 @@ export class PolicyRun {
   /** A new generation's warnings are still to be written as an Event. */
   warningsPending: boolean;
   last: LastEvaluation;
+  /** Child starts in flight: a signal to one of them must wait until it exists. */
+  starting = 0;
 
   constructor(ref: msg.PolicyRefInput, state: PolicyState, opts: { lastActionMs?: number; fresh: boolean }) {
     this.ref = ref;

@@ -45,7 +45,12 @@ export async function tick(run: PolicyRun): Promise<void> {
     errors: snapshot.errors ?? [],
     ...(allProtected !== null ? { allProtected } : {}),
   };
-  await Promise.all(result.planned.map((p) => startAction(run, p)));
+  run.starting += 1;
+  try {
+    await Promise.all(result.planned.map((p) => startAction(run, p)));
+  } finally {
+    run.starting -= 1;
+  }
   await emitEvents(
     wouldHealEvents({ policy: run.ref, refusals, fires: result.fires, nowMs: Date.now() }),
     'WouldHeal',
