@@ -20,6 +20,9 @@ RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 # Runtime sources only (.dockerignore leaves out tests, docs, benchmarks and local state).
 COPY bin ./bin
 COPY activities ./activities
+# cluster/ too: the CLI loads every command's modules at start-up, and sim/controllers/metrics.ts
+# imports cluster/workload.ts; without it `kubeskippy operator` exits with ERR_MODULE_NOT_FOUND.
+COPY cluster ./cluster
 COPY crds ./crds
 COPY demo ./demo
 COPY domain ./domain

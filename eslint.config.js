@@ -76,13 +76,14 @@ const importBoundaries = {
       },
     ],
   },
-  // crds/ is the schema, the single source of truth: zod and its own files, plus three pure
+  // crds/ is the schema, the single source of truth: zod and its own files, plus five pure
   // helpers of domain/ its validation shares with the operator (the duration parser, the patch
-  // allow-list default, the webhook body template); yaml for rendering; node: for the generator.
+  // allow-list default, the webhook body template, the notification phases, the cron schedules of
+  // windows); yaml for rendering; node: for the generator.
   crds: {
     patterns: [
       {
-        regex: '^\\.\\./(?!domain/(duration|patch|webhook)\\.js$)',
+        regex: '^\\.\\./(?!domain/(duration|patch|webhook|notifications|windows)\\.js$)',
         message: 'crds/ imports zod and crds/ only.',
       },
       { regex: '^(?!zod$|yaml$|node:|\\.)', message: 'crds/ imports zod and crds/ only.' },

@@ -48,19 +48,10 @@ export function fakeNode(name: string): KubernetesObject {
   } as KubernetesObject;
 }
 
-/** metrics-server runs on the host, so its Service is an ExternalName for 127.0.0.1. */
+/** metrics-server runs on the host (hostService) and serves metrics.k8s.io through an APIService. */
 export function metricsApiObjects(port: number): KubernetesObject[] {
   return [
-    {
-      apiVersion: 'v1',
-      kind: 'Service',
-      metadata: { name: 'metrics-server', namespace: 'kube-system' },
-      spec: {
-        type: 'ExternalName',
-        externalName: '127.0.0.1',
-        ports: [{ name: 'https', port, protocol: 'TCP' }],
-      },
-    } as KubernetesObject,
+    hostService('metrics-server', 'https', port),
     {
       apiVersion: 'apiregistration.k8s.io/v1',
       kind: 'APIService',
@@ -78,6 +69,27 @@ export function metricsApiObjects(port: number): KubernetesObject[] {
   ];
 }
 
+/** A component on the host, reached through the cluster: an ExternalName Service for 127.0.0.1. */
+function hostService(name: string, portName: string, port: number): KubernetesObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: 'kube-system' },
+    spec: {
+      type: 'ExternalName',
+      externalName: '127.0.0.1',
+      ports: [{ name: portName, port, protocol: 'TCP' }],
+    },
+  } as KubernetesObject;
+}
+
+/**
+ * kube-state-metrics also runs on the host: a Service names its port, so a scrape config finds it
+ * in the cluster (as Prometheus' Service discovery would) instead of in our process's memory.
+ */
+export const kubeStateMetricsService = (port: number): KubernetesObject =>
+  hostService('kube-state-metrics', 'http-metrics', port);
+
 async function apply(kc: KubeConfig, objects: KubernetesObject[]): Promise<void> {
   const api = KubernetesObjectApi.makeApiClient(kc);
   for (const obj of objects) {
@@ -94,7 +106,11 @@ function load(kubeconfig: string): KubeConfig {
 async function beforeKwok(kubeconfig: string, opts: { nodes: number; ports: Ports }): Promise<void> {
   const kc = load(kubeconfig);
   const nodes = Array.from({ length: opts.nodes }, (_, i) => fakeNode(nodeName(i)));
-  await apply(kc, [...nodes, ...metricsApiObjects(opts.ports.metricsServer)]);
+  await apply(kc, [
+    ...nodes,
+    ...metricsApiObjects(opts.ports.metricsServer),
+    kubeStateMetricsService(opts.ports.kubeStateMetrics),
+  ]);
 }
 
 const isReady = (n: V1Node): boolean =>

@@ -12,6 +12,7 @@ import {
   KUBERNETES_VERSION,
   STAGING_VERSION,
   binariesOf,
+  type BuildRecipe,
   type ToolGroup,
   type ToolName,
 } from './versions.js';
@@ -42,7 +43,7 @@ export async function buildGroup(b: GroupBuild): Promise<void> {
     case 'go-install':
       return goInstall(b, recipe.pkg, recipe.binary);
     case 'go-tool':
-      return goTool(b, recipe.pkg, recipe.binary);
+      return goTool(b, recipe);
   }
 }
 
@@ -151,24 +152,27 @@ async function goInstall(b: GroupBuild, pkg: string, binary: ToolName): Promise<
   });
 }
 
-/** metrics-server needs its own dependency set: a wrapper module that holds it as a `tool`. */
-async function goTool(b: GroupBuild, pkg: string, binary: ToolName): Promise<void> {
+/**
+ * metrics-server and kube-state-metrics need their own dependency sets: a wrapper module that
+ * holds the command as a `tool` (plus any pinned module).
+ */
+async function goTool(b: GroupBuild, recipe: Extract<BuildRecipe, { kind: 'go-tool' }>): Promise<void> {
   const v = b.group.version;
+  const { pkg, binary } = recipe;
   const module = pkg.split('/cmd/')[0] ?? pkg;
   await writeFile(path.join(b.workDir, 'go.mod'), `module kubeskippy.local/${binary}\n\ngo ${WRAPPER_GO}\n`);
   await runGo(b.runner, {
     label: label(b, `resolve ${module}@${v}`),
-    args: ['get', '-tool', `${pkg}@${v}`],
+    args: ['get', '-tool', `${pkg}@${v}`, ...(recipe.pins ?? [])],
     cwd: b.workDir,
   });
   await runGo(b.runner, {
     label: label(b, `build ${binary} ${v}`),
-    // metrics-server reads its version from client-go's version package (its Makefile does the same).
     args: [
       'build',
       '-trimpath',
       '-ldflags',
-      `-s -w -X k8s.io/client-go/pkg/version.gitVersion=${v}`,
+      `-s -w -X ${recipe.versionVar}=${v}`,
       '-o',
       path.join(b.outDir, binary),
       pkg,

@@ -1,4 +1,4 @@
-// The command lines of the six control-plane processes, in start order. Every listener is on
+// The command lines of the seven control-plane processes, in start order. Every listener is on
 // 127.0.0.1; each flag that is not a default says why. (Learnt on this kind of machine: see
 // docs/real-cluster.md.)
 import path from 'node:path';
@@ -14,6 +14,8 @@ export interface Ports {
   scheduler: number;
   kwok: number;
   metricsServer: number;
+  kubeStateMetrics: number;
+  kubeStateMetricsTelemetry: number;
 }
 
 export interface Layout {
@@ -56,6 +58,7 @@ export function componentSpecs(tools: ClusterTools, l: Layout): ComponentSpec[] 
     schedulerSpec(tools, l),
     kwokSpec(tools, l),
     metricsServerSpec(tools, l),
+    kubeStateMetricsSpec(tools, l),
   ];
 }
 
@@ -198,5 +201,28 @@ function metricsServerSpec(tools: ClusterTools, l: Layout): ComponentSpec {
     // /readyz stays 503 until the first scrape of a node; readiness of the metrics API is
     // checked through the API server afterwards.
     probe: { url: `${loopback(l.ports.metricsServer)}/livez`, verifyWithCa: false },
+  };
+}
+
+/**
+ * kube-state-metrics: the `kube_pod_*` series (restarts, phase, readiness) Prometheus scrapes at
+ * http://127.0.0.1:<port>/metrics. Pods only: the other resources' series cost watches and memory
+ * nobody here reads.
+ */
+function kubeStateMetricsSpec(tools: ClusterTools, l: Layout): ComponentSpec {
+  return {
+    name: 'kube-state-metrics',
+    bin: tools['kube-state-metrics'],
+    args: [
+      `--kubeconfig=${l.kubeconfigs.admin}`,
+      '--host=127.0.0.1',
+      `--port=${l.ports.kubeStateMetrics}`,
+      // Its self-metrics listener: the default (:::8081) would be open on every address and taken
+      // by any second cluster.
+      '--telemetry-host=127.0.0.1',
+      `--telemetry-port=${l.ports.kubeStateMetricsTelemetry}`,
+      '--resources=pods',
+    ],
+    probe: { url: `${loopback(l.ports.kubeStateMetrics, 'http')}/healthz`, verifyWithCa: false },
   };
 }

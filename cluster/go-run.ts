@@ -14,6 +14,8 @@ export interface GoStep {
   args: string[];
   cwd: string;
   env?: NodeJS.ProcessEnv;
+  /** The last line of a failure's error; defaults to the control plane's (tools/helm.ts has its own). */
+  whatToDo?: string;
 }
 
 export interface GoRunner {
@@ -79,10 +81,11 @@ export function runGo(runner: GoRunner, step: GoStep): Promise<string> {
           `step "${step.label}" failed after ${formatElapsed(Date.now() - started)} ` +
             `(${signal ?? `exit ${code}`}): go ${step.args.join(' ')} (in ${step.cwd}). Last output:\n` +
             `${tail.map((l) => `  ${l}`).join('\n')}\n` +
-            'What to do: check that the Go module proxy is reachable (`go env GOPROXY`), that Go is ' +
-            '>= 1.26 (`go version`) and that the disk has ~8 GB free (`df -h ~/.cache`); then run ' +
-            '`npm run tools:cluster` again (finished steps are kept). Or build the binaries yourself ' +
-            'and set KUBESKIPPY_CLUSTER_BIN_DIR to their folder.',
+            (step.whatToDo ??
+              'What to do: check that the Go module proxy is reachable (`go env GOPROXY`), that Go is ' +
+                '>= 1.26 (`go version`) and that the disk has ~8 GB free (`df -h ~/.cache`); then run ' +
+                '`npm run tools:cluster` again (finished steps are kept). Or build the binaries yourself ' +
+                'and set KUBESKIPPY_CLUSTER_BIN_DIR to their folder.'),
         ),
       );
     });

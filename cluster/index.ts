@@ -2,6 +2,7 @@
 //
 //   etcd → kube-apiserver (TLS, Node+RBAC) → kube-controller-manager → kube-scheduler
 //        → kwok (fake nodes, pod lifecycle, resource usage) → metrics-server (metrics.k8s.io)
+//        → kube-state-metrics (kube_pod_* series for Prometheus)
 //
 // Ready means: /readyz ok, every fake node Ready, and the metrics API answering with node usage.
 // `stop()` (and Ctrl-C / SIGTERM in the CLI) stops every process; a component that dies while the
@@ -23,6 +24,8 @@ import { resolveClusterTools, type ClusterTools } from './tools.js';
 export { ComponentDiedError } from './processes.js';
 export { ClusterToolsError } from './tools.js';
 export { writeServiceAccountKubeconfig } from './service-account.js';
+// The niced Go build step with progress lines, shared with tools/helm.ts (which builds helm the same way).
+export { formatElapsed, runGo, type GoRunner } from './go-run.js';
 
 const CLUSTER_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const DEFAULT_KWOK_CONFIG_DIR = path.join(CLUSTER_DIR, 'kwok');

@@ -48,5 +48,7 @@ export async function pickPorts(apiserver: number, preferred?: Partial<Ports>): 
     scheduler: await pick(preferred?.scheduler),
     kwok: await pick(preferred?.kwok),
     metricsServer: await pick(preferred?.metricsServer),
+    kubeStateMetrics: await pick(preferred?.kubeStateMetrics),
+    kubeStateMetricsTelemetry: await pick(preferred?.kubeStateMetricsTelemetry),
   };
 }

@@ -1,5 +1,5 @@
-// Finds the real control plane's six binaries, or builds them once per machine. Order:
-//   KUBESKIPPY_CLUSTER_BIN_DIR (a folder with all six; an explicit choice must work)
+// Finds the real control plane's seven binaries, or builds them once per machine. Order:
+//   KUBESKIPPY_CLUSTER_BIN_DIR (a folder with all seven; an explicit choice must work)
 //   → per-machine cache (~/.cache/kubeskippy/cluster/<group>-<version>/)
 //   → build from the Go module proxy into that cache (tens of minutes cold; see cluster/build.ts).
 // Every binary found is asked for its version, so a stale or truncated file is rebuilt, not run.
@@ -39,9 +39,7 @@ export async function resolveClusterTools(opts: ResolveClusterToolsOptions = {})
   const missing: ToolGroup[] = [];
   for (const group of TOOL_GROUPS) {
     const dir = path.join(cacheDir, group.id);
-    const ok = await Promise.all(
-      binariesOf(group).map((b) => checkBinary(path.join(dir, b), group.version, env)),
-    );
+    const ok = await Promise.all(binariesOf(group).map((b) => checkBinary(path.join(dir, b), group, env)));
     if (ok.every((r) => r === undefined)) {
       for (const b of binariesOf(group)) found[b] = path.join(dir, b);
     } else {
@@ -78,7 +76,7 @@ async function buildMissing(
       'Go is not installed, and it is needed once to build the real control plane ' +
         `(${groups.map((g) => g.id).join(', ')}) from the Go module proxy. What to do: install Go ` +
         `>= 1.26 and run \`npm run tools:cluster\`, or set ${ENV_VAR} to a folder holding etcd, ` +
-        'kube-apiserver, kube-controller-manager, kube-scheduler, kwok and metrics-server.',
+        'kube-apiserver, kube-controller-manager, kube-scheduler, kwok, metrics-server and kube-state-metrics.',
     );
   }
   const startedMs = Date.now();
@@ -107,7 +105,7 @@ async function buildMissing(
       });
       for (const bin of binariesOf(group)) {
         await rename(path.join(outDir, bin), path.join(finalDir, bin));
-        const bad = await checkBinary(path.join(finalDir, bin), group.version, env);
+        const bad = await checkBinary(path.join(finalDir, bin), group, env);
         if (bad) throw new ClusterToolsError(`built ${bin} but it does not run: ${bad}`);
         built[bin] = path.join(finalDir, bin);
       }
@@ -143,7 +141,7 @@ async function fromFolder(dir: string, env: NodeJS.ProcessEnv): Promise<ClusterT
   for (const group of TOOL_GROUPS) {
     for (const bin of binariesOf(group)) {
       const file = path.join(dir, bin);
-      const bad = await checkBinary(file, group.version, env);
+      const bad = await checkBinary(file, group, env);
       if (bad) throw new ClusterToolsError(`${ENV_VAR}=${dir}: ${bad}; fix the folder or unset ${ENV_VAR}`);
       tools[bin] = file;
     }
@@ -154,12 +152,14 @@ async function fromFolder(dir: string, env: NodeJS.ProcessEnv): Promise<ClusterT
 /** undefined when `file --version` runs and names `version`; else why not. */
 async function checkBinary(
   file: string,
-  version: string,
+  group: Pick<ToolGroup, 'version' | 'versionArgs'>,
   env: NodeJS.ProcessEnv,
 ): Promise<string | undefined> {
+  const { version } = group;
   if (!(await isExecutableFile(file))) return `${path.basename(file)} is not built yet`;
   try {
-    const { stdout, stderr } = await execFileAsync(file, ['--version'], { timeout: 20_000, env });
+    const args = [...(group.versionArgs ?? ['--version'])];
+    const { stdout, stderr } = await execFileAsync(file, args, { timeout: 20_000, env });
     const text = `${stdout}\n${stderr}`;
     if (!text.includes(version.replace(/^v/, ''))) {
       return `${file} is not ${version} (it says ${JSON.stringify(text.trim().split('\n')[0])})`;

@@ -1,7 +1,7 @@
 // Building blocks shared by the HealingPolicy and HealingAction schemas. Every field carries a
 // description: it becomes the CRD's OpenAPI description, which is what `kubectl explain` prints.
 import { z } from 'zod';
-import { celString, withRules } from './cel.js';
+import { celString, withRules, type CelRule } from './cel.js';
 import { parseDurationOr } from '../domain/duration.js';
 
 export { API_VERSION, GROUP, VERSION } from './api-group.js';
@@ -56,6 +56,32 @@ export const IntervalDuration = withRules(Duration, [
         : undefined,
     message: 'must be at least 1s',
   },
+]);
+
+/**
+ * A duration at most `max`, judged alike by the API server (CEL) and zod. A value CEL cannot
+ * convert (more than five digits before a unit) is refused too, as CEL cannot compare it.
+ */
+export function atMostRule(max: string, message: string): CelRule<string> {
+  return {
+    rule: `self.matches(${celString(CEL_SAFE_DURATION)}) && duration(self) <= duration('${max}')`,
+    check: (v: string) =>
+      !isCelSafeDuration(v) || parseDurationOr(v, Infinity) > parseDurationOr(max, 0) ? message : undefined,
+    message,
+  };
+}
+
+/** Longest maintenance or allowed window: a week covers every weekly schedule. */
+export const MAX_WINDOW_DURATION = '168h';
+const MAX_WINDOW_MESSAGE = `must be at most ${MAX_WINDOW_DURATION} (7 days)`;
+
+/**
+ * How long a maintenance or allowed window lasts: longer than 0s, at most a week. A value CEL
+ * cannot convert (more than five digits before a unit) is refused too, as CEL cannot compare it.
+ */
+export const WindowDuration = withRules(Duration, [
+  ZERO_RULE,
+  atMostRule(MAX_WINDOW_DURATION, MAX_WINDOW_MESSAGE),
 ]);
 
 /** Longest name of a trigger or action: names are compared in CEL rules, which need a bound. */

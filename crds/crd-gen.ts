@@ -7,6 +7,12 @@ import { z } from 'zod';
 import { GROUP, VERSION } from './common.js';
 import { HealingActionSpec, HealingActionStatus } from './healing-action.js';
 import { HealingPolicySpec, HealingPolicyStatus } from './healing-policy.js';
+import {
+  CLUSTER_CONFIG_PLURAL,
+  CLUSTER_NAME_RULE,
+  KubeSkippyConfigSpec,
+  KubeSkippyConfigStatus,
+} from './cluster-config.js';
 
 type Schema = Record<string, unknown>;
 
@@ -63,6 +69,12 @@ interface CrdInput {
   status: z.ZodType;
   statusDescription: string;
   columns: PrinterColumn[];
+  /** Default Namespaced. */
+  scope?: 'Namespaced' | 'Cluster';
+  /** CEL rules on the root object (they may read metadata.name). */
+  rootRules?: Schema[];
+  /** spec may be omitted (every field has a default). */
+  specOptional?: boolean;
 }
 
 function crd(input: CrdInput): Schema {
@@ -80,7 +92,7 @@ function crd(input: CrdInput): Schema {
         shortNames: input.shortNames,
         categories: ['kubeskippy'],
       },
-      scope: 'Namespaced',
+      scope: input.scope ?? 'Namespaced',
       versions: [
         {
           name: VERSION,
@@ -92,7 +104,8 @@ function crd(input: CrdInput): Schema {
             openAPIV3Schema: {
               type: 'object',
               description: input.description,
-              required: ['spec'],
+              ...(input.specOptional ? {} : { required: ['spec'] }),
+              ...(input.rootRules ? { 'x-kubernetes-validations': input.rootRules } : {}),
               properties: {
                 apiVersion: { type: 'string', description: 'Versioned schema of this object.' },
                 kind: { type: 'string', description: 'Kind of this object.' },
@@ -128,6 +141,8 @@ export function healingPolicyCrd(): Schema {
       // a spec that names none (blank only until the controller's first status write).
       { name: 'Mode', type: 'string', jsonPath: '.status.mode' },
       { name: 'Paused', type: 'string', jsonPath: '.status.conditions[?(@.type=="Paused")].status' },
+      // Blank without windows; MaintenanceWindow, OutsideAllowedWindow or Open with them.
+      { name: 'Window', type: 'string', jsonPath: '.status.conditions[?(@.type=="Window")].reason' },
       { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
       { name: 'Actions', type: 'integer', jsonPath: '.status.actionsTaken' },
       { name: 'Last Action', type: 'date', jsonPath: '.status.lastActionTime' },
@@ -161,6 +176,32 @@ export function healingActionCrd(): Schema {
   });
 }
 
+export function clusterConfigCrd(): Schema {
+  return crd({
+    kind: 'KubeSkippyConfig',
+    plural: CLUSTER_CONFIG_PLURAL,
+    singular: 'kubeskippyconfig',
+    shortNames: ['ksc'],
+    description:
+      'KubeSkippyConfig: settings for the whole cluster (the kill switch, the cluster budget). One, named cluster.',
+    spec: KubeSkippyConfigSpec,
+    specDescription: 'The kill switch and the limits all policies share.',
+    status: KubeSkippyConfigStatus,
+    statusDescription: 'What the operator read and what the cluster budget has used.',
+    scope: 'Cluster',
+    rootRules: [CLUSTER_NAME_RULE],
+    specOptional: true,
+    columns: [
+      { name: 'Suspended', type: 'boolean', jsonPath: '.spec.suspended' },
+      { name: 'Reason', type: 'string', jsonPath: '.spec.reason' },
+      { name: 'Ready', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].status' },
+      { name: 'Running', type: 'integer', jsonPath: '.status.budget.runningActions', priority: 1 },
+      { name: 'Last Hour', type: 'integer', jsonPath: '.status.budget.actionsInLastHour', priority: 1 },
+      age,
+    ],
+  });
+}
+
 export function allCrds(): Schema[] {
-  return [healingPolicyCrd(), healingActionCrd()];
+  return [healingPolicyCrd(), healingActionCrd(), clusterConfigCrd()];
 }

@@ -2,7 +2,10 @@
 // and kept current at every step, so `kubectl get healingactions` is the audit trail.
 import { z } from 'zod';
 import { API_VERSION, Condition, ObjectMeta } from './common.js';
-import { HealingActionTemplate, PolicyMode } from './healing-policy.js';
+import { GitOpsRecord, HealingActionTemplate, LadderChoice, PolicyMode } from './healing-policy.js';
+import { BlastRadiusRecord } from './action-blast-radius.js';
+
+export * from './action-blast-radius.js';
 
 export const ActionPhase = z.enum([
   'Pending',
@@ -59,6 +62,9 @@ export const HealingActionSpec = z.object({
   mode: PolicyMode.optional().describe('The policy mode in effect when the action was planned.'),
   dryRun: z.boolean().default(false).describe('Record what would change; change nothing.'),
   approvalRequired: z.boolean().default(false).describe('Wait for a person to approve before acting.'),
+  ladder: LadderChoice.optional().describe(
+    "Why this action runs rather than the trigger's usual one, or waits for a person: the usual one is on hold on this workload because it did not last.",
+  ),
 });
 export type HealingActionSpec = z.infer<typeof HealingActionSpec>;
 
@@ -110,6 +116,33 @@ export const AiAnalysisRecord = z.object({
 });
 export type AiAnalysisRecord = z.infer<typeof AiAnalysisRecord>;
 
+export const JobRecord = z.object({
+  name: z.string().describe("The Job (in the HealingAction's namespace, owned by it)."),
+  namespace: z.string().describe('Its namespace.'),
+  outcome: z
+    .enum(['Running', 'Complete', 'Failed', 'TimedOut', 'Gone'])
+    .describe(
+      "Running; Complete or Failed (the Job's condition); TimedOut: still running when jobAction.timeout " +
+        'passed; Gone: deleted before it finished.',
+    ),
+  reason: z
+    .string()
+    .optional()
+    .describe("The Job condition's reason, e.g. BackoffLimitExceeded, DeadlineExceeded."),
+  message: z.string().optional().describe("The Job condition's message."),
+  succeeded: z.number().int().optional().describe('Pods that succeeded.'),
+  failed: z.number().int().optional().describe('Pods that failed.'),
+  pods: z.array(z.string()).optional().describe('Its pods, for their logs.'),
+  logs: z.string().optional().describe('How to read its log, e.g. kubectl logs -n ns job/name.'),
+});
+export type JobRecord = z.infer<typeof JobRecord>;
+export const NotificationRecord = z.object({
+  sent: z.number().int().describe('Messages delivered (Slack and JSON webhook counted apart).'),
+  failed: z.number().int().describe('Messages that still failed after their retries.'),
+  lastError: z.string().optional().describe('Why the last failed message failed.'),
+});
+export type NotificationRecord = z.infer<typeof NotificationRecord>;
+
 export const HealingActionStatus = z.object({
   phase: ActionPhase.optional().describe('Where the action is in its life.'),
   reason: z
@@ -123,7 +156,17 @@ export const HealingActionStatus = z.object({
   attempts: z.number().int().optional().describe('Execution attempts.'),
   result: ActionResult.optional().describe('Outcome.'),
   approval: ApprovalRecord.optional().describe('Approval request and decision.'),
+  blastRadius: BlastRadiusRecord.optional().describe(
+    'What the action takes out of service, read at its safety check (again after an approval).',
+  ),
   aiAnalysis: AiAnalysisRecord.optional().describe('Language-model analysis, when the policy asks for one.'),
+  job: JobRecord.optional().describe('For a job action: the Job, its outcome and where its log is.'),
+  gitops: GitOpsRecord.optional().describe(
+    'When Argo CD or Flux syncs the target: its owner, the field to change in Git, and whether sync was suspended.',
+  ),
+  notifications: NotificationRecord.optional().describe(
+    'What became of the messages about this incident (written once they have settled).',
+  ),
   conditions: z.array(Condition).optional().describe('Standard conditions.'),
   workflowId: z.string().optional().describe('Temporal workflow id.'),
   runId: z.string().optional().describe('Temporal run id.'),

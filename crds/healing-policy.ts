@@ -25,9 +25,21 @@ import {
 import { parseDurationOr } from '../domain/duration.js';
 import { HealingActionTemplate } from './policy-actions.js';
 import { HealingTrigger } from './policy-triggers.js';
+import { Notifications } from './policy-notifications.js';
+import { AllowedWindows, MaintenanceWindows } from './policy-windows.js';
+import { IneffectiveHolds, IneffectiveRemediation } from './policy-ineffective.js';
+import { MaxUnavailable } from './policy-blast-radius.js';
+import { CHANGE_GATE_FIELDS } from './policy-change-gate.js';
+import { GitOpsRules } from './policy-gitops.js';
 
 export * from './policy-triggers.js';
 export * from './policy-actions.js';
+export * from './job-action.js';
+export * from './policy-notifications.js';
+export * from './policy-windows.js';
+export * from './policy-ineffective.js';
+export * from './policy-blast-radius.js';
+export * from './policy-gitops.js';
 
 /** Longest name or name pattern (a DNS subdomain is at most 253 characters). */
 const MAX_NAME_PATTERN = 253;
@@ -139,6 +151,15 @@ export const SafetyRules = z.object({
     ),
   healthCheckTimeout: Duration.optional().describe(
     "The Go KubeSkippy's name for verification.timeout (which it never read). Set one of the two, not both.",
+  ),
+  maintenanceWindows: MaintenanceWindows.optional(),
+  allowedWindows: AllowedWindows.optional(),
+  ineffectiveRemediation: IneffectiveRemediation.optional(),
+  maxUnavailable: MaxUnavailable.optional(),
+  ...CHANGE_GATE_FIELDS,
+  gitops: GitOpsRules.optional().describe(
+    'What an action does to a target Argo CD or Flux manages (a scale or patch it would revert). ' +
+      'Absent: mode approve.',
   ),
 });
 export type SafetyRules = z.infer<typeof SafetyRules>;
@@ -281,6 +302,9 @@ export const HealingPolicySpec = withRules(
       'How often the policy collects and evaluates; at least 1s.',
     ),
     aiAnalysis: AiAnalysis.optional().describe('Optional language-model analysis of incidents.'),
+    notifications: Notifications.optional().describe(
+      "Messages about each incident (one HealingAction) to Slack or a JSON webhook; absent: the operator's default, if any.",
+    ),
   }),
   [
     knownTriggers,
@@ -295,13 +319,19 @@ export type HealingPolicySpecInput = z.input<typeof HealingPolicySpec>;
 
 export const HealingPolicyStatus = z.object({
   observedGeneration: z.number().int().optional().describe('The generation the status reflects.'),
-  conditions: z.array(Condition).optional().describe('Ready, Paused and Degraded.'),
+  conditions: z
+    .array(Condition)
+    .optional()
+    .describe(
+      'Ready, Paused, Degraded, Warnings, and Window when the policy has maintenance or allowed windows.',
+    ),
   lastEvaluated: z.string().optional().describe('When the policy was last evaluated (RFC 3339).'),
   activeTriggers: z.array(z.string()).optional().describe('Triggers that held in the last evaluation.'),
   actionsTaken: z.number().int().optional().describe('HealingActions started by this policy.'),
   lastActionTime: z.string().optional().describe('When the last HealingAction started (RFC 3339).'),
   workflowId: z.string().optional().describe('The Temporal workflow that runs this policy.'),
   mode: z.string().optional().describe('The mode in effect (a setMode signal can override the spec).'),
+  ineffectiveRemediations: IneffectiveHolds.optional(),
 });
 export type HealingPolicyStatus = z.infer<typeof HealingPolicyStatus>;
 

@@ -1,8 +1,9 @@
 // The actions of a HealingPolicy (and, copied, of a HealingAction): restart, scale, patch, delete,
-// webhook.
+// webhook, job (its block in ./job-action.ts).
 import { z } from 'zod';
 import { celString, withRules, type CelRule } from './cel.js';
 import { ItemName, MAX_NAME_LENGTH, MAX_TRIGGERS } from './common.js';
+import { JobAction } from './job-action.js';
 import {
   celLegacyPatchesInside,
   firstOutsideAllowed,
@@ -230,7 +231,7 @@ export const WebhookAction = z.object({
 export type WebhookAction = z.infer<typeof WebhookAction>;
 
 const requiredBlock = (
-  type: 'scale' | 'patch' | 'webhook',
+  type: 'scale' | 'patch' | 'webhook' | 'job',
 ): CelRule<{ type: string } & Record<string, unknown>> => ({
   rule: `self.type != '${type}' || has(self.${type}Action)`,
   check: (a) => (a.type === type && !a[`${type}Action`] ? `required when type is "${type}"` : undefined),
@@ -242,13 +243,14 @@ const requiredBlock = (
 export const HealingActionTemplate = withRules(
   z.object({
     name: ItemName('action'),
-    type: z.enum(['restart', 'scale', 'patch', 'delete', 'webhook']).describe('What the action does.'),
+    type: z.enum(['restart', 'scale', 'patch', 'delete', 'webhook', 'job']).describe('What the action does.'),
     description: z.string().optional().describe('Free text for people.'),
     restartAction: RestartAction.optional().describe('Settings of a restart.'),
     scaleAction: ScaleAction.optional().describe('Settings of a scale (required for type scale).'),
     patchAction: PatchAction.optional().describe('Settings of a patch (required for type patch).'),
     deleteAction: DeleteAction.optional().describe('Settings of a delete.'),
     webhookAction: WebhookAction.optional().describe('Settings of a webhook (required for type webhook).'),
+    jobAction: JobAction.optional().describe('Settings of a job (required for type job).'),
     priority: z
       .number()
       .int()
@@ -263,6 +265,6 @@ export const HealingActionTemplate = withRules(
         'Names of the triggers this action answers (each one in spec.triggers). Empty: every trigger.',
       ),
   }),
-  [requiredBlock('scale'), requiredBlock('patch'), requiredBlock('webhook')],
+  [requiredBlock('scale'), requiredBlock('patch'), requiredBlock('webhook'), requiredBlock('job')],
 );
 export type HealingActionTemplate = z.infer<typeof HealingActionTemplate>;

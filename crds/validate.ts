@@ -9,6 +9,7 @@ import { HealingPolicySpec } from './healing-policy.js';
 import { firstOutsideAllowed, legacyPointer, outsideMessage } from './patch-paths.js';
 import { webhookBodyProblem } from '../domain/webhook.js';
 import { privilegedFieldIn, privilegedFieldOfChange, privilegedMessage } from '../domain/patch.js';
+import { windowProblem } from '../domain/windows.js';
 
 export interface FieldError {
   /** e.g. "spec.triggers[0].metricTrigger.threshold" */
@@ -60,10 +61,20 @@ function hiddenPrivileged(text: string, parsed: unknown, report: (message: strin
   }
 }
 
-/** What CEL cannot judge: JavaScript regular expressions, patch documents and webhook bodies. */
+/** Cron schedules and time zones of the windows: no CEL function parses either. */
+function checkWindows(spec: HealingPolicySpec, issue: (path: PropertyKey[], message: string) => void): void {
+  for (const list of ['maintenanceWindows', 'allowedWindows'] as const)
+    spec.safetyRules[list]?.forEach((w, i) => {
+      const problem = windowProblem(w);
+      if (problem) issue(['safetyRules', list, i, problem.field], problem.message);
+    });
+}
+
+/** What CEL cannot judge: regular expressions, patch documents, webhook bodies, cron schedules. */
 function checkSpec(spec: HealingPolicySpec, ctx: z.RefinementCtx): void {
   const issue = (path: PropertyKey[], message: string): void =>
     ctx.addIssue({ code: 'custom', path, message });
+  checkWindows(spec, issue);
   spec.triggers.forEach((t, i) => {
     const pattern = t.eventTrigger?.reasonPattern;
     if (pattern !== undefined && !isValidRegex(pattern)) {

@@ -25,9 +25,18 @@ export const ActionReason = {
   ClusterReadFailed: 'ClusterReadFailed',
   /** The alert the action answers resolved before the action ran: nothing left to heal. */
   AlertResolved: 'AlertResolved',
+  /** The cluster's kill switch (KubeSkippyConfig cluster spec.suspended) was on at a safe step. */
+  Suspended: 'Suspended',
   Verifying: 'Verifying',
   NotHealed: 'NotHealed',
   NotHealedReverted: 'NotHealedReverted',
+  /** A job action: its Job is running, failed, outlived the wait, or was deleted before it ended. */
+  JobRunning: 'JobRunning',
+  JobFailed: 'JobFailed',
+  JobTimedOut: 'JobTimedOut',
+  JobGone: 'JobGone',
+  /** Argo CD or Flux syncs the target and would revert the change (domain/gitops.ts). */
+  GitOpsManaged: 'GitOpsManaged',
 } as const;
 
 export function actionLabels(planned: PlannedAction, phase: ActionPhase): Record<string, string> {

@@ -9,7 +9,7 @@
 // Adding an action type: its CRD block (crds/policy-actions.ts), a line in ActionBlocks and an
 // entry in ACTION_TYPES here, its executor (activities/executors/<type>.ts) and its line in the
 // executor table (activities/executors/index.ts); then `npm run gen` for the CRD YAML.
-import type { DeleteAction, HealingActionTemplate, ScaleAction } from '../crds/healing-policy.js';
+import type { DeleteAction, HealingActionTemplate, JobAction, ScaleAction } from '../crds/healing-policy.js';
 import { normalizePatch } from './patch.js';
 import { DEFAULT_WEBHOOK_BODY } from './webhook.js';
 
@@ -32,6 +32,7 @@ interface ActionBlocks {
   patch: { patchAction: NormalizedPatch };
   delete: { deleteAction: DeleteAction };
   webhook: { webhookAction: { url: string; body: string; timeoutSeconds: number } };
+  job: { jobAction: JobAction };
 }
 
 /** The action types: exactly the CRD's enum (checked below). */
@@ -173,6 +174,13 @@ const ACTION_TYPES: { [K in ActionType]: ActionTypeEntry<K> } = {
           }
         : undefined,
     describe: ({ webhookAction: w }) => `POST the incident to ${w.url} (changes nothing in the cluster)`,
+    actsOnOwner: () => false,
+    readyLoss: () => 0,
+  },
+  job: {
+    normalize: (t, base) => (t.jobAction ? { ...base, type: 'job', jobAction: t.jobAction } : undefined),
+    describe: ({ jobAction: j }) =>
+      `run a Job (${j.template.spec.containers.map((c) => c.image).join(', ')}) in the policy's namespace and wait for it (changes nothing else)`,
     actsOnOwner: () => false,
     readyLoss: () => 0,
   },

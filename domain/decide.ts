@@ -3,10 +3,13 @@
 // would have done with exactly the same logic.
 //
 // Order of checks, first refusal wins:
-//   Protected → OnHold → ladder (first applicable action) → ActionInProgress → Cooldown
-//   → ConcurrencyLimit → BudgetExhausted
+//   Protected → OnHold → IneffectiveRemediation (then: hold) → ladder (first applicable action)
+//   → ActionInProgress → Cooldown → ConcurrencyLimit → BudgetExhausted
 // Within the ladder, refusals that concern one action only (NoOwner, UnsupportedTarget, HpaManaged,
-// At*Replicas, MinReadyReplicas, DisruptionBudget) move on to the next action; the rest stop.
+// At*Replicas, MinReadyReplicas, DisruptionBudget, an action on hold as ineffective) move on to the
+// next action; the rest stop. An action on hold as ineffective (domain/ineffective.ts) is passed
+// over (then: nextAction) and, when nothing else applies, runs only once a person approves it; or it
+// runs but waits for approval (then: approval). The candidate says why (ladderChoice).
 
 import { formatDuration } from './duration.js';
 import { triggerTargetKey } from './ids.js';
@@ -18,6 +21,8 @@ import { checkDisruptionBudget, checkMinReady, checkProtection } from './safety.
 import { desiredReplicas } from './scale.js';
 import type { ClusterSnapshot, ObjectRef, PodSnapshot } from './snapshot.js';
 import { ladderKey, type OpenAction, type PolicyState } from './state.js';
+import { heldRungs, viaApproval, withPassedOver, type HeldRung } from './decide-ineffective.js';
+import type { LadderChoice } from '../crds/policy-ineffective.js';
 import { findWorkload, refKey, resolveTarget, subjectKeyOf } from './targets.js';
 import type { TriggerEvaluation } from './triggers.js';
 
@@ -29,6 +34,10 @@ export interface Candidate {
   subjectKey: string;
   onOwner: boolean;
   scale?: { from: number; to: number };
+  /** Why this rung, when an action on hold as ineffective was passed over or is asked about. */
+  ladderChoice?: LadderChoice;
+  /** A person must approve it: it is on hold as ineffective (the ladderChoice says why). */
+  needsApproval?: boolean;
 }
 
 export type Decision = { ok: true; candidate: Candidate } | { ok: false; refusal: Refusal };
@@ -137,17 +146,36 @@ export function conflicts(
 type Miss = Extract<Step, { ok: false }>;
 
 /** The first action of the trigger's ladder that applies (from the escalation position on), or why none does. */
-function walkLadder(input: DecideInput, subjectKey: string): { candidate: Candidate } | { misses: Miss[] } {
+function walkLadder(
+  input: DecideInput,
+  subjectKey: string,
+  held: Map<number, HeldRung>,
+): { candidate: Candidate } | { misses: Miss[] } {
   const ladder = ladderFor(input.policy, input.evaluation.trigger);
   const start = Math.min(
     input.state.ladders[ladderKey(subjectKey, input.evaluation.trigger)]?.next ?? 0,
     ladder.length - 1,
   );
+  const order = candidateOrder(ladder.length, start);
+  const approval = input.policy.safety.ineffective.then === 'approval';
   const misses: Miss[] = [];
-  for (const index of candidateOrder(ladder.length, start)) {
+  for (const index of order) {
+    const h = held.get(index);
+    if (h && !approval) {
+      misses.push({ ok: false, reason: 'IneffectiveRemediation', message: h.message, action: h.action });
+      continue;
+    }
     const step = tryAction(input, ladder[index] as NormalizedAction, index);
-    if (step.ok) return { candidate: step.candidate };
+    if (step.ok)
+      return { candidate: h ? viaApproval(step.candidate, h) : withPassedOver(step.candidate, held, misses) };
     misses.push(step);
+  }
+  // then: nextAction, and no other rung applies: a person decides whether the held one runs again.
+  for (const index of order) {
+    const h = held.get(index);
+    if (!h || approval) continue;
+    const step = tryAction(input, ladder[index] as NormalizedAction, index);
+    if (step.ok) return { candidate: viaApproval(step.candidate, h) };
   }
   return { misses };
 }
@@ -241,7 +269,11 @@ export function decide(input: DecideInput): Decision {
   }
   if (ladderFor(policy, evaluation.trigger).length === 0)
     return refuse('NoAction', `no action answers trigger ${evaluation.trigger}`);
-  const walked = walkLadder(input, subjectKey);
+  const held = heldRungs(input, subjectKey);
+  const first = held.values().next().value;
+  if (first && policy.safety.ineffective.then === 'hold')
+    return refuse('IneffectiveRemediation', first.message, { action: first.action });
+  const walked = walkLadder(input, subjectKey, held);
   if ('misses' in walked) {
     const [first, ...rest] = walked.misses as [Miss, ...Miss[]];
     const others = rest.map((m) => `${m.action}: ${m.reason}`);

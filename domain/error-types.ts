@@ -35,6 +35,19 @@ export const NON_RETRYABLE_EXECUTOR_ERRORS: string[] = [
   'WebhookNotAllowed',
   'WebhookBadBody',
   'WebhookRejected',
+  /** A Job of the action's name exists and is not owned by this HealingAction. */
+  'JobNameTaken',
+];
+
+/** Notification failures a retry cannot fix (activities/notify.ts throws them). */
+export const NotifyError = {
+  BadSecret: 'NotificationSecretInvalid',
+  NotAllowed: 'NotificationNotAllowed',
+  Rejected: 'NotificationRejected',
+} as const;
+export const NON_RETRYABLE_NOTIFY_ERRORS: string[] = [
+  ...Object.values(NotifyError),
+  ...NON_RETRYABLE_KUBE_ERRORS,
 ];
 
 /** An activity failure's own message (its cause), not Temporal's "Activity task failed". */

@@ -59,7 +59,16 @@ export function eventPair(e: {
   ];
 }
 
-/** Monitor mode: what the policy would have done, per MonitorMode refusal, on the target and the policy. */
+/** Refusals that record what the policy would have done: monitor mode, a closed window, the cluster's no. */
+const WOULD_HEAL: ReadonlySet<Refusal['reason']> = new Set([
+  'MonitorMode',
+  'MaintenanceWindow',
+  'OutsideAllowedWindow',
+  'Suspended',
+  'ClusterBudget',
+]);
+
+/** What the policy would have done (monitor mode, a closed window), per refusal, on the target and the policy. */
 export function wouldHealEvents(input: {
   policy: PolicyRef;
   refusals: Refusal[];
@@ -68,7 +77,7 @@ export function wouldHealEvents(input: {
 }): EmitEventInput[] {
   const { policy, fires } = input;
   return input.refusals
-    .filter((r) => r.reason === 'MonitorMode')
+    .filter((r) => WOULD_HEAL.has(r.reason))
     .flatMap((r) => {
       const fire = fires.find((f) => f.trigger === r.trigger && f.targetKey === r.targetKey);
       // One Event per continuous episode: the window start is part of the name.

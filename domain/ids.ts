@@ -30,6 +30,15 @@ export interface KeyableRef {
   name: string;
 }
 
+/**
+ * `kubeskippy/cluster/<task-queue>`: the one workflow that owns the cluster's kill switch and budget.
+ * One per task queue, not one per Temporal namespace: each operator (and each test engine) runs its
+ * own task queue, and its policies must ask their own cluster, not a neighbour's.
+ */
+export function clusterWorkflowId(taskQueue: string): string {
+  return `kubeskippy/cluster/${taskQueue}`;
+}
+
 /** `kubeskippy/policy/<namespace>/<name>` */
 export function policyWorkflowId(namespace: string, name: string): string {
   return `${POLICY_PREFIX}${namespace}/${name}`;

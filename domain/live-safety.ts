@@ -6,6 +6,7 @@
 // Eviction is the exception for PodDisruptionBudgets: the Eviction API enforces them itself, and
 // the executor retries while the budget is 0, so the action proceeds the moment one is allowed.
 // Deletes bypass PDBs in the API, so for them the budget is checked here.
+import { blastRadiusOf, checkMaxUnavailable, type BlastRadius } from './blast-radius.js';
 import type { PlannedAction } from './plan-types.js';
 import { checkDisruptionBudget, checkMinReady, checkProtection } from './safety.js';
 import type { ClusterSnapshot } from './snapshot.js';
@@ -70,6 +71,28 @@ export function checkLiveSafety(input: {
     if (!budget.ok) return budget;
   }
   return { ok: true };
+}
+
+export interface ActionSafety {
+  /** `safety`: a safety rule refused (counted in kubeskippy_safety_refusals_total), not a vanished target. */
+  verdict: { ok: true } | { ok: false; reason: string; message: string; safety: boolean };
+  /** What the action takes out of service; absent when the target is gone or was replaced. */
+  blastRadius?: BlastRadius;
+}
+
+/**
+ * The live safety check and the action's blast radius, then safetyRules.maxUnavailable on it:
+ * the blast radius is recorded whether or not a rule refuses, so a refusal shows its figures.
+ */
+export function checkBlastRadius(action: PlannedAction, snapshot: ClusterSnapshot): ActionSafety {
+  const live = checkLiveSafety({ action, snapshot });
+  if (!live.ok && (live.reason === 'TargetGone' || live.reason === 'TargetReplaced'))
+    return { verdict: { ...live, safety: false } };
+  const blastRadius = blastRadiusOf(action, snapshot);
+  if (!live.ok) return { verdict: { ...live, safety: true }, blastRadius };
+  const what = `${action.action.type} of ${action.targetKey}`;
+  const limit = checkMaxUnavailable(action.safety.maxUnavailable, blastRadius, what);
+  return { verdict: limit.ok ? limit : { ...limit, safety: true }, blastRadius };
 }
 
 function emptyPod(): Parameters<typeof checkProtection>[1]['pod'] {

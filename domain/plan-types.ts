@@ -5,8 +5,11 @@
 import type { AlertRef } from './alerts.js';
 import type { PolicyMode } from '../crds/healing-policy.js';
 import type { PlannedAi } from './ai-plan.js';
+import type { LadderChoice } from '../crds/policy-ineffective.js';
+import type { IneffectiveNotice } from './ineffective.js';
 import type {
   NormalizedAction,
+  NormalizedNotifications,
   NormalizedPolicy,
   NormalizedSafety,
   NormalizedTrigger,
@@ -20,9 +23,12 @@ import type { TriggerEvaluation } from './triggers.js';
 export type RefusalReason =
   | 'Paused'
   | 'MonitorMode'
+  | 'MaintenanceWindow'
+  | 'OutsideAllowedWindow'
   | 'NoAction'
   | 'Protected'
   | 'OnHold'
+  | 'IneffectiveRemediation'
   | 'NoOwner'
   | 'UnsupportedTarget'
   | 'HpaManaged'
@@ -34,7 +40,10 @@ export type RefusalReason =
   | 'ActionInProgress'
   | 'Cooldown'
   | 'ConcurrencyLimit'
-  | 'BudgetExhausted';
+  | 'BudgetExhausted'
+  // The cluster's answer (KubeSkippyConfig cluster; domain/cluster-budget.ts).
+  | 'Suspended'
+  | 'ClusterBudget';
 
 /** A trigger that fired on a target. */
 export interface Fire {
@@ -110,6 +119,8 @@ export interface PlannedAction {
   verification: NormalizedVerification;
   /** The policy's safety rules, for the live safety check right before executing. */
   safety: NormalizedSafety;
+  /** Where the incident is told (absent in actions planned before notifications existed: defaults). */
+  notifications?: NormalizedNotifications;
   /** For scale actions: the replica count seen and the one to set. */
   scale?: { from: number; to: number };
   /** Restart total of the firing pod at planning, so verification counts only newer restarts. */
@@ -117,6 +128,8 @@ export interface PlannedAction {
   startedMs: number;
   /** When the policy asks for AI analysis: settings, allowed alternatives and evidence. */
   ai?: PlannedAi;
+  /** Why this rung: an action on hold as ineffective was passed over, or this one waits for a person. */
+  ladderChoice?: LadderChoice;
 }
 
 export interface EvaluatePolicyInput {
@@ -138,4 +151,6 @@ export interface EvaluatePolicyResult {
   /** Names of the triggers that held for at least one target (policy status.activeTriggers). */
   activeTriggers: string[];
   mode: PolicyMode;
+  /** Actions this evaluation put on hold as ineffective (an Event each); absent when none. */
+  ineffective?: IneffectiveNotice[];
 }

@@ -2,7 +2,16 @@
 // refusals and the next state. Pure and deterministic; the workflow only starts the children.
 //
 //   prune state ─▶ evaluate triggers per (trigger, pod) ─▶ for each fire, in trigger then pod order:
-//     paused → Paused | monitor → MonitorMode (with what would happen) | decide() → plan or refusal
+//     paused → Paused | monitor → MonitorMode (with what would happen)
+//     | a closed window → MaintenanceWindow / OutsideAllowedWindow (with what would happen)
+//     | decide() → plan or refusal
+//   A closed window refuses before anything is committed, so trigger windows (`for`) go on and an
+//   action still due when the window opens starts at the next evaluation. It gates new actions
+//   only: one already running is left to finish.
+//   Before deciding, a fire of a trigger on a workload where an action for it recently succeeded
+//   marks that success as relapsed; attempts that did not last put the action on hold there
+//   (domain/ineffective.ts), and a plan that passes a held action over also reports a refusal of it
+//   (IneffectiveRemediation), so the metric and the status show why the usual action did not run.
 //   A plan is committed to state at once (open action, budget entry, cooldown, seq), so later fires
 //   in the same evaluation see it: one evaluation can never exceed a limit.
 
@@ -18,12 +27,14 @@ import type {
   Refusal,
 } from './plan-types.js';
 import type { NormalizedPolicy } from './policy-types.js';
+import { onFire, settleRemedies } from './ineffective.js';
 import { pruneState } from './prune.js';
 import { totalRestarts } from './restarts.js';
 import type { PodSnapshot } from './snapshot.js';
 import { cloneState, effectiveMode, type PolicyState } from './state.js';
-import { refKey } from './targets.js';
+import { refKey, subjectKeyOf } from './targets.js';
 import { evaluateTriggers, type TriggerEvaluation } from './triggers.js';
+import { windowRefusal, windowState } from './windows.js';
 
 export type * from './plan-types.js';
 
@@ -76,6 +87,27 @@ function refusalOf(
         message,
       }
     : { trigger, targetKey, target, reason, message };
+}
+
+/** What automatic mode would do with a decision, in words, and the action it names. */
+function wouldDo(decision: ReturnType<typeof decide>): {
+  would: string;
+  about?: { action: string; actionTargetKey: string };
+} {
+  return decision.ok
+    ? {
+        would: `would run ${decision.candidate.action.name} on ${decision.candidate.targetKey}`,
+        about: { action: decision.candidate.action.name, actionTargetKey: decision.candidate.targetKey },
+      }
+    : { would: `would be refused (${decision.refusal.reason}: ${decision.refusal.message})` };
+}
+
+/** A plan that passed a held action over (or asks about it) also refuses that action, so it is counted. */
+function passedOverRefusal(ev: TriggerEvaluation, plan: PlannedAction): Refusal | undefined {
+  const choice = plan.ladderChoice;
+  if (!choice) return undefined;
+  const about = { action: choice.passedOver[0] ?? plan.action.name, actionTargetKey: plan.targetKey };
+  return refusalOf(ev, 'IneffectiveRemediation', choice.message, about);
 }
 
 interface CommitInput {
@@ -151,10 +183,12 @@ function commit(input: CommitInput): PlannedAction {
     // Modes: dryrun records the would-be change; manual makes every action wait for a person;
     // automatic keeps the template's own requiresApproval.
     dryRun: mode === 'dryrun',
-    requiresApproval: mode === 'manual' || candidate.action.requiresApproval,
+    requiresApproval: mode === 'manual' || candidate.action.requiresApproval || !!candidate.needsApproval,
+    ...(candidate.ladderChoice ? { ladderChoice: candidate.ladderChoice } : {}),
     approvalTimeoutMs: policy.safety.approvalTimeoutMs,
     verification: policy.verification,
     safety: policy.safety,
+    notifications: policy.notifications,
     ...(candidate.scale ? { scale: candidate.scale } : {}),
     ...(pod.ref.uid ? { restartBaseline: { podUid: pod.ref.uid, restarts: totalRestarts(pod) } } : {}),
     startedMs: nowMs,
@@ -166,12 +200,15 @@ export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult
   const state = cloneState(input.state);
   const mode = input.mode ?? effectiveMode(policy, state);
   pruneState(state, policy, nowMs);
+  const ineffective = policy.safety.ineffective;
+  const holds = settleRemedies(state, ineffective, nowMs);
   const evaluations = evaluateTriggers({ policy, snapshot, state, nowMs });
   const pods = new Map<string, PodSnapshot>(); // the last pod with a key wins, as before
   for (const pod of snapshot.pods) pods.set(refKey(pod.ref), pod);
   const fires: Fire[] = [];
   const planned: PlannedAction[] = [];
   const refusals: Refusal[] = [];
+  let closed: ReturnType<typeof windowRefusal> | null | undefined;
   const refuse = (r: Refusal): void => {
     refusals.push(r);
     state.counters.refusals[r.reason] = (state.counters.refusals[r.reason] ?? 0) + 1;
@@ -182,20 +219,33 @@ export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult
     if (!pod) continue;
     const fire = toFire(ev, nowMs);
     fires.push(fire);
+    const subjectKey = subjectKeyOf(pod);
+    holds.push(
+      ...onFire(state, ineffective, {
+        subjectKey,
+        trigger: ev.trigger,
+        firstTrueMs: fire.firstTrueMs,
+        nowMs,
+      }),
+    );
     if (state.paused) {
       refuse(refusalOf(ev, 'Paused', 'the policy is paused; nothing is planned until it is resumed'));
       continue;
     }
     const decision = decide({ policy, snapshot, state, nowMs, evaluation: ev, pod });
+    // Judged once per evaluation, at its first fire (idle evaluations never compute a schedule).
+    if (closed === undefined) closed = windowRefusal(windowState(policy.safety, nowMs)) ?? null;
     if (mode === 'monitor') {
-      // Report what automatic mode would do, through the very same decision.
-      const would = decision.ok
-        ? `would run ${decision.candidate.action.name} on ${decision.candidate.targetKey}`
-        : `would be refused (${decision.refusal.reason}: ${decision.refusal.message})`;
-      const about = decision.ok
-        ? { action: decision.candidate.action.name, actionTargetKey: decision.candidate.targetKey }
-        : undefined;
+      // Report what automatic mode would do, through the very same decision (and window).
+      const { would, about } = closed
+        ? { would: `would be refused (${closed.reason}: ${closed.message})`, about: undefined }
+        : wouldDo(decision);
       refuse(refusalOf(ev, 'MonitorMode', `monitor mode: ${fire.reason}; ${would}`, about));
+      continue;
+    }
+    if (closed) {
+      const { would, about } = wouldDo(decision);
+      refuse(refusalOf(ev, closed.reason, `${closed.message}; ${fire.reason}; ${would}`, about));
       continue;
     }
     if (!decision.ok) {
@@ -211,6 +261,8 @@ export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult
     );
     const plan = commit({ policy, state, fire, pod, candidate: decision.candidate, mode, nowMs });
     planned.push(ai ? { ...plan, ai } : plan);
+    const passedOver = passedOverRefusal(ev, plan);
+    if (passedOver) refuse(passedOver);
   }
   state.counters.evaluations += 1;
   state.counters.fires += fires.length;
@@ -218,5 +270,6 @@ export function evaluatePolicy(input: EvaluatePolicyInput): EvaluatePolicyResult
   const active = new Set<string>();
   for (const e of evaluations) if (e.holds) active.add(e.trigger);
   const activeTriggers = [...active];
-  return { state, evaluations, fires, planned, refusals, activeTriggers, mode };
+  const result = { state, evaluations, fires, planned, refusals, activeTriggers, mode };
+  return holds.length ? { ...result, ineffective: holds } : result;
 }

@@ -4,13 +4,17 @@
 
 import type { LabelSelector } from '../crds/common.js';
 import type { NormalizedAction } from './action-types.js';
+import type { NormalizedIneffective } from './ineffective.js';
+import type { NormalizedGitOps } from './gitops.js';
 import type {
   AiAnalysis,
   MetricOperator,
+  NotifyPhase,
   PolicyMode,
   ProtectedResource,
   ResourceFilter,
 } from '../crds/healing-policy.js';
+import type { NormalizedChangeGate } from './change-gate.js';
 
 export interface PolicyMeta {
   namespace: string;
@@ -99,6 +103,19 @@ export interface NormalizedVerification {
   rollbackOnFailure: boolean;
 }
 
+/** One maintenance or allowed window (domain/windows.ts evaluates it). */
+export interface NormalizedWindow {
+  /** Where it is in the spec, for messages: "safetyRules.maintenanceWindows[0]". */
+  field: string;
+  /** Five-field cron schedule of the window's starts, read in timeZone. */
+  schedule: string;
+  /** As written in the spec, for messages. */
+  duration: string;
+  durationMs: number;
+  /** IANA name; UTC when the spec names none. */
+  timeZone: string;
+}
+
 export interface NormalizedSafety {
   maxActionsPerHour: number;
   maxConcurrentActions: number;
@@ -109,6 +126,27 @@ export interface NormalizedSafety {
   approvalTimeoutMs: number;
   maxConsecutiveFailures: number;
   holdDurationMs: number;
+  /** While one is open, fires are only recorded (MaintenanceWindow). */
+  maintenanceWindows: NormalizedWindow[];
+  /** When any: fires outside all of them are only recorded (OutsideAllowedWindow). */
+  allowedWindows: NormalizedWindow[];
+  /** safetyRules.ineffectiveRemediation with its defaults (domain/ineffective.ts). */
+  ineffective: NormalizedIneffective;
+  /** Most endpoints of one Service an action may take out (count or "25%"); absent: no limit. */
+  maxUnavailable?: number | string;
+  /** Rollout / upgrade / silence gating (domain/change-gate.ts); absent in actions planned before it. */
+  changeGate?: NormalizedChangeGate;
+  /** safetyRules.gitops; absent in actions planned before the rule: GitOps is ignored for them. */
+  gitops?: NormalizedGitOps;
+}
+
+/** spec.notifications with its defaults; no secret = the operator's default Secret, if any. */
+export interface NormalizedNotifications {
+  enabled: boolean;
+  /** A Secret in the policy's namespace (spec.notifications.secretRef). */
+  secret?: { namespace: string; name: string };
+  on: NotifyPhase[];
+  retryForMs: number;
 }
 
 export interface NormalizedPolicy extends PolicyMeta {
@@ -123,6 +161,7 @@ export interface NormalizedPolicy extends PolicyMeta {
   verification: NormalizedVerification;
   safety: NormalizedSafety;
   aiAnalysis?: AiAnalysis;
+  notifications: NormalizedNotifications;
   /** Things that were accepted but are probably not what the author meant. */
   warnings: string[];
 }

@@ -1,11 +1,13 @@
 // What a policy workflow answers to its `status` query (and the controller mirrors into the CR):
 // built purely from the normalized policy, the state and the last evaluation.
 import type { PolicyMode } from '../crds/healing-policy.js';
+import { ineffectiveView, type IneffectiveView } from './ineffective.js';
 import type { Learning } from './learning.js';
 import type { Fire, Refusal } from './plan-types.js';
 import type { NormalizedPolicy } from './policy-types.js';
 import { HOUR_MS } from './prune.js';
 import { effectiveMode, heldSubjects, type Counters, type PolicyState } from './state.js';
+import { windowState, type WindowState } from './windows.js';
 
 export interface PolicyStatusView {
   policy: { namespace: string; name: string; generation?: number };
@@ -23,6 +25,8 @@ export interface PolicyStatusView {
     startedMs: number;
   }[];
   held: { subjectKey: string; holdUntilMs: number }[];
+  /** Actions on hold on a workload because they did not last, with the attempts; absent when none. */
+  ineffective?: IneffectiveView[];
   actionsInLastHour: number;
   counters: Counters;
   /** Success counts per (trigger, action) and per subject, from HealingAction outcomes. */
@@ -33,6 +37,8 @@ export interface PolicyStatusView {
   warnings?: string[];
   /** The last evaluation that had fires refused them all because their targets are protected. */
   allTargetsProtected?: AllProtected;
+  /** What the maintenance and allowed windows say now; absent when the policy has none. */
+  window?: WindowState;
 }
 
 /** Fires that could never become actions: every target they named is protected. */
@@ -86,6 +92,8 @@ export function policyStatusView(input: {
 }): PolicyStatusView {
   const { policy, state, last, nowMs } = input;
   const { namespace, name, generation } = policy;
+  const window = windowState(policy.safety, nowMs);
+  const ineffective = ineffectiveView(state, policy.safety.ineffective, nowMs);
   return {
     policy: { namespace, name, ...(generation !== undefined ? { generation } : {}) },
     mode: effectiveMode(policy, state),
@@ -102,6 +110,7 @@ export function policyStatusView(input: {
       startedMs: o.startedMs,
     })),
     held: heldSubjects(state, nowMs),
+    ...(ineffective.length ? { ineffective } : {}),
     actionsInLastHour: state.starts.filter((t) => t > nowMs - HOUR_MS).length,
     counters: state.counters,
     ...(state.learning ? { learning: state.learning } : {}),
@@ -111,5 +120,6 @@ export function policyStatusView(input: {
     snapshotErrors: last.errors,
     warnings: policy.warnings,
     ...(last.allProtected ? { allTargetsProtected: last.allProtected } : {}),
+    ...(window ? { window } : {}),
   };
 }

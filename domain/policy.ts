@@ -2,13 +2,23 @@
 // The spec has been validated at the edge (parseHealingPolicySpec), so this never throws on a
 // valid spec; where a value is still odd it records a warning instead of guessing silently.
 
-import type { HealingActionTemplate, HealingPolicySpec, HealingTrigger } from '../crds/healing-policy.js';
+import type {
+  HealingActionTemplate,
+  HealingPolicySpec,
+  HealingTrigger,
+  SafetyRules,
+} from '../crds/healing-policy.js';
+import { NOTIFY_PHASES } from './notifications.js';
 import { parseDurationOr } from './duration.js';
+import { normalizeChangeGate } from './change-gate.js';
+import { GITOPS_DEFAULTS, type NormalizedGitOps } from './gitops.js';
 import { ACTION_TYPE_NAMES, normalizeActionOf, type Same } from './action-types.js';
+import { normalizeIneffective } from './ineffective.js';
 import type {
   NormalizedAction,
   NormalizedPolicy,
   NormalizedTrigger,
+  NormalizedWindow,
   PolicyMeta,
   TriggerOf,
   TriggerType,
@@ -163,6 +173,7 @@ export function normalizePolicy(spec: HealingPolicySpec, meta: PolicyMeta): Norm
   }
   const v = spec.verification;
   const s = spec.safetyRules;
+  const holdDurationMs = parseDurationOr(s.holdDuration, 60 * MINUTE);
   return {
     namespace: meta.namespace,
     name: meta.name,
@@ -199,10 +210,55 @@ export function normalizePolicy(spec: HealingPolicySpec, meta: PolicyMeta): Norm
       minReadyReplicas: s.minReadyReplicas,
       approvalTimeoutMs: parseDurationOr(s.approvalTimeout, 60 * MINUTE),
       maxConsecutiveFailures: s.maxConsecutiveFailures,
-      holdDurationMs: parseDurationOr(s.holdDuration, 60 * MINUTE),
+      holdDurationMs,
+      maintenanceWindows: normalizeWindows(s.maintenanceWindows, 'maintenanceWindows'),
+      allowedWindows: normalizeWindows(s.allowedWindows, 'allowedWindows'),
+      ineffective: normalizeIneffective(s.ineffectiveRemediation, holdDurationMs),
+      ...(s.maxUnavailable !== undefined ? { maxUnavailable: s.maxUnavailable } : {}),
+      changeGate: normalizeChangeGate(s),
+      gitops: normalizeGitOps(s.gitops),
     },
     ...(spec.aiAnalysis ? { aiAnalysis: spec.aiAnalysis } : {}),
+    notifications: normalizeNotifications(spec.notifications, meta.namespace),
     warnings,
+  };
+}
+
+/** Absent: the defaults (approval before a change a sync would revert). */
+function normalizeGitOps(g: SafetyRules['gitops']): NormalizedGitOps {
+  if (!g) return { ...GITOPS_DEFAULTS };
+  return {
+    mode: g.mode,
+    argoCDNamespace: g.argoCDNamespace,
+    argoCDInstanceLabel: g.argoCDInstanceLabel,
+    syncTimeoutMs: parseDurationOr(g.syncTimeout, GITOPS_DEFAULTS.syncTimeoutMs),
+  };
+}
+
+/** Absent (or from a spec older than the field): no windows. */
+function normalizeWindows(
+  windows: SafetyRules['maintenanceWindows'],
+  list: 'maintenanceWindows' | 'allowedWindows',
+): NormalizedWindow[] {
+  return (windows ?? []).map((w, i) => ({
+    field: `safetyRules.${list}[${i}]`,
+    schedule: w.schedule.trim(),
+    duration: w.duration,
+    durationMs: parseDurationOr(w.duration, 0),
+    timeZone: w.timeZone,
+  }));
+}
+
+/** Absent: enabled, every phase, the operator's Secret (when it has one). */
+function normalizeNotifications(
+  n: HealingPolicySpec['notifications'],
+  namespace: string,
+): NormalizedPolicy['notifications'] {
+  return {
+    enabled: n?.enabled ?? true,
+    ...(n?.secretRef ? { secret: { namespace, name: n.secretRef.name } } : {}),
+    on: n?.on ? [...new Set(n.on)] : [...NOTIFY_PHASES],
+    retryForMs: parseDurationOr(n?.retryFor ?? '2m', 2 * MINUTE),
   };
 }
 

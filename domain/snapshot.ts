@@ -9,7 +9,9 @@
 // - the owning workloads of those pods (for scale, rollout restart and the minimum-ready rule);
 // - events whose involvedObject is one of those pods, newer than the longest event window;
 // - PodDisruptionBudgets in those namespaces;
-// - usage from metrics.k8s.io and PromQL values when the policy's triggers need them.
+// - usage from metrics.k8s.io and PromQL values when the policy's triggers need them;
+// - for an action's safety check only (`blastRadius` in the request): the namespace's Services
+//   with a selector, their EndpointSlices and the HPAs' bounds (domain/blast-radius.ts).
 // A part that could not be gathered goes into `errors` rather than failing the whole snapshot.
 
 import type { LabelSelector } from '../crds/common.js';
@@ -36,6 +38,12 @@ export interface ClusterSnapshot {
   events: EventSnapshot[];
   /** PodDisruptionBudgets in the selected namespaces; omitted when not collected. */
   pdbs?: PdbSnapshot[];
+  /** Services with a pod selector in the action's namespace; only an action's safety check reads them. */
+  services?: ServiceSnapshot[];
+  /** The EndpointSlices (discovery.k8s.io/v1) of those Services; collected with them. */
+  endpointSlices?: EndpointSliceSnapshot[];
+  /** HorizontalPodAutoscalers with their bounds; collected with the Services. */
+  hpas?: HpaSnapshot[];
   /** Parts that could not be collected, in words ("metrics.k8s.io unavailable: 503"). */
   errors?: string[];
 }
@@ -83,7 +91,7 @@ export interface PodSnapshot {
   /** kind "Pod", apiVersion "v1". */
   ref: ObjectRef;
   labels: Record<string, string>;
-  /** Only the operator's own `kubeskippy.io/` annotations (protection); omitted when none. */
+  /** As for workloads: `kubeskippy.io/` annotations and Argo CD's tracking id; omitted when none. */
   annotations?: Record<string, string>;
   phase: PodPhase;
   /** The Ready condition is True. */
@@ -109,7 +117,10 @@ export interface PodSnapshot {
 export interface WorkloadSnapshot {
   ref: ObjectRef;
   labels: Record<string, string>;
-  /** Only the operator's own `kubeskippy.io/` annotations (protection); omitted when none. */
+  /**
+   * Only the operator's own `kubeskippy.io/` annotations (protection) and Argo CD's
+   * `argocd.argoproj.io/tracking-id` (domain/gitops.ts); omitted when none. Labels are all kept.
+   */
   annotations?: Record<string, string>;
   /** spec.replicas (desired). DaemonSets report desiredNumberScheduled. */
   replicas: number;
@@ -139,4 +150,96 @@ export interface PdbSnapshot {
   selector: LabelSelector;
   /** status.disruptionsAllowed. */
   disruptionsAllowed: number;
+}
+
+/** A Service that selects pods (one without a selector has hand-made endpoints and is not kept). */
+export interface ServiceSnapshot {
+  namespace: string;
+  name: string;
+  /** spec.selector: a plain label map, matched like matchLabels (never empty here). */
+  selector: Record<string, string>;
+}
+
+/**
+ * One EndpointSlice, cut to what the blast radius counts. An endpoint is keyed by the uid of the
+ * pod it points at (targetRef), else by its first address, so the same pod in an IPv4 and an IPv6
+ * slice counts once.
+ */
+export interface EndpointSliceSnapshot {
+  namespace: string;
+  name: string;
+  /** The `kubernetes.io/service-name` label: the Service it belongs to. */
+  service: string;
+  /** Endpoints whose conditions.ready is true or unset (the API says unset means ready). */
+  ready: string[];
+  /** Endpoints whose conditions.ready is false (starting, failing, or terminating). */
+  notReady: string[];
+}
+
+export interface HpaSnapshot {
+  namespace: string;
+  name: string;
+  /** "<kind>/<name>" of spec.scaleTargetRef. */
+  target: string;
+  /** spec.minReplicas (1 when unset, as the API defaults it). */
+  minReplicas: number;
+  maxReplicas: number;
+}
+
+// What the healing action's change gate reads right before acting (domain/change-gate.ts): read
+// fresh per check, never per policy tick, so the tick snapshot above stays as small as it was.
+
+/** The rollout fields of one workload: what `kubectl rollout status` reads, as numbers. */
+export interface RolloutSnapshot {
+  ref: ObjectRef;
+  /** metadata.generation and status.observedGeneration (0 when absent). */
+  generation: number;
+  observedGeneration: number;
+  /** spec.replicas; DaemonSets: status.desiredNumberScheduled. */
+  desired: number;
+  /** status.replicas, old and new pods together; DaemonSets: currentNumberScheduled. */
+  replicas: number;
+  /** status.updatedReplicas; DaemonSets: updatedNumberScheduled (0 when absent: omitempty). */
+  updated: number;
+  /** status.availableReplicas; DaemonSets: numberAvailable. */
+  available: number;
+  /** Deployments: the Progressing condition. */
+  progressing?: { status: string; reason: string };
+  /** Deployments: the deployment.kubernetes.io/revision annotation (1 = the first rollout). */
+  revision?: number;
+  /** StatefulSets: status.currentRevision and status.updateRevision. */
+  currentRevision?: string;
+  updateRevision?: string;
+}
+
+/** One matcher of an Alertmanager silence (API v2). */
+export interface SilenceMatcher {
+  name: string;
+  value: string;
+  isRegex: boolean;
+  /** false: != or !~ (absent in old Alertmanagers: true). */
+  isEqual: boolean;
+}
+
+/** An active Alertmanager silence. */
+export interface SilenceSnapshot {
+  id: string;
+  matchers: SilenceMatcher[];
+  endsAtMs: number;
+  createdBy?: string;
+  comment?: string;
+}
+
+export interface ChangeSnapshot {
+  observedAtMs: number;
+  /** The workload whose rollout matters, when the target has one and it was asked for. */
+  workload?: RolloutSnapshot;
+  /** Kubelet version → how many nodes run it (one list of the nodes per check). */
+  kubeletVersions?: Record<string, number>;
+  /** Active silences; absent when no Alertmanager is configured or none was asked for. */
+  silences?: SilenceSnapshot[];
+  /** The firing pod's container names, for silences naming a container. */
+  containers?: string[];
+  /** A part that could not be read, in words; the gate does not act blind on it. */
+  errors?: { rollout?: string; nodes?: string; silences?: string };
 }

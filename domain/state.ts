@@ -12,6 +12,7 @@
 import type { ActionPhase } from '../crds/healing-action.js';
 import type { PolicyMode } from '../crds/healing-policy.js';
 import type { AlertEpisode } from './alerts.js';
+import { clearRemedies, recordAttempt, type RemedyRecord } from './ineffective.js';
 import { learnOutcome, type Learning } from './learning.js';
 import type { PlannedAction } from './plan-types.js';
 import type { NormalizedPolicy } from './policy-types.js';
@@ -97,6 +98,8 @@ export interface PolicyState {
   lastEvaluatedMs?: number;
   /** Alert episodes by episodeKey (domain/alerts.ts); absent until the first alert arrives. */
   alerts?: Record<string, AlertEpisode>;
+  /** remedyKey (workload, trigger, action) → attempts and hold (domain/ineffective.ts); absent until one ends. */
+  remedies?: Record<string, RemedyRecord>;
 }
 
 export function initialState(): PolicyState {
@@ -179,12 +182,12 @@ export function onPolicyChanged(state: PolicyState): PolicyState {
   return setModeOverride(state, undefined);
 }
 
-/** Lifts a hold (and its failure streak) on one subject, or on all when no key is given. */
+/** Lifts a hold (its failure streak, and ineffective-fix holds) on one subject, or on all when no key is given. */
 export function clearHold(state: PolicyState, subjectKey?: string): PolicyState {
   const subjects = { ...state.subjects };
   for (const key of Object.keys(subjects))
     if (subjectKey === undefined || key === subjectKey) delete subjects[key];
-  return { ...state, subjects };
+  return clearRemedies({ ...state, subjects }, subjectKey);
 }
 
 /** Subjects on hold at `nowMs`: the policy is Degraded while this is not empty. */
@@ -195,6 +198,14 @@ export function heldSubjects(
   return Object.entries(state.subjects)
     .filter(([, s]) => s.holdUntilMs !== undefined && s.holdUntilMs > nowMs)
     .map(([subjectKey, s]) => ({ subjectKey, holdUntilMs: s.holdUntilMs ?? 0 }));
+}
+
+/** Subjects with any hold: after failures in a row, or an action that did not last (domain/ineffective.ts). */
+export function heldKeys(state: PolicyState, nowMs: number): string[] {
+  const keys = heldSubjects(state, nowMs).map((h) => h.subjectKey);
+  for (const r of Object.values(state.remedies ?? {}))
+    if (r.hold && r.hold.untilMs > nowMs) keys.push(r.subjectKey);
+  return [...new Set(keys)];
 }
 
 export function ladderKey(subjectKey: string, trigger: string): string {
@@ -292,6 +303,15 @@ export function recordActionOutcome(state: PolicyState, outcome: ActionOutcome):
     action: outcome.action ?? open.action,
     subjectKey: open.subjectKey,
     outcome: outcome.outcome,
+    nowMs: outcome.nowMs,
+  });
+  recordAttempt(next, policy.safety.ineffective, {
+    subjectKey: open.subjectKey,
+    trigger: open.trigger,
+    action: outcome.action ?? open.action,
+    workflowId: open.workflowId,
+    outcome: outcome.outcome,
+    startedMs: open.startedMs,
     nowMs: outcome.nowMs,
   });
   const lk = ladderKey(open.subjectKey, open.trigger);

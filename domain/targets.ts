@@ -57,6 +57,12 @@ export interface SnapshotRequest {
    * policy's interval, at most 5 s; 1 s for an action's own reads). Absent: the cache's window.
    */
   usageMaxAgeMs?: number;
+  /**
+   * An action's safety check: also read the namespace's Services, EndpointSlices and HPA bounds,
+   * for the blast radius (domain/blast-radius.ts). Never on a policy tick: 1,000 policies would
+   * read them every interval for nothing.
+   */
+  blastRadius?: boolean;
 }
 
 /** What these triggers need read: usage, PromQL values, events far enough back. */
@@ -109,6 +115,13 @@ export function actionSnapshotRequest(
     kinds: ['Pod'],
     ...withUsageAge(needsOf([planned.triggerSpec]), 1000),
   };
+}
+
+/** What an action's safety check reads: the action's reads, with what its blast radius counts. */
+export function safetySnapshotRequest(
+  planned: Pick<PlannedAction, 'target' | 'triggerSpec'>,
+): SnapshotRequest {
+  return { ...actionSnapshotRequest(planned), blastRadius: true };
 }
 
 export function findWorkload(

@@ -1,6 +1,8 @@
 // The only reader of process.env, so every setting is seen, validated and documented in one place. Every setting has a flag and an environment variable;
 // flags win. The README's configuration table is this file in words.
+import { hostname } from 'node:os';
 import { parseDuration } from '../domain/duration.js';
+import { DEFAULT_ELECTION_TIMINGS, timingsProblem } from '../domain/leader-election.js';
 export interface OperatorConfig {
   /** Kubeconfig path; empty = in-cluster service account, else $KUBECONFIG/~/.kube/config. */
   kubeconfig?: string;
@@ -24,10 +26,20 @@ export interface OperatorConfig {
   /** Prometheus server for PromQL triggers. */
   prometheusUrl?: string;
   /**
+   * Alertmanager (its base URL) whose active silences gate actions on the targets they match
+   * (KUBESKIPPY_ALERTMANAGER_URL; safetyRules.whenSilenced). Unset: silences are not read.
+   */
+  alertmanagerUrl?: string;
+  /**
    * URL prefixes `webhook` actions may POST to (KUBESKIPPY_WEBHOOK_ALLOW, comma-separated). The
    * operator's owner decides where it may send requests, not a policy's author: empty allows none.
    */
   webhookAllow: string[];
+  /**
+   * The Secret (namespace/name) with notification endpoints for policies that name none
+   * (KUBESKIPPY_NOTIFICATIONS_SECRET); unset: only policies with their own secretRef notify.
+   */
+  notificationsSecret?: { namespace: string; name: string };
   /**
    * The Alertmanager receiver's port (KUBESKIPPY_ALERT_PORT; unset = no receiver, 0 = any free
    * port). It listens on metricsAddress at POST /alertmanager and needs alertTokenFile.
@@ -56,6 +68,31 @@ export interface OperatorConfig {
    * seconds (Temporal's advice for production; a restarted worker is back at once).
    */
   workflowBundle?: string;
+  /**
+   * OpenTelemetry traces over OTLP/HTTP, on only when OTEL_EXPORTER_OTLP_TRACES_ENDPOINT (the
+   * full URL) or OTEL_EXPORTER_OTLP_ENDPOINT (+ /v1/traces) is set and OTEL_SDK_DISABLED is not
+   * true. The exporter reads the other OTEL_EXPORTER_OTLP_* variables (headers, timeout) itself.
+   */
+  tracing?: { tracesUrl: string; serviceName: string };
+  /**
+   * Leader election for the controller half (KUBESKIPPY_LEADER_ELECT=on|off, --leader-elect): only
+   * the replica holding the Lease maps CRs to workflows and mirrors status; every replica runs a
+   * worker. Off by default (one local process); the Deployment turns it on.
+   */
+  leaderElect: boolean;
+  /**
+   * The Lease's namespace (KUBESKIPPY_LEADER_ELECTION_NAMESPACE, else POD_NAMESPACE); unset: the
+   * service account's namespace file, else the kubeconfig context's namespace (operator/leader).
+   */
+  leaderElectionNamespace?: string;
+  /** The Lease's name (KUBESKIPPY_LEADER_ELECTION_ID). */
+  leaderElectionId: string;
+  /** Who this replica is in the Lease: POD_NAME, else hostname_pid. */
+  leaderElectionIdentity: string;
+  /** client-go's three durations (KUBESKIPPY_LEADER_ELECT_LEASE_DURATION, …_RENEW_DEADLINE, …_RETRY_PERIOD). */
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
 }
 
 export type Env = Record<string, string | undefined>;
@@ -70,6 +107,7 @@ export const DEFAULTS = {
   watchCache: true,
   /** A heartbeat in status is what Kubernetes moved node heartbeats out of NodeStatus for (Leases). */
   statusHeartbeat: '5m',
+  leaderElectionId: 'kubeskippy-controller',
 } as const;
 
 export class ConfigError extends Error {
@@ -117,6 +155,85 @@ function urlPrefixes(value: string | undefined): string[] {
   return list;
 }
 
+function durationOf(value: string | undefined, name: string, fallbackMs: number): number {
+  if (value === undefined) return fallbackMs;
+  try {
+    return parseDuration(value);
+  } catch (err) {
+    throw new ConfigError(`${name}: ${(err as Error).message}`);
+  }
+}
+
+type Picker = (flag: keyof OperatorConfig, envName: string) => string | undefined;
+
+/** The leader-election settings, checked as client-go checks them (one leader at a time). */
+function leaderElection(pick: Picker, env: Env): LeaderElectionConfig {
+  const timings = {
+    leaseDurationMs: durationOf(
+      pick('leaseDurationMs', 'KUBESKIPPY_LEADER_ELECT_LEASE_DURATION'),
+      'lease duration (KUBESKIPPY_LEADER_ELECT_LEASE_DURATION)',
+      DEFAULT_ELECTION_TIMINGS.leaseDurationMs,
+    ),
+    renewDeadlineMs: durationOf(
+      pick('renewDeadlineMs', 'KUBESKIPPY_LEADER_ELECT_RENEW_DEADLINE'),
+      'renew deadline (KUBESKIPPY_LEADER_ELECT_RENEW_DEADLINE)',
+      DEFAULT_ELECTION_TIMINGS.renewDeadlineMs,
+    ),
+    retryPeriodMs: durationOf(
+      pick('retryPeriodMs', 'KUBESKIPPY_LEADER_ELECT_RETRY_PERIOD'),
+      'retry period (KUBESKIPPY_LEADER_ELECT_RETRY_PERIOD)',
+      DEFAULT_ELECTION_TIMINGS.retryPeriodMs,
+    ),
+  };
+  const problem = timingsProblem(timings);
+  if (problem) throw new ConfigError(`leader election: ${problem}`);
+  const namespace =
+    pick('leaderElectionNamespace', 'KUBESKIPPY_LEADER_ELECTION_NAMESPACE') ??
+    (env['POD_NAMESPACE'] || undefined);
+  return {
+    leaderElect: onOff(pick('leaderElect', 'KUBESKIPPY_LEADER_ELECT'), 'leader election', false),
+    ...(namespace ? { leaderElectionNamespace: namespace } : {}),
+    leaderElectionId: pick('leaderElectionId', 'KUBESKIPPY_LEADER_ELECTION_ID') ?? DEFAULTS.leaderElectionId,
+    leaderElectionIdentity: env['POD_NAME'] || `${hostname()}_${process.pid}`,
+    ...timings,
+  };
+}
+
+type LeaderElectionConfig = Pick<
+  OperatorConfig,
+  | 'leaderElect'
+  | 'leaderElectionNamespace'
+  | 'leaderElectionId'
+  | 'leaderElectionIdentity'
+  | 'leaseDurationMs'
+  | 'renewDeadlineMs'
+  | 'retryPeriodMs'
+>;
+
+const DNS = '[a-z0-9]([-a-z0-9.]*[a-z0-9])?';
+
+function secretRef(value: string): { namespace: string; name: string } {
+  const m = new RegExp(`^(${DNS})/(${DNS})$`).exec(value.trim());
+  if (!m)
+    throw new ConfigError(
+      `notifications Secret (KUBESKIPPY_NOTIFICATIONS_SECRET) must be NAMESPACE/NAME, got "${value}"`,
+    );
+  return { namespace: m[1]!, name: m[3]! };
+}
+
+/** The OpenTelemetry SDK's own variables (its specification's names), read here like every other. */
+function tracingSettings(env: Env): OperatorConfig['tracing'] {
+  if (env['OTEL_SDK_DISABLED']?.trim().toLowerCase() === 'true') return undefined;
+  const base = env['OTEL_EXPORTER_OTLP_ENDPOINT']?.trim();
+  const tracesUrl =
+    env['OTEL_EXPORTER_OTLP_TRACES_ENDPOINT']?.trim() ||
+    (base ? `${base.replace(/\/+$/, '')}/v1/traces` : '');
+  if (!tracesUrl) return undefined;
+  if (!/^https?:\/\/[^/\s]+/.test(tracesUrl))
+    throw new ConfigError(`the OTLP endpoint must be an http:// or https:// URL, got "${tracesUrl}"`);
+  return { tracesUrl, serviceName: env['OTEL_SERVICE_NAME']?.trim() || 'kubeskippy' };
+}
+
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
 /** Merges flags over environment over defaults, and checks every value. */
@@ -124,7 +241,7 @@ export function loadConfig(
   flags: Partial<Record<keyof OperatorConfig, string | number | boolean>> = {},
   env: Env = process.env,
 ): OperatorConfig {
-  const pick = (flag: keyof OperatorConfig, envName: string): string | undefined => {
+  const pick: Picker = (flag, envName) => {
     const v = flags[flag];
     return v !== undefined ? String(v) : env[envName] || undefined;
   };
@@ -145,11 +262,13 @@ export function loadConfig(
     watchCache: onOff(pick('watchCache', 'KUBESKIPPY_WATCH_CACHE'), 'watch cache', DEFAULTS.watchCache),
     statusHeartbeatMs: heartbeat(pick('statusHeartbeatMs', 'KUBESKIPPY_STATUS_HEARTBEAT')),
     webhookAllow: urlPrefixes(pick('webhookAllow', 'KUBESKIPPY_WEBHOOK_ALLOW')),
+    ...leaderElection(pick, env),
   };
   const optional: [keyof OperatorConfig, string][] = [
     ['kubeconfig', 'KUBECONFIG'],
     ['temporalApiKey', 'TEMPORAL_API_KEY'],
     ['prometheusUrl', 'KUBESKIPPY_PROMETHEUS_URL'],
+    ['alertmanagerUrl', 'KUBESKIPPY_ALERTMANAGER_URL'],
     ['ollamaHost', 'OLLAMA_HOST'],
     ['openaiApiKey', 'OPENAI_API_KEY'],
     ['openaiBaseUrl', 'OPENAI_BASE_URL'],
@@ -160,6 +279,8 @@ export function loadConfig(
     const v = pick(key, envName);
     if (v !== undefined) (config as unknown as Record<string, string>)[key] = v;
   }
+  const secret = pick('notificationsSecret', 'KUBESKIPPY_NOTIFICATIONS_SECRET');
+  if (secret !== undefined) config.notificationsSecret = secretRef(secret);
   const alertPort = pick('alertPort', 'KUBESKIPPY_ALERT_PORT');
   if (alertPort !== undefined) config.alertPort = port(alertPort, 'alert port', 0);
   const alertTokenFile = pick('alertTokenFile', 'KUBESKIPPY_ALERT_TOKEN_FILE');
@@ -169,6 +290,8 @@ export function loadConfig(
       'the alert receiver (KUBESKIPPY_ALERT_PORT) needs a bearer token: set KUBESKIPPY_ALERT_TOKEN_FILE ' +
         '(--alert-token-file) to a file holding it, and give Alertmanager the same token',
     );
+  const tracing = tracingSettings(env);
+  if (tracing) config.tracing = tracing;
   if (config.temporalApiKey) config.temporalTls = true;
   if (!/^[^:\s]+:\d+$/.test(config.temporalAddress)) {
     throw new ConfigError(`Temporal address must be HOST:PORT, got "${config.temporalAddress}"`);

@@ -16,6 +16,8 @@ export interface HealthOptions {
   /** Why it is not ready (e.g. a CRD is missing), shown in the 503 body of /readyz. */
   notReadyReason?: () => string | undefined;
   registry?: Registry;
+  /** A line appended to /readyz (leader election: who leads). */
+  statusLine?: () => string;
   /** Extra exposition text appended to /metrics (the Temporal SDK's own metrics). */
   extraMetrics?: () => Promise<string>;
 }
@@ -28,9 +30,10 @@ export function startHealthServer(opts: HealthOptions): Promise<HealthServer> {
     } else if (url === '/readyz') {
       const ok = opts.ready();
       const reason = ok ? undefined : opts.notReadyReason?.();
+      const status = opts.statusLine ? `\n${opts.statusLine()}\n` : '';
       res
         .writeHead(ok ? 200 : 503, { 'content-type': 'text/plain' })
-        .end(ok ? 'ready' : `not ready${reason ? `: ${reason}` : ''}\n`);
+        .end((ok ? 'ready' : `not ready${reason ? `: ${reason}` : ''}\n`) + status);
     } else if (url === '/metrics' && opts.registry) {
       const registry = opts.registry;
       void (async (): Promise<void> => {

@@ -27,7 +27,7 @@ function createSeries(registry: Registry) {
   });
   const refusals = new Counter({
     name: 'kubeskippy_safety_refusals_total',
-    help: 'Fires that did not become actions, by reason (Cooldown, BudgetExhausted, Protected, ...)',
+    help: 'Fires that did not become actions, and actions refused before acting, by reason (Cooldown, BudgetExhausted, Protected, MaxUnavailable, RolloutInProgress, GitOpsManaged, ...)',
     labelNames: ['policy', 'namespace', 'reason'],
     registers: [registry],
   });
@@ -71,7 +71,24 @@ function createSeries(registry: Registry) {
     labelNames: ['policy', 'namespace', 'outcome'],
     registers: [registry],
   });
-  return { evaluations, fires, refusals, actions, detection, duration, ai, confidence, alerts };
+  const notifications = new Counter({
+    name: 'kubeskippy_notifications_total',
+    help: 'Notification messages about incidents, by channel (slack, webhook) and outcome (sent, failed after retries)',
+    labelNames: ['policy', 'namespace', 'channel', 'outcome'],
+    registers: [registry],
+  });
+  return {
+    evaluations,
+    fires,
+    refusals,
+    actions,
+    detection,
+    duration,
+    ai,
+    confidence,
+    alerts,
+    notifications,
+  };
 }
 
 export function createMetrics(registry: Registry): OperatorMetrics {
@@ -80,7 +97,18 @@ export function createMetrics(registry: Registry): OperatorMetrics {
 
 /** Workflow reports (the `kubeskippy` sink) turned into series; never called during replay. */
 function sinksFor(m: Series): InjectedSinks<KubeSkippySinks>['kubeskippy'] {
-  const { evaluations, fires, refusals, actions, detection, duration, ai, confidence, alerts } = m;
+  const {
+    evaluations,
+    fires,
+    refusals,
+    actions,
+    detection,
+    duration,
+    ai,
+    confidence,
+    alerts,
+    notifications,
+  } = m;
   return {
     evaluated: {
       fn: (_info, r): void => {
@@ -119,6 +147,18 @@ function sinksFor(m: Series): InjectedSinks<KubeSkippySinks>['kubeskippy'] {
       fn: (_info, r): void => {
         for (const [outcome, n] of Object.entries(r.counts))
           if (n > 0) alerts.inc({ policy: r.policy, namespace: r.namespace, outcome }, n);
+      },
+      callDuringReplay: false,
+    },
+    safetyRefused: {
+      fn: (_info, r): void =>
+        void refusals.inc({ policy: r.policy, namespace: r.namespace, reason: r.reason }),
+      callDuringReplay: false,
+    },
+    notified: {
+      fn: (_info, r): void => {
+        const { policy, namespace, channel, outcome } = r;
+        notifications.inc({ policy, namespace, channel, outcome });
       },
       callDuringReplay: false,
     },

@@ -5,16 +5,18 @@ import type { AiDeps } from '../activities/ai/analyze.js';
 import { WatchCache } from '../activities/cache/watch-cache.js';
 import { createKube, loadKubeConfig, type Kube } from '../activities/kube/clients.js';
 import { readFile } from 'node:fs/promises';
-import type { Client } from '@temporalio/client';
+import type { Client, ClientPlugin } from '@temporalio/client';
 import { alertsSignal } from '../workflows/messages.js';
 import { ALERT_PATH, startAlertReceiver, type AlertReceiver } from './alerts/receiver.js';
 import { ConfigError, type OperatorConfig } from './config.js';
 import { Controller } from './controller/controller.js';
-import { startHealthServer, type HealthServer } from './health.js';
+import { startHealthServer, type HealthOptions, type HealthServer } from './health.js';
+import { startLeadership, type Leadership } from './leader/leadership.js';
 import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import { connectClient, connectWorker } from './temporal.js';
 import { signalEvaluateNow, Waker } from './wake.js';
+import type { WorkerPlugin } from '@temporalio/worker';
 import { createWorker } from './worker.js';
 
 export type OperatorRole = 'all' | 'worker' | 'controller';
@@ -45,14 +47,16 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
   collectDefaultMetrics({ register: registry, prefix: 'kubeskippy_' });
   const metrics = createMetrics(registry);
 
-  let controller: Controller | undefined;
   let workerRunning = false;
   const stops: (() => Promise<void>)[] = [];
   let done: Promise<void> = Promise.resolve();
+  const { plugins, stopTracing } = await startTracingIfSet(config);
 
   if (role !== 'controller') {
     const watch = config.watchCache ? await startWatchCache(opts, kube) : undefined;
     const connection = await connectWorker(config);
+    // The activities' own client: they ask the cluster workflow (kill switch, budget) by update and query.
+    const temporal = await connectClient(config, plugins);
     const bundle =
       opts.workflowBundle ?? (config.workflowBundle ? { codePath: config.workflowBundle } : undefined);
     const worker = await createWorker({
@@ -61,7 +65,8 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
       taskQueue: config.taskQueue,
       ...(bundle ? { workflowBundle: bundle } : {}),
       sinks: metrics.sinks,
-      activities: activityDeps(config, kube, watch),
+      plugins,
+      activities: { ...activityDeps(config, kube, watch), temporal },
     });
     workerRunning = true;
     done = worker.run().finally(() => {
@@ -71,49 +76,42 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
       if (worker.getState() === 'RUNNING') worker.shutdown();
       await done.catch(() => undefined);
       await connection.close();
+      await temporal.connection.close();
       await watch?.stop(); // after the worker: in-flight snapshots may still read it
     });
     logger.info({ taskQueue: config.taskQueue, namespace: config.temporalNamespace }, 'worker running');
   }
 
-  let alertPort: number | undefined;
+  let half: ControllerHalf | undefined;
   if (role !== 'worker') {
-    const half = await startController(config, kube, logger);
-    controller = half.controller;
-    const receiver =
-      config.alertPort !== undefined ? await startAlerts(config, half, { logger, registry }) : undefined;
-    alertPort = receiver?.port;
-    stops.unshift(async () => {
-      await receiver?.close(); // stop taking alerts before the controller stops
-      await half.stop();
-    });
+    half = await startControllerHalf(config, kube, { logger, registry, plugins });
+    stops.unshift(half.stop);
   }
+  const leadership = half?.leadership;
 
   // Port 0 picks a free port (tests run several operators side by side).
-  const health: HealthServer = await startHealthServer({
-    port: config.metricsPort,
-    host: config.metricsAddress,
+  const health = await serveHealth(opts, registry, {
     ready: () =>
-      (role === 'controller' || workerRunning) && (role === 'worker' || Boolean(controller?.ready)),
+      (role === 'controller' || workerRunning) &&
+      (role === 'worker' || (leadership && !leadership.leading()) || Boolean(half?.controller()?.ready)),
     notReadyReason: () =>
       [
         role !== 'controller' && !workerRunning ? 'the worker is not running' : undefined,
-        role !== 'worker' ? controller?.notReadyReason() : undefined,
+        role !== 'worker' && !(leadership && !leadership.leading())
+          ? (half?.controller()?.notReadyReason() ?? (leadership ? 'the controller is starting' : undefined))
+          : undefined,
       ]
         .filter(Boolean)
         .join('; ') || undefined,
-    registry,
-    ...(opts.sdkMetricsAddress
-      ? { extraMetrics: () => fetchText(`http://${opts.sdkMetricsAddress}/metrics`) }
-      : {}),
+    ...(leadership ? { statusLine: leadership.statusLine } : {}),
   });
-  stops.push(() => health.close());
+  stops.push(() => health.close(), stopTracing); // tracing last: it flushes the spans of all the above
 
   let stopping: Promise<void> | undefined;
   return {
     done,
     metricsPort: health.port,
-    ...(alertPort !== undefined ? { alertPort } : {}),
+    ...(half?.alertPort !== undefined ? { alertPort: half.alertPort } : {}),
     stop: () =>
       (stopping ??= (async () => {
         for (const stop of stops) await stop();
@@ -121,13 +119,86 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
   };
 }
 
+/**
+ * /healthz, /readyz and /metrics (the SDK's series appended). Logged here rather than by each
+ * caller, so the demo's operator (on a free port, logging to a file) says where its /metrics is
+ * just as `kubeskippy operator` does.
+ */
+async function serveHealth(
+  opts: StartOperatorOptions,
+  registry: Registry,
+  readiness: Pick<HealthOptions, 'ready' | 'notReadyReason' | 'statusLine'>,
+): Promise<HealthServer> {
+  const { config, sdkMetricsAddress } = opts;
+  const health = await startHealthServer({
+    port: config.metricsPort,
+    host: config.metricsAddress,
+    ...readiness,
+    registry,
+    ...(sdkMetricsAddress ? { extraMetrics: () => fetchText(`http://${sdkMetricsAddress}/metrics`) } : {}),
+  });
+  opts.logger.info(
+    { metricsAddress: config.metricsAddress, metricsPort: health.port },
+    'health on /healthz and /readyz, metrics on /metrics',
+  );
+  return health;
+}
+
+/** Traces when an OTLP endpoint is set (operator/tracing.ts); off, not even the OTel SDK is loaded. */
+async function startTracingIfSet(
+  config: OperatorConfig,
+): Promise<{ plugins: ClientPlugin[] & WorkerPlugin[]; stopTracing: () => Promise<void> }> {
+  if (!config.tracing) return { plugins: [], stopTracing: () => Promise.resolve() };
+  const tracing = (await import('./tracing.js')).startTracing(config.tracing);
+  return { plugins: [tracing.plugin], stopTracing: () => tracing.shutdown() };
+}
+
+interface ControllerHalf {
+  /** The running controller: always without leader election, only while leading with it. */
+  controller(): Controller | undefined;
+  leadership?: Leadership;
+  alertPort?: number;
+  stop(): Promise<void>;
+}
+
+/**
+ * The controller and its Alertmanager receiver, started and stopped together: at once, or with
+ * --leader-elect each time this replica becomes the leader (operator/leader/leadership.ts).
+ */
+async function startControllerHalf(
+  config: OperatorConfig,
+  kube: Kube,
+  deps: { logger: Logger; registry: Registry; plugins: ClientPlugin[] },
+): Promise<ControllerHalf> {
+  let controller: Controller | undefined;
+  let alertPort: number | undefined;
+  const lead = async (): Promise<() => Promise<void>> => {
+    const half = await startController(config, kube, deps.logger, deps.plugins);
+    const receiver = config.alertPort !== undefined ? await startAlerts(config, half, deps) : undefined;
+    controller = half.controller;
+    alertPort = receiver?.port;
+    return async () => {
+      controller = undefined;
+      await receiver?.close(); // stop taking alerts before the controller stops
+      await half.stop();
+    };
+  };
+  if (config.leaderElect) {
+    const leadership = await startLeadership({ config, kc: kube.config, ...deps, lead });
+    return { controller: () => controller, leadership, stop: () => leadership.stop() };
+  }
+  const stop = await lead();
+  return { controller: () => controller, ...(alertPort !== undefined ? { alertPort } : {}), stop };
+}
+
 /** The controller half: CRs to workflows, workflow state to CR status, approvals relayed. */
 async function startController(
   config: OperatorConfig,
   kube: Kube,
   logger: Logger,
+  plugins: ClientPlugin[],
 ): Promise<{ controller: Controller; client: Client; stop: () => Promise<void> }> {
-  const client = await connectClient(config);
+  const client = await connectClient(config, plugins);
   const controller = new Controller({
     kube,
     client,
@@ -203,7 +274,9 @@ function activityDeps(
     temporalUiUrl: config.temporalUiUrl,
     temporalNamespace: config.temporalNamespace,
     ...(config.prometheusUrl ? { prometheusUrl: config.prometheusUrl } : {}),
+    ...(config.alertmanagerUrl ? { alertmanagerUrl: config.alertmanagerUrl } : {}),
     webhookAllow: config.webhookAllow,
+    ...(config.notificationsSecret ? { notificationsSecret: config.notificationsSecret } : {}),
     ai: aiDeps(config),
     ...(watch ? { cache: watch.cache, onPolicyRequest: watch.register } : {}),
   };

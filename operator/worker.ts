@@ -1,7 +1,7 @@
 // The Temporal worker half of the operator: the workflow bundle plus activities built once from
 // their dependencies, so tests can build the same worker with other clients.
 import { fileURLToPath } from 'node:url';
-import { Worker, type InjectedSinks, type NativeConnection } from '@temporalio/worker';
+import { Worker, type InjectedSinks, type NativeConnection, type WorkerPlugin } from '@temporalio/worker';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { KubeSkippySinks } from '../workflows/sinks.js';
 
@@ -19,6 +19,8 @@ export interface WorkerOptions {
   identity?: string;
   /** Where workflow metrics go (operator/metrics.ts). */
   sinks?: InjectedSinks<KubeSkippySinks>;
+  /** The tracing plugin (operator/tracing.ts), when traces are on; a prebuilt bundle must hold its workflow modules. */
+  plugins?: WorkerPlugin[];
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -31,5 +33,6 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     shutdownGraceTime: (opts.shutdownGraceTime ?? '10s') as `${number}s`,
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.sinks ? { sinks: opts.sinks } : {}),
+    ...(opts.plugins?.length ? { plugins: opts.plugins } : {}),
   });
 }

@@ -33,6 +33,15 @@ export interface DevServerOptions {
   cliPath?: string;
   onProgress?: (msg: string) => void;
   startTimeoutMs?: number;
+  /**
+   * Run the server in its own process group, so a Ctrl-C at the terminal reaches only its owner,
+   * which then ends its workflows while the server is still up and stops it itself (the demo).
+   * Without it the terminal's SIGINT kills the server at once, and the owner's last calls wait
+   * ~20 s for a server that is gone. The owner's exit (even a crash) still kills it.
+   */
+  ownProcessGroup?: boolean;
+  /** How long stop() waits after SIGTERM before SIGKILL; default 10 s. */
+  stopGraceMs?: number;
 }
 
 export interface DevServer {
@@ -75,7 +84,10 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   args.push('--log-level', opts.logLevel ?? 'warn');
 
   const started = Date.now();
-  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(cli, args, {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: opts.ownProcessGroup === true,
+  });
   const output = collectTail(child);
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   // Safety net: if this process exits without stop(), the server must not outlive it.
@@ -83,7 +95,9 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   process.once('exit', killOnExit);
   let stopping: Promise<void> | undefined;
   const stop = (): Promise<void> =>
-    (stopping ??= stopChild(child, exited).finally(() => process.removeListener('exit', killOnExit)));
+    (stopping ??= stopChild(child, exited, opts.stopGraceMs).finally(() =>
+      process.removeListener('exit', killOnExit),
+    ));
   child.once('error', (err) => output.push(`spawn error: ${err.message}`));
 
   const address = `${HOST}:${port}`;

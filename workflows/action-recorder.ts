@@ -9,6 +9,7 @@ import type {
   ApprovalRecord,
   HealingActionSpec,
   HealingActionStatus,
+  NotificationRecord,
 } from '../crds/healing-action.js';
 import type { PlannedAction } from '../domain/plan-types.js';
 import { actionEvents, actionLabels, ActionReason, rfc3339 } from '../domain/action-record.js';
@@ -20,6 +21,8 @@ export class ActionRecorder {
   status: HealingActionStatus;
   /** The HealingAction's uid once created: its own Events need it (`kubectl describe` selects by uid). */
   private uid = '';
+  /** Told every status written (workflows/action-notify.ts), so notifications follow the record. */
+  onTransition?: (status: HealingActionStatus) => void;
 
   constructor(private readonly planned: PlannedAction) {
     this.status = {
@@ -29,6 +32,11 @@ export class ActionRecorder {
       startTime: rfc3339(Date.now()),
       attempts: 0,
     };
+  }
+
+  /** The HealingAction's uid ('' until created): what the action's own objects are owned by. */
+  get actionUid(): string {
+    return this.uid;
   }
 
   private get ns(): string {
@@ -54,6 +62,7 @@ export class ActionRecorder {
       mode: p.mode,
       dryRun: p.dryRun,
       approvalRequired: p.requiresApproval,
+      ...(p.ladderChoice ? { ladder: p.ladderChoice } : {}),
     };
   }
 
@@ -78,18 +87,32 @@ export class ActionRecorder {
   ): Promise<void> {
     this.status = { ...this.status, ...extra, phase, reason, message };
     upsertSearchAttributes([{ key: KubeSkippyPhase, value: phase }]);
+    this.onTransition?.(this.status);
     await recordWrites.updateActionStatus({
       name: this.planned.healingActionName,
       namespace: this.ns,
-      // The approval record is set by the update handler; write it with the next transition.
+      // Set by the update handler and the safety check: each is written with the next transition.
       status: {
         ...extra,
         phase,
         reason,
         message,
         ...(this.status.approval ? { approval: this.status.approval } : {}),
+        ...(this.status.blastRadius ? { blastRadius: this.status.blastRadius } : {}),
+        // Likewise the GitOps record (workflows/gitops-step.ts): its steps add to it between writes.
+        ...(this.status.gitops ? { gitops: this.status.gitops } : {}),
       },
       labels: actionLabels(this.planned, phase),
+    });
+  }
+
+  /** The fate of the incident's messages, once they have settled (after the final transition). */
+  async recordNotifications(notifications: NotificationRecord): Promise<void> {
+    this.status = { ...this.status, notifications };
+    await recordWrites.updateActionStatus({
+      name: this.planned.healingActionName,
+      namespace: this.ns,
+      status: { notifications },
     });
   }
 

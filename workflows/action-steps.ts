@@ -8,10 +8,12 @@ import { isCancellation, workflowInfo } from '@temporalio/workflow';
 import type { ExecuteActionResult } from '../activities/executors/types.js';
 import type { ActionPhase, HealingActionStatus, ResourceChange } from '../crds/healing-action.js';
 import { ActionReason, podsOfInterest, rfc3339, usageOf } from '../domain/action-record.js';
+import type { BlastRadius } from '../domain/blast-radius.js';
 import { failureMessage } from '../domain/error-types.js';
-import { checkLiveSafety } from '../domain/live-safety.js';
+import { gitOpsFinding, type GitOpsFinding } from '../domain/gitops.js';
+import { checkBlastRadius } from '../domain/live-safety.js';
 import type { PlannedAction } from '../domain/plan-types.js';
-import { actionSnapshotRequest } from '../domain/targets.js';
+import { safetySnapshotRequest } from '../domain/targets.js';
 import type { ActionRecorder } from './action-recorder.js';
 import { actionFinishedSignal } from './messages.js';
 import { executeActivities, kubeReads } from './proxies.js';
@@ -27,21 +29,32 @@ export interface Finish {
 }
 
 type Usage = Record<string, string>;
-export type SafetyCheck = { ok: true; before: Usage } | { ok: false; reason: string; message: string };
+/** `before` is the usage the record shows; `blastRadius` what the action takes out of service. */
+export type SafetyCheck = { blastRadius?: BlastRadius } & (
+  { ok: true; before: Usage; gitops?: GitOpsFinding } | { ok: false; reason: string; message: string }
+);
 
-/** Safety on a fresh read of the cluster; `before` is the usage the record shows. */
+/** Safety on a fresh read of the cluster, with the action's blast radius. */
 export async function safetyCheck(planned: PlannedAction): Promise<SafetyCheck> {
   let snapshot;
   try {
-    snapshot = await kubeReads.collectSnapshot(actionSnapshotRequest(planned));
+    snapshot = await kubeReads.collectSnapshot(safetySnapshotRequest(planned));
   } catch (err) {
     // Unsafe to act blind; and the record must end, not stay Pending as a failed workflow's would.
     if (isCancellation(err)) throw err;
     const message = `the safety check could not read the cluster: ${failureMessage(err)}`;
     return { ok: false, reason: ActionReason.ClusterReadFailed, message };
   }
-  const verdict = checkLiveSafety({ action: planned, snapshot });
-  return verdict.ok ? { ok: true, before: usageOf(podsOfInterest(planned, snapshot)) } : verdict;
+  const { verdict, blastRadius } = checkBlastRadius(planned, snapshot);
+  const blast = blastRadius ? { blastRadius } : {};
+  if (verdict.ok) {
+    const gitops = gitOpsFinding({ action: planned, snapshot });
+    const before = usageOf(podsOfInterest(planned, snapshot));
+    return { ok: true, before, ...blast, ...(gitops ? { gitops } : {}) };
+  }
+  const { name: policy, namespace } = planned.policyRef;
+  if (verdict.safety) metricsSink.safetyRefused({ policy, namespace, reason: verdict.reason });
+  return { ok: false, reason: verdict.reason, message: verdict.message, ...blast };
 }
 
 export const skipped = (check: { reason: string; message: string }): Finish => ({
@@ -82,6 +95,7 @@ export async function execute(
       action: planned.action,
       dryRun: planned.dryRun,
       incident: { policy: planned.policyRef.name, trigger: planned.trigger.name },
+      record: { namespace: planned.policyRef.namespace, uid: rec.actionUid },
     });
   } catch (err) {
     const message = failureMessage(err);

@@ -34,12 +34,22 @@ export class ApprovalGate {
    * Waits in AwaitingApproval; undefined when approved, otherwise how the action ends. `cancelled`
    * ends the wait early with its answer (the alert the action answers resolved).
    */
-  async wait(planned: PlannedAction, cancelled?: () => Finish | undefined): Promise<Finish | undefined> {
+  async wait(
+    planned: PlannedAction,
+    cancelled?: () => Finish | undefined,
+    why?: { reason: string; message: string },
+  ): Promise<Finish | undefined> {
     const timeoutMs = planned.approvalTimeoutMs;
+    // Whoever decides sees why it waits (a GitOps owner; a fix on hold as ineffective, asked again)
+    // and what the action would take out of service (kubectl describe, the Event).
+    const held = planned.ladderChoice?.passedOver.length === 0 ? planned.ladderChoice.message : undefined;
+    const reasons = [why?.message, held].filter((r): r is string => r !== undefined);
+    const blast = this.rec.status.blastRadius ? `; blast radius: ${this.rec.status.blastRadius.summary}` : '';
+    const because = reasons.length ? `${reasons.join('; ')}; ` : '';
     await this.rec.transition(
       'AwaitingApproval',
-      ActionReason.ApprovalRequired,
-      'waiting for approve or reject',
+      why?.reason ?? ActionReason.ApprovalRequired,
+      `${because}waiting for approve or reject${blast}`,
       {
         approval: { required: true, expiresAt: rfc3339(Date.now() + timeoutMs) },
       },
@@ -47,7 +57,7 @@ export class ApprovalGate {
     await this.rec.event(
       'Normal',
       'AwaitingApproval',
-      `${planned.action.type} of ${planned.targetKey} waits for approval`,
+      `${planned.action.type} of ${planned.targetKey} waits for approval${reasons.length ? `: ${reasons.join('; ')}` : ''}${blast}`,
     );
     const decided = await condition(() => this.decision !== undefined || !!cancelled?.(), timeoutMs);
     const d = this.decision;
@@ -63,7 +73,7 @@ export class ApprovalGate {
       };
     }
     if (d.decision === 'approve') return undefined;
-    const why = d.comment ? `: ${d.comment}` : '';
-    return { phase: 'Rejected', reason: ActionReason.RejectedByUser, message: `rejected by ${d.by}${why}` };
+    const said = d.comment ? `: ${d.comment}` : '';
+    return { phase: 'Rejected', reason: ActionReason.RejectedByUser, message: `rejected by ${d.by}${said}` };
   }
 }

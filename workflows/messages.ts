@@ -9,6 +9,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { ActionPhase, ApprovalRecord, HealingActionStatus } from '../crds/healing-action.js';
 import type { HealingPolicySpec, PolicyMode } from '../crds/healing-policy.js';
 import type { AlertNotice } from '../domain/alerts.js';
+import type { AdmitRequest, AdmitVerdict, ClusterSettings, ClusterView } from '../domain/cluster-budget.js';
 import type { PolicyStatusView } from '../domain/policy-view.js';
 import type { ActionRetarget } from '../domain/state.js';
 
@@ -19,6 +20,7 @@ import type { ActionRetarget } from '../domain/state.js';
  * loading the workflow code. */
 export const POLICY_WORKFLOW = 'policyWorkflow';
 export const HEALING_ACTION_WORKFLOW = 'healingActionWorkflow';
+export const CLUSTER_WORKFLOW = 'clusterWorkflow';
 
 // ── Policy workflow ────────────────────────────────────────────────────────────────────────────
 
@@ -108,3 +110,15 @@ export interface ActionStatusView {
   status: HealingActionStatus;
 }
 export const actionStatusQuery = defineQuery<ActionStatusView>('status');
+
+// ── Cluster workflow ───────────────────────────────────────────────────────────────────────────
+
+/** The KubeSkippyConfig's settings (from the controller, with signal-with-start when the CR changes). */
+export const setClusterConfigSignal = defineSignal<[ClusterSettings]>('setClusterConfig');
+/** A policy asks before it starts actions: one verdict per action workflow id (idempotent by id). */
+export const admitActionsUpdate = defineUpdate<Record<string, AdmitVerdict>, [AdmitRequest[]]>(
+  'admitActions',
+);
+/** Sent by each healing action when it ends: its slot in the cluster budget is free. */
+export const releaseActionSignal = defineSignal<[{ workflowId: string }]>('releaseAction');
+export const clusterStatusQuery = defineQuery<ClusterView>('status');

@@ -13,7 +13,7 @@ import { policyStatusView, type LastEvaluation, type PolicyStatusView } from '..
 import {
   clearHold,
   effectiveMode,
-  heldSubjects,
+  heldKeys,
   isPolicyMode,
   onPolicyChanged,
   pause,
@@ -120,10 +120,10 @@ export class PolicyRun {
   }
 
   clearHold(arg?: { subjectKey?: string }): { cleared: string[] } {
-    const before = heldSubjects(this.state, Date.now()).map((h) => h.subjectKey);
+    const before = heldKeys(this.state, Date.now());
     this.state = clearHold(this.state, arg?.subjectKey);
     this.wake = true;
-    const still = new Set(heldSubjects(this.state, Date.now()).map((h) => h.subjectKey));
+    const still = new Set(heldKeys(this.state, Date.now()));
     return { cleared: before.filter((k) => !still.has(k)) };
   }
 

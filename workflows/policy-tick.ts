@@ -2,12 +2,14 @@
 // pure evaluatePolicy, start the planned children (all in one workflow task) and write the
 // WouldHeal Events that monitor and dry-run modes owe the user. PolicyRun (policy-run.ts) holds
 // the state it reads and writes.
-import { log, ParentClosePolicy, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
+import { log, ParentClosePolicy, patched, startChild, WorkflowIdReusePolicy } from '@temporalio/workflow';
 import { wouldHealEvents, type EmitEventInput } from '../domain/events.js';
+import { ineffectiveEvents, INEFFECTIVE_PATCH, withoutIneffective } from '../domain/ineffective.js';
 import { policyWorkflowId } from '../domain/ids.js';
 import { allFiresProtected } from '../domain/policy-view.js';
 import { evaluatePolicy, type PlannedAction } from '../domain/plan.js';
 import { snapshotRequest } from '../domain/targets.js';
+import { admitPlanned } from './cluster-admission.js';
 import { healingActionWorkflow } from './healing-action-workflow.js';
 import type { PolicyRun } from './policy-run.js';
 import { kubeReads, recordWrites } from './proxies.js';
@@ -19,8 +21,15 @@ import {
   KubeSkippyTarget,
 } from './search-attributes.js';
 import { metricsSink } from './sinks.js';
+import { inSpan } from './tracing.js';
 
-export async function tick(run: PolicyRun): Promise<void> {
+/** Each tick is its own trace (workflows/tracing.ts): the incident's, when it starts an action. */
+export function tick(run: PolicyRun): Promise<void> {
+  const attributes = { 'kubeskippy.policy': run.ref.name, 'kubeskippy.namespace': run.ref.namespace };
+  return inSpan('PolicyTick', { root: true, attributes }, () => evaluateAndAct(run));
+}
+
+async function evaluateAndAct(run: PolicyRun): Promise<void> {
   let snapshot;
   try {
     snapshot = await kubeReads.collectSnapshot(snapshotRequest(run.policy));
@@ -28,8 +37,19 @@ export async function tick(run: PolicyRun): Promise<void> {
     run.last = { ...run.last, errors: [`snapshot failed: ${(err as Error).message}`] };
     return; // nothing observed: windows neither start nor reset
   }
-  const result = evaluatePolicy({ policy: run.policy, snapshot, state: run.state, nowMs: Date.now() });
+  // A history recorded before ineffective-fix detection existed replays without it (Temporal's
+  // patching): its holds would add Event activities and change plans that history never made.
+  const policy = patched(INEFFECTIVE_PATCH) ? run.policy : withoutIneffective(run.policy);
+  const before = run.state;
+  const result = evaluatePolicy({ policy, snapshot, state: before, nowMs: Date.now() });
   run.state = result.state;
+  // The cluster's kill switch and budget: refused actions are withdrawn and become refusals.
+  const gated = await admitPlanned(before, result.planned, () => run.state);
+  if (gated) {
+    run.state = gated.state;
+    result.planned = gated.planned;
+    result.refusals = [...result.refusals, ...gated.refusals];
+  }
   metricsSink.evaluated({
     policy: run.ref.name,
     namespace: run.ref.namespace,
@@ -47,13 +67,20 @@ export async function tick(run: PolicyRun): Promise<void> {
   };
   run.starting += 1;
   try {
-    await Promise.all(result.planned.map((p) => startAction(run, p)));
+    await Promise.all(
+      result.planned.map((p) => inSpan('HealAction', actionSpan(run, p), () => startAction(run, p))),
+    );
   } finally {
     run.starting -= 1;
   }
   await emitEvents(
     wouldHealEvents({ policy: run.ref, refusals, fires: result.fires, nowMs: Date.now() }),
     'WouldHeal',
+  );
+  const notices = result.ineffective ?? [];
+  await emitEvents(
+    ineffectiveEvents({ policy: run.ref, notices, nowMs: Date.now() }),
+    'IneffectiveRemediation',
   );
 }
 
@@ -67,6 +94,21 @@ export async function emitEvents(events: EmitEventInput[], what: string): Promis
   }
 }
 
+function actionSpan(run: PolicyRun, planned: PlannedAction): { attributes: Record<string, string> } {
+  const { target } = planned;
+  return {
+    attributes: {
+      'kubeskippy.policy': run.ref.name,
+      'kubeskippy.namespace': run.ref.namespace,
+      'kubeskippy.target': `${target.kind}/${target.name}`,
+      'kubeskippy.action': planned.action.type,
+      'kubeskippy.healing_action': planned.healingActionName,
+      'kubeskippy.mode': planned.mode,
+      'temporal.workflow_id': planned.workflowId,
+    },
+  };
+}
+
 async function startAction(run: PolicyRun, planned: PlannedAction): Promise<void> {
   const { name, namespace } = run.ref;
   try {
@@ -75,6 +117,9 @@ async function startAction(run: PolicyRun, planned: PlannedAction): Promise<void
       args: [{ planned, policyWorkflowId: policyWorkflowId(namespace, name) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+      // Lets a listing name the action from visibility alone, when its status query cannot be
+      // answered (no worker free to replay a closed action's history).
+      memo: { healingActionName: planned.healingActionName },
       typedSearchAttributes: [
         { key: KubeSkippyPolicy, value: name },
         { key: KubeSkippyNamespace, value: namespace },

@@ -67,3 +67,9 @@ export function aiActivities(timeoutMs: number): Activities {
     retry: { maximumAttempts: 1 },
   });
 }
+
+/** Asking the cluster workflow (admission, the kill switch): short, a few retries, then the caller decides. */
+export const clusterGate = proxyActivities<Activities>({
+  startToCloseTimeout: '10s',
+  retry: { initialInterval: '1s', maximumInterval: '5s', maximumAttempts: 5 },
+});

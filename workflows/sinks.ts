@@ -9,6 +9,13 @@ export interface EvaluationReport {
   refusals: { reason: string }[];
 }
 
+/** A healing action its live safety check refused (Skipped): counted with the planner's refusals. */
+export interface RefusalReport {
+  policy: string;
+  namespace: string;
+  reason: string;
+}
+
 export interface ActionReport {
   policy: string;
   namespace: string;
@@ -39,6 +46,21 @@ export interface AlertsReport {
   counts: Record<'opened' | 'repeated' | 'stale' | 'resolved', number>;
 }
 
+/** One notification that settled: delivered, or failed after its retries. */
+export interface NotificationReport {
+  policy: string;
+  namespace: string;
+  channel: string;
+  outcome: 'sent' | 'failed';
+}
+
+/** An action refused at its last moment by a safety rule (RolloutInProgress, GitOpsManaged, ...): kubeskippy_safety_refusals_total{reason}. */
+export interface RefusalReport {
+  policy: string;
+  namespace: string;
+  reason: string;
+}
+
 export interface KubeSkippySinks extends Sinks {
   kubeskippy: {
     evaluated(report: EvaluationReport): void;
@@ -46,6 +68,8 @@ export interface KubeSkippySinks extends Sinks {
     actionFinished(report: ActionReport): void;
     aiAnalyzed(report: AiReport): void;
     alertsRecorded(report: AlertsReport): void;
+    notified(report: NotificationReport): void;
+    safetyRefused(report: RefusalReport): void;
   };
 }
 

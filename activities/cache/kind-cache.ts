@@ -10,6 +10,7 @@
 // errors without jitter, keeps whole objects, and offers no way to say "this kind is not served,
 // stop asking" — the issue this cache exists for (API load). A loop on client-node's own `Watch`
 // class is forty lines and does exactly the back-off, bookmarks and diffing we need.
+import { context, ROOT_CONTEXT } from '@opentelemetry/api';
 import type { Watch } from '@kubernetes/client-node';
 import type { Kube } from '../kube/clients.js';
 import { httpStatus } from '../kube/errors.js';
@@ -93,7 +94,9 @@ export class KindCache<K extends KindName> {
     const waiting = this.state === 'unserved' || this.state === 'forbidden';
     if (this.state !== 'idle' && !(waiting && this.deps.nowMs() >= this.recheckAtMs)) return;
     this.state = 'listing';
-    void this.run();
+    // The loop outlives the activity whose read started it: its lists and watches belong to no
+    // incident's trace (a no-op when tracing is off).
+    void context.with(ROOT_CONTEXT, () => this.run());
   }
 
   stop(): void {

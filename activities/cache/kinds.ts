@@ -2,12 +2,15 @@
 // cache, per namespace for direct reads), where to watch them, and the conversion to the compact
 // form that is stored and handed to collect.ts. The same converters serve both paths, so a snapshot
 // read from the cache and one listed directly are the same JSON.
-import type { V1HorizontalPodAutoscaler, V1Pod } from '@kubernetes/client-node';
+import type { V1EndpointSlice, V1HorizontalPodAutoscaler, V1Pod, V1Service } from '@kubernetes/client-node';
 import type {
+  EndpointSliceSnapshot,
   EventSnapshot,
+  HpaSnapshot,
   ObjectRef,
   PdbSnapshot,
   PodSnapshot,
+  ServiceSnapshot,
   WorkloadSnapshot,
 } from '../../domain/snapshot.js';
 import type { Kube } from '../kube/clients.js';
@@ -19,6 +22,7 @@ import {
   workloadSnapshot,
   type WorkloadObject,
 } from '../snapshot/convert.js';
+import { endpointSliceSnapshot, hpaSnapshot, serviceSnapshot } from '../snapshot/convert-network.js';
 
 /** A pod without its resolved owner: the controller reference is kept and resolved per snapshot. */
 export interface CachedPod {
@@ -30,11 +34,8 @@ export interface CachedWorkload {
   /** A ReplicaSet's Deployment. */
   controller?: ObjectRef;
 }
-export interface CachedHpa {
-  namespace: string;
-  /** "<kind>/<name>" of spec.scaleTargetRef. */
-  target: string;
-}
+/** An HPA: its target ("<kind>/<name>") marks HPA-managed workloads; its bounds feed the blast radius. */
+export type CachedHpa = HpaSnapshot;
 
 export interface KindValues {
   pods: CachedPod;
@@ -45,6 +46,8 @@ export interface KindValues {
   hpas: CachedHpa;
   events: EventSnapshot;
   pdbs: PdbSnapshot;
+  services: ServiceSnapshot;
+  endpointslices: EndpointSliceSnapshot;
 }
 export type KindName = keyof KindValues;
 
@@ -126,11 +129,7 @@ export const KINDS: { [K in KindName]: KindSpec<K> } = {
     required: false,
     listAll: (kube) => kube.autoscaling.listHorizontalPodAutoscalerForAllNamespaces({}),
     listIn: (kube, namespace) => kube.autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }),
-    convert: (o) => {
-      const h = o as V1HorizontalPodAutoscaler;
-      const ref = h.spec?.scaleTargetRef;
-      return { namespace: h.metadata?.namespace ?? '', target: `${ref?.kind}/${ref?.name}` };
-    },
+    convert: (o) => hpaSnapshot(o as V1HorizontalPodAutoscaler),
   },
   events: {
     kind: 'events',
@@ -149,6 +148,24 @@ export const KINDS: { [K in KindName]: KindSpec<K> } = {
     listIn: (kube, namespace) => kube.policy.listNamespacedPodDisruptionBudget({ namespace }),
     convert: (o) => pdbSnapshot(o as Parameters<typeof pdbSnapshot>[0]),
   },
+  // Services and EndpointSlices: only an action's safety check reads them (the blast radius), so
+  // the watch cache starts them at the first action, never for policy ticks.
+  services: {
+    kind: 'services',
+    path: '/api/v1/services',
+    required: false,
+    listAll: (kube) => kube.core.listServiceForAllNamespaces({}),
+    listIn: (kube, namespace) => kube.core.listNamespacedService({ namespace }),
+    convert: (o) => serviceSnapshot(o as V1Service),
+  },
+  endpointslices: {
+    kind: 'endpointslices',
+    path: '/apis/discovery.k8s.io/v1/endpointslices',
+    required: false,
+    listAll: (kube) => kube.discovery.listEndpointSliceForAllNamespaces({}),
+    listIn: (kube, namespace) => kube.discovery.listNamespacedEndpointSlice({ namespace }),
+    convert: (o) => endpointSliceSnapshot(o as V1EndpointSlice),
+  },
 };
 
 export const KIND_NAMES = Object.keys(KINDS) as KindName[];
@@ -162,7 +179,9 @@ export function namespaceOf<K extends KindName>(kind: K, v: KindValues[K]): stri
       return (v as EventSnapshot).involvedObject.namespace;
     case 'hpas':
     case 'pdbs':
-      return (v as CachedHpa | PdbSnapshot).namespace;
+    case 'services':
+    case 'endpointslices':
+      return (v as CachedHpa | PdbSnapshot | ServiceSnapshot | EndpointSliceSnapshot).namespace;
     default:
       return (v as CachedWorkload).workload.ref.namespace;
   }

@@ -1,5 +1,6 @@
 import type { Kube } from '../kube/clients.js';
 import { deleteObject } from './delete.js';
+import { runJob } from './job.js';
 import { patchObject } from './patch.js';
 import { deletePod, evictPod, rolloutRestart } from './restart.js';
 import { scaleWorkload } from './scale.js';
@@ -14,6 +15,7 @@ export interface ExecutorDeps {
   webhook: WebhookDeps;
 }
 export { revertPatch } from './patch.js';
+export { readJob } from './job.js';
 
 type Executor<K extends ActionType> = (
   kube: Kube,
@@ -34,6 +36,7 @@ const EXECUTORS: { [K in ActionType]: Executor<K> } = {
   patch: (kube, input, a) => patchObject(kube, input, a.patchAction),
   delete: (kube, input, a) => deleteObject(kube, input, a.deleteAction),
   webhook: (_kube, input, a, deps) => callWebhook(deps.webhook, input, a),
+  job: (kube, input, a) => runJob(kube, input, a),
 };
 
 // Generic in K so the table entry and the action are typed together (no cast, no switch).

@@ -17,6 +17,8 @@ export interface ExecuteActionInput {
   dryRun: boolean;
   /** What the incident was, for actions that tell someone about it (the webhook body). */
   incident?: { policy: string; trigger: string };
+  /** The HealingAction (its namespace and uid): what an action's own objects are owned by (a job's Job). */
+  record?: { namespace: string; uid: string };
   /**
    * The activity attempt (1 = the first), set by the activity, not the workflow. A retry may
    * follow an attempt whose call landed but whose worker died before reporting it, so executors

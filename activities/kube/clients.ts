@@ -3,8 +3,10 @@
 import {
   AppsV1Api,
   AutoscalingV2Api,
+  BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
+  DiscoveryV1Api,
   KubeConfig,
   KubernetesObjectApi,
   Metrics,
@@ -16,7 +18,9 @@ export interface Kube {
   core: CoreV1Api;
   apps: AppsV1Api;
   autoscaling: AutoscalingV2Api;
+  batch: BatchV1Api;
   policy: PolicyV1Api;
+  discovery: DiscoveryV1Api;
   custom: CustomObjectsApi;
   objects: KubernetesObjectApi;
   metrics: Metrics;
@@ -28,7 +32,9 @@ export function createKube(config: KubeConfig): Kube {
     core: config.makeApiClient(CoreV1Api),
     apps: config.makeApiClient(AppsV1Api),
     autoscaling: config.makeApiClient(AutoscalingV2Api),
+    batch: config.makeApiClient(BatchV1Api),
     policy: config.makeApiClient(PolicyV1Api),
+    discovery: config.makeApiClient(DiscoveryV1Api),
     custom: config.makeApiClient(CustomObjectsApi),
     objects: KubernetesObjectApi.makeApiClient(config),
     metrics: new Metrics(config),

@@ -104,12 +104,28 @@ async function collectNamespace(
   });
   snap.pods.push(...podSnaps);
   snap.workloads.push(...owners.workloads.values());
+  if (req.blastRadius) (snap.hpas ??= []).push(...hpas);
   await Promise.all([
+    req.blastRadius ? collectServices(reader, namespace, snap) : undefined,
     collectEvents(reader, req, namespace, podSnaps, snap),
     reader.list('pdbs', namespace).then((pdbs) => (snap.pdbs ??= []).push(...pdbs)),
     req.needUsage ? collectUsage(reader, namespace, podSnaps, snap, req.usageMaxAgeMs) : undefined,
     ...req.promQueries.map((q) => collectPromQL(q, namespace, podSnaps, snap, prom)),
   ]);
+}
+
+/** The namespace's Services and their EndpointSlices, for an action's blast radius. */
+async function collectServices(
+  reader: ClusterReader,
+  namespace: string,
+  snap: ClusterSnapshot,
+): Promise<void> {
+  const [services, slices] = await Promise.all([
+    reader.list('services', namespace),
+    reader.list('endpointslices', namespace),
+  ]);
+  (snap.services ??= []).push(...services);
+  (snap.endpointSlices ??= []).push(...slices);
 }
 
 async function collectEvents(

@@ -5,7 +5,7 @@
 // per object and what crosses into workflow history every tick (~1 KB per pod before, when
 // annotations, transition times and node names came along; see docs/architecture.md). Annotations
 // are cut to the operator's own `kubeskippy.io/` keys — the protection check reads
-// `kubeskippy.io/protected` and nothing else reads them.
+// `kubeskippy.io/protected` — and Argo CD's tracking id, which domain/gitops.ts reads.
 import type {
   CoreV1Event,
   V1Container,
@@ -24,15 +24,17 @@ import type {
   PodSnapshot,
   WorkloadSnapshot,
 } from '../../domain/snapshot.js';
+import { ARGO_TRACKING_ANNOTATION } from '../../domain/gitops.js';
 import { bytes, millicores } from '../kube/quantity.js';
 
 const ms = (t: Date | string | undefined): number | undefined => (t ? new Date(t).getTime() : undefined);
 
 const OWN_ANNOTATION = /^kubeskippy\.io\//;
+const KEPT_ANNOTATIONS = new Set([ARGO_TRACKING_ANNOTATION]);
 
-/** The operator's own annotations only (`kubeskippy.io/protected`); undefined when there are none. */
+/** The operator's own annotations and Argo CD's tracking id only; undefined when there are none. */
 export function ownAnnotations(all: Record<string, string> | undefined): Record<string, string> | undefined {
-  const kept = Object.entries(all ?? {}).filter(([k]) => OWN_ANNOTATION.test(k));
+  const kept = Object.entries(all ?? {}).filter(([k]) => OWN_ANNOTATION.test(k) || KEPT_ANNOTATIONS.has(k));
   return kept.length ? Object.fromEntries(kept) : undefined;
 }
 

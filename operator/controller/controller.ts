@@ -27,6 +27,7 @@ import type { policyWorkflow } from '../../workflows/policy-workflow.js';
 import { KubeSkippyMode, KubeSkippyNamespace, KubeSkippyPolicy } from '../../workflows/search-attributes.js';
 import type { Logger } from '../logger.js';
 import { relayApproval, type HealingActionObject } from './approval-relay.js';
+import { ClusterConfigWatcher } from './cluster-config.js';
 import { isNotFound, missingCrdMessage, nextRetryDelay } from './missing-crd.js';
 import { invalidStatus, mirroredStatus, notRunningStatus } from './policy-status.js';
 import {
@@ -99,6 +100,8 @@ export class Controller {
   private stopped = false;
   private mirroring: Promise<void> | undefined;
   private readonly log: Logger;
+  /** The KubeSkippyConfig `cluster` → the cluster workflow (kill switch, cluster budget). */
+  private readonly cluster: ClusterConfigWatcher;
   /** Workflow state → CR status (status-mirror.ts); its `stats` count queries and patches. */
   readonly mirror: StatusMirror<Tracked>;
 
@@ -109,6 +112,9 @@ export class Controller {
       ...(opts.statusIntervalMs !== undefined ? { statusIntervalMs: opts.statusIntervalMs } : {}),
       ...opts.mirrorTimings,
     });
+    const { kube, client, taskQueue, logger } = opts;
+    const statusIntervalMs = this.mirror.timings.statusIntervalMs;
+    this.cluster = new ClusterConfigWatcher({ kube, client, taskQueue, logger, statusIntervalMs });
   }
 
   /** The valid policies whose workflows this controller started (the alert receiver routes to them). */
@@ -144,7 +150,7 @@ export class Controller {
     actions.on('add', relay);
     actions.on('update', relay);
     this.started = true;
-    await Promise.all(this.watched.map((w) => w.informer.start()));
+    await Promise.all([...this.watched.map((w) => w.informer.start()), this.cluster.start()]);
     this.timer = setInterval(() => {
       // One mirror pass at a time; stop() waits for the one in flight before connections close.
       this.mirroring ??= this.mirrorAll().finally(() => (this.mirroring = undefined));
@@ -157,7 +163,7 @@ export class Controller {
     for (const t of this.retries) clearTimeout(t);
     this.retries.clear();
     await this.mirroring?.catch(() => undefined);
-    await Promise.all(this.watched.map((w) => w.informer.stop()));
+    await Promise.all([...this.watched.map((w) => w.informer.stop()), this.cluster.stop()]);
   }
 
   /** An informer over one custom resource, restarted when its watch fails. */

@@ -1,7 +1,7 @@
 // HealingPolicy status as the controller writes it: from validation (Ready=False on a bad spec) and
 // from the policy workflow's `status` query (mirrored on an interval). Pure functions, unit-tested.
 import type { Condition } from '../../crds/common.js';
-import type { HealingPolicyStatus } from '../../crds/healing-policy.js';
+import type { HealingPolicyStatus, IneffectiveHoldStatus } from '../../crds/healing-policy.js';
 import type { PolicyStatusView } from '../../workflows/messages.js';
 
 /** The reasons of a HealingPolicy's conditions (Ready, Paused, Degraded, Warnings), as users see them. */
@@ -12,11 +12,15 @@ export const PolicyReason = {
   PausedBySignal: 'PausedBySignal',
   Running: 'Running',
   TargetsOnHold: 'TargetsOnHold',
+  IneffectiveRemediation: 'IneffectiveRemediation',
   AllTargetsProtected: 'AllTargetsProtected',
   PartialSnapshot: 'PartialSnapshot',
   Healthy: 'Healthy',
   SpecWarnings: 'SpecWarnings',
   NoWarnings: 'NoWarnings',
+  MaintenanceWindow: 'MaintenanceWindow',
+  OutsideAllowedWindow: 'OutsideAllowedWindow',
+  Open: 'Open',
 } as const;
 
 const iso = (ms: number | undefined): string | undefined =>
@@ -119,6 +123,14 @@ function degraded(view: PolicyStatusView): Condition {
       reason: PolicyReason.TargetsOnHold,
       message: `${held} target(s) on hold after repeated failures: ${view.held.map((h) => h.subjectKey).join(', ')}`,
     };
+  const ineffective = view.ineffective ?? [];
+  if (ineffective.length)
+    return {
+      type: 'Degraded',
+      status: 'True',
+      reason: PolicyReason.IneffectiveRemediation,
+      message: `${ineffective.length} action(s) on hold because they did not last: ${ineffective.map((h) => `${h.action} on ${h.subjectKey} (${h.trigger})`).join(', ')}`,
+    };
   if (all)
     return {
       type: 'Degraded',
@@ -134,6 +146,47 @@ function degraded(view: PolicyStatusView): Condition {
     status: errors.length ? 'True' : 'False',
     reason: errors.length ? PolicyReason.PartialSnapshot : PolicyReason.Healthy,
     message: errors.join('; ') || 'all targets observable',
+  };
+}
+
+const WINDOW_REASONS = {
+  maintenance: PolicyReason.MaintenanceWindow,
+  'outside-allowed': PolicyReason.OutsideAllowedWindow,
+  open: PolicyReason.Open,
+} as const;
+
+/** Window: True while a maintenance window, or being outside every allowed window, holds new actions back. */
+function windowCondition(view: PolicyStatusView): Condition[] {
+  const w = view.window;
+  if (!w) return [];
+  return [
+    {
+      type: 'Window',
+      status: w.state === 'open' ? 'False' : 'True',
+      reason: WINDOW_REASONS[w.state],
+      message: w.message,
+    },
+  ];
+}
+
+/** One held action as `kubectl get hp -o yaml` shows it: times in RFC 3339, HealingAction names. */
+function ineffectiveStatus(h: NonNullable<PolicyStatusView['ineffective']>[number]): IneffectiveHoldStatus {
+  const at = (ms: number): string => new Date(ms).toISOString();
+  return {
+    workload: h.subjectKey,
+    trigger: h.trigger,
+    action: h.action,
+    since: at(h.sinceMs),
+    until: at(h.untilMs),
+    then: h.then,
+    message: h.message,
+    evidence: h.evidence.map((e) => ({
+      healingAction: e.healingAction,
+      outcome: e.outcome,
+      startTime: at(e.startedMs),
+      completionTime: at(e.endedMs),
+      ...(e.relapsedMs !== undefined ? { relapseTime: at(e.relapsedMs) } : {}),
+    })),
   };
 }
 
@@ -167,6 +220,7 @@ export function mirroredStatus(opts: {
     },
     { ...degraded(view), ...gen },
     warningsCondition(view.warnings ?? [], gen),
+    ...windowCondition(view).map((c) => ({ ...c, ...gen })),
   ];
   const status: HealingPolicyStatus = {
     ...(invalid?.generation !== undefined ? { observedGeneration: invalid.generation } : gen),
@@ -176,6 +230,9 @@ export function mirroredStatus(opts: {
     workflowId: opts.workflowId,
     mode: view.mode,
   };
+  // A merge patch keeps a field it does not name: an empty list is how the last hold's end is written.
+  if (view.ineffective?.length) status.ineffectiveRemediations = view.ineffective.map(ineffectiveStatus);
+  else if (opts.previous?.ineffectiveRemediations?.length) status.ineffectiveRemediations = [];
   const lastEvaluated = iso(view.lastEvaluatedMs);
   if (lastEvaluated) status.lastEvaluated = lastEvaluated;
   const lastAction = iso(view.lastActionMs) ?? opts.previous?.lastActionTime;

@@ -90,6 +90,15 @@ const DEFS: Def[] = [
     validate: meta,
   },
   {
+    group: '',
+    version: 'v1',
+    plural: 'secrets',
+    singular: 'secret',
+    kind: 'Secret',
+    namespaced: true,
+    validate: meta,
+  },
+  {
     group: 'apps',
     version: 'v1',
     plural: 'deployments',
@@ -132,6 +141,18 @@ const DEFS: Def[] = [
     validate: v.validateWorkload,
   },
   {
+    group: 'batch',
+    version: 'v1',
+    plural: 'jobs',
+    singular: 'job',
+    kind: 'Job',
+    namespaced: true,
+    categories: ['all'],
+    status: true,
+    defaults: d.defaultJob,
+    validate: v.validateJob,
+  },
+  {
     group: 'policy',
     version: 'v1',
     plural: 'poddisruptionbudgets',
@@ -141,6 +162,26 @@ const DEFS: Def[] = [
     shortNames: ['pdb'],
     status: true,
     validate: v.validatePdb,
+  },
+  {
+    // Written by the EndpointSlice controller (sim/controllers/endpointslice.ts) for each Service.
+    group: 'discovery.k8s.io',
+    version: 'v1',
+    plural: 'endpointslices',
+    singular: 'endpointslice',
+    kind: 'EndpointSlice',
+    namespaced: true,
+    validate: meta,
+  },
+  {
+    // Leader election (operator/leader): one Lease per election, replaced under resourceVersion.
+    group: 'coordination.k8s.io',
+    version: 'v1',
+    plural: 'leases',
+    singular: 'lease',
+    kind: 'Lease',
+    namespaced: true,
+    validate: v.validateLease,
   },
   {
     group: 'apiextensions.k8s.io',

@@ -67,6 +67,36 @@ export function defaultStatefulSet(s: KObject): void {
   defaultPodSpec(s.spec.template?.spec);
 }
 
+/**
+ * batch/v1 Job defaults as the API server sets them on create: one completion, backoffLimit 6,
+ * and (without manualSelector) a selector on the Job's uid that its pod template also carries,
+ * with the job-name labels kubectl and users select by.
+ */
+export function defaultJob(j: KObject): void {
+  j.spec ??= {};
+  const spec = j.spec;
+  setDefault(spec, 'completions', 1);
+  setDefault(spec, 'parallelism', 1);
+  setDefault(spec, 'backoffLimit', 6);
+  setDefault(spec, 'completionMode', 'NonIndexed');
+  setDefault(spec, 'suspend', false);
+  setDefault(spec, 'podReplacementPolicy', 'TerminatingOrFailed');
+  const uid = j.metadata.uid;
+  if (uid && !spec.manualSelector && !spec.selector) {
+    spec.selector = { matchLabels: { 'batch.kubernetes.io/controller-uid': uid } };
+    spec.template ??= {};
+    spec.template.metadata ??= {};
+    spec.template.metadata.labels = {
+      ...spec.template.metadata.labels,
+      'batch.kubernetes.io/controller-uid': uid,
+      'batch.kubernetes.io/job-name': j.metadata.name!,
+      'controller-uid': uid,
+      'job-name': j.metadata.name!,
+    };
+  }
+  defaultPodSpec(spec.template?.spec);
+}
+
 let nextIp = 1;
 export function defaultService(s: KObject): void {
   s.spec ??= {};

@@ -84,6 +84,24 @@ export function validatePodSpec(spec: Record<string, unknown> | undefined, path:
   return causes;
 }
 
+/** batch/v1 Job: a pod template whose restartPolicy a Job allows, and an immutable template. */
+export function validateJob(obj: KObject, old: KObject | undefined): StatusCause[] {
+  const causes = validateMeta(obj);
+  const spec = obj.spec ?? {};
+  const policy = spec.template?.spec?.restartPolicy;
+  if (policy !== 'Never' && policy !== 'OnFailure') {
+    causes.push({
+      reason: policy === undefined ? 'FieldValueRequired' : 'FieldValueNotSupported',
+      message: `Unsupported value: "${policy ?? ''}": supported values: "OnFailure", "Never"`,
+      field: 'spec.template.spec.restartPolicy',
+    });
+  }
+  if (old && !deepEqual(old.spec?.template, spec.template))
+    causes.push(invalidValue('spec.template', spec.template, 'field is immutable'));
+  causes.push(...validatePodSpec(spec.template?.spec, 'spec.template.spec'));
+  return causes;
+}
+
 export function validatePod(obj: KObject): StatusCause[] {
   return [...validateMeta(obj), ...validatePodSpec(obj.spec, 'spec')];
 }
@@ -131,5 +149,17 @@ export function validatePdb(obj: KObject): StatusCause[] {
       field: 'spec',
     });
   }
+  return causes;
+}
+
+/** coordination/v1 Lease (pkg/apis/coordination/validation): positive duration, no negative count. */
+export function validateLease(obj: KObject): StatusCause[] {
+  const causes = validateMeta(obj);
+  const duration = obj.spec?.leaseDurationSeconds as unknown;
+  if (typeof duration === 'number' && duration <= 0)
+    causes.push(invalidValue('spec.leaseDurationSeconds', duration, 'must be greater than 0'));
+  const transitions = obj.spec?.leaseTransitions as unknown;
+  if (typeof transitions === 'number' && transitions < 0)
+    causes.push(invalidValue('spec.leaseTransitions', transitions, 'must be greater than or equal to 0'));
   return causes;
 }

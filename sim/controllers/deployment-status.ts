@@ -51,11 +51,19 @@ export function deploymentStatus(
 
   const { maxUnavailable } = rollingBounds(d);
   const rsName = newRS.metadata.name;
-  const progressing: Omit<Condition, 'type' | 'status'> = complete
-    ? { reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }
-    : created
-      ? { reason: 'NewReplicaSetCreated', message: `Created new replica set "${rsName}"` }
-      : { reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` };
+  const before = (d.status?.conditions ?? []) as Condition[];
+  const prevProgressing = before.find((c) => c.type === 'Progressing');
+  // The real controller (syncRolloutStatus) leaves a finished rollout's condition alone while all
+  // pods are of the new ReplicaSet: a pod that crashes later, or a scale, is no new rollout.
+  const stillComplete =
+    !created && prevProgressing?.reason === 'NewReplicaSetAvailable' && replicas === updatedReplicas;
+  const progressing: Omit<Condition, 'type' | 'status'> = stillComplete
+    ? { reason: prevProgressing.reason, message: prevProgressing.message }
+    : complete
+      ? { reason: 'NewReplicaSetAvailable', message: `ReplicaSet "${rsName}" has successfully progressed.` }
+      : created
+        ? { reason: 'NewReplicaSetCreated', message: `Created new replica set "${rsName}"` }
+        : { reason: 'ReplicaSetUpdated', message: `ReplicaSet "${rsName}" is progressing.` };
   const available =
     availableReplicas >= desired - maxUnavailable
       ? {
@@ -70,7 +78,6 @@ export function deploymentStatus(
         };
 
   const nowIso = new Date(store.now()).toISOString().replace(/\.\d{3}Z$/, 'Z');
-  const before = (d.status?.conditions ?? []) as Condition[];
   const condition = (c: Omit<Condition, 'lastUpdateTime' | 'lastTransitionTime'>): Condition => {
     const prev = before.find((p) => p.type === c.type);
     const same = prev && prev.status === c.status && prev.reason === c.reason && prev.message === c.message;

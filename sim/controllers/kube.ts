@@ -10,6 +10,7 @@ export const DEPLOYMENTS = 'apps/v1/deployments';
 export const REPLICASETS = 'apps/v1/replicasets';
 export const STATEFULSETS = 'apps/v1/statefulsets';
 export const PDBS = 'policy/v1/poddisruptionbudgets';
+export const JOBS = 'batch/v1/jobs';
 
 export interface LabelSelector {
   matchLabels?: Record<string, string>;

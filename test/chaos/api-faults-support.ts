@@ -4,6 +4,7 @@
 import type { Client } from '@temporalio/client';
 import type { HealingAction } from '../../crds/healing-action.js';
 import { policyWorkflowId } from '../../domain/ids.js';
+import { HEALING_ACTION_WORKFLOW } from '../../workflows/messages.js';
 import type { RequestCounts } from '../../sim/api/index.js';
 import type { Engine } from '../support/engine-harness.js';
 
@@ -168,6 +169,18 @@ export function overlaps(actions: HealingAction[]): string[] {
 }
 
 /** Whether every named policy's workflow has ended (its CR was deleted: it is cancelled). */
+/**
+ * Healing-action workflows of the namespace still running. A started action whose HealingAction
+ * create is still backing off after the faults has no record yet: "every record terminal" alone
+ * would miss it, and it would appear after the count was taken.
+ */
+export async function actionsRunning(client: Client, namespace: string): Promise<number> {
+  const query =
+    `WorkflowType="${HEALING_ACTION_WORKFLOW}" AND KubeSkippyNamespace="${namespace}" ` +
+    'AND ExecutionStatus="Running"';
+  return (await client.workflow.count(query)).count;
+}
+
 export async function policiesEnded(client: Client, namespace: string, names: string[]): Promise<boolean> {
   for (const name of names) {
     const d = await client.workflow.getHandle(policyWorkflowId(namespace, name)).describe();

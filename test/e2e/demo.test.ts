@@ -4,7 +4,7 @@
 // The `ai` scenario runs against the fake model server (Ollama protocol) and, without a model, is
 // skipped with the reason in plain words.
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -12,6 +12,14 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runDemo as runInDir } from '../support/demo-cli.js';
 import { answer, startFakeModel } from '../support/fake-model.js';
+import {
+  dashboardQueries,
+  loadDashboard,
+  missingSeries,
+  readmeSeries,
+  servedNames,
+  unservedNames,
+} from '../support/metric-names.js';
 
 const bin = fileURLToPath(new URL('../../bin/kubeskippy.js', import.meta.url));
 let dir: string;
@@ -32,7 +40,35 @@ const runDemo = (
   args: string[],
   timeoutMs: number,
   ai: Record<string, string> = {},
-): ReturnType<typeof runInDir> => runInDir(dir, args, timeoutMs, ai);
+  onOutput?: (out: string) => void,
+): ReturnType<typeof runInDir> => runInDir(dir, args, timeoutMs, ai, onOutput);
+
+/**
+ * Scrapes the demo's operator every 2 s from when the demo prints where its /metrics is until the
+ * demo stops it, keeping the last answer: the series after the scenarios' work.
+ */
+function demoScraper(): {
+  onOutput: (out: string) => void;
+  last: () => string | undefined;
+  stop: () => void;
+} {
+  let url: string | undefined;
+  let last: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const scrape = (): void =>
+    void fetch(url!, { signal: AbortSignal.timeout(1500) })
+      .then(async (r) => void (last = await r.text()))
+      .catch(() => undefined);
+  return {
+    onOutput: (out) => {
+      if (url) return;
+      url = /^operator metrics: (\S+)$/m.exec(out)?.[1];
+      if (url) timer = setInterval(scrape, 2000);
+    },
+    last: () => last,
+    stop: () => clearInterval(timer),
+  };
+}
 
 describe('kubeskippy demo', () => {
   it('rejects a bad --scenario, naming the flag and the valid values', () => {
@@ -97,10 +133,13 @@ describe('kubeskippy demo', () => {
   it('plays every scenario and heals each as expected (exit 0, one PASS row per scenario)', async () => {
     const address = inject('temporalAddress');
     // No model configured: `all` includes ai, which is skipped (and says so) without failing.
+    const scraper = demoScraper();
     const { code, out } = await runDemo(
       ['--scenario', 'all', '--time-scale', '0.5', '--temporal-address', address],
       280_000,
-    );
+      {},
+      scraper.onOutput,
+    ).finally(scraper.stop);
     expect(out).toContain('kubeskippy demo: ai: skipped — no model reachable (OLLAMA_HOST is not set)');
     const summary = out.slice(out.lastIndexOf('\nSummary'));
     const row = (name: string): string => summary.split('\n').find((l) => l.startsWith(`${name} `)) ?? '';
@@ -130,8 +169,37 @@ describe('kubeskippy demo', () => {
     expect(out).toMatch(/node bin\/kubeskippy.js action approve demo-apps\/manual-approval-\S+/);
     expect(out).toMatch(/temporal workflow update execute .*--name approveAction/);
     expect(out).toContain('get healingpolicies,healingactions -A');
-    // The operator's /metrics is on a free port: the demo says which.
-    expect(out).toMatch(/^operator metrics: http:\/\/127\.0\.0\.1:\d+\/metrics$/m);
+    // The operator's /metrics is on a free port: the demo says which, and its log too.
+    const port = /^operator metrics: http:\/\/127\.0\.0\.1:(\d+)\/metrics$/m.exec(out)?.[1];
+    expect(port, out).toBeDefined();
+    const log = await readFile(path.join(dir, '.kubeskippy', 'demo-operator.log'), 'utf8');
+    const said = log
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { msg?: string; metricsPort?: number })
+      // The last one: the log file is the directory's, and an earlier test's demo ran here too.
+      .findLast((l) => l.msg === 'health on /healthz and /readyz, metrics on /metrics');
+    expect(said?.metricsPort).toBe(Number(port));
+    await expectDemoMetrics(scraper.last());
     expect(code, out).toBe(0);
   }, 300_000);
 });
+
+/**
+ * The demo's operator serves what the README promises (the Temporal SDK's temporal_* too, which
+ * it once did not), with single-prefixed process series, and every series the Grafana dashboard
+ * queries, the Alertmanager receiver's counter apart (the demo runs no receiver; the dashboard
+ * test checks it on an operator that does).
+ */
+async function expectDemoMetrics(text: string | undefined): Promise<void> {
+  expect(text, 'a scrape of the demo operator while it ran').toBeDefined();
+  const served = servedNames(text!);
+  const promised = await readmeSeries();
+  expect(promised.length).toBeGreaterThanOrEqual(10);
+  expect(missingSeries(promised, served), 'promised by the README, absent from the demo operator').toEqual(
+    [],
+  );
+  expect([...served].filter((n) => n.startsWith('kubeskippy_process_process_'))).toEqual([]);
+  const unserved = unservedNames(dashboardQueries(await loadDashboard()), served);
+  expect(unserved.filter((u) => u.name !== 'kubeskippy_alert_notifications_total')).toEqual([]);
+}

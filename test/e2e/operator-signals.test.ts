@@ -2,11 +2,11 @@
 // (the Temporal runtime shuts workers down on SIGUSR2, found by the hostile-policy chaos test)
 // takes the whole process down with exit code 1, instead of leaving a controller that mirrors
 // status while no workflow runs and a liveness probe that still says alive.
-import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { findFreePort } from '../../tools/dev-server.js';
 import { spawnCliOperator, type CliOperator } from '../support/cli-operator.js';
 import { eventually, startEngine, type Engine } from '../support/engine-harness.js';
+import { missingSeries, readmeSeries, servedNames } from '../support/metric-names.js';
 
 let engine: Engine;
 const children: CliOperator[] = [];
@@ -37,14 +37,6 @@ async function readyOperator(): Promise<CliOperator & { metricsPort: number }> {
   return Object.assign(child, { metricsPort: port });
 }
 
-/** The series the README's "Operating it" section promises on /metrics, as written there. */
-async function readmeSeries(): Promise<string[]> {
-  const readme = await readFile(new URL('../../README.md', import.meta.url), 'utf8');
-  const section = readme.slice(readme.indexOf('## Operating it'));
-  const bullet = section.slice(0, section.indexOf('\n- ', section.indexOf('/metrics')));
-  return [...bullet.matchAll(/`((?:kubeskippy|temporal)_[a-z_]*\*?)(?:\{[^}]*\})?`/g)].map((m) => m[1]!);
-}
-
 describe('kubeskippy operator and signals', () => {
   it('serves every series the README lists on /metrics', { timeout: 120_000 }, async () => {
     const child = await readyOperator();
@@ -58,13 +50,8 @@ describe('kubeskippy operator and signals', () => {
       },
       30_000,
     );
-    const names = new Set(
-      [...text.matchAll(/^# TYPE (\S+)/gm), ...text.matchAll(/^(\w+)[{ ]/gm)].map((m) => m[1]!),
-    );
-    const missing = promised.filter((p) =>
-      p.endsWith('*') ? ![...names].some((n) => n.startsWith(p.slice(0, -1))) : !names.has(p),
-    );
-    expect(missing, `promised by the README, absent from /metrics`).toEqual([]);
+    const names = servedNames(text);
+    expect(missingSeries(promised, names), `promised by the README, absent from /metrics`).toEqual([]);
     expect([...names].filter((n) => n.startsWith('kubeskippy_process_process_'))).toEqual([]);
     process.kill(child.pid, 'SIGTERM');
     await within(30_000, child.exited);

@@ -90,8 +90,21 @@ describe('kubeskippy policy / action commands', () => {
 
     const list = await cli('policy', 'list', '-n', engine.namespace);
     expect(list).toMatch(new RegExp(`${engine.namespace}\\s+always-scale\\s+automatic\\s+false`));
+    // The policy keeps scaling out (cooldown 2s), so an action may start while the list runs: the
+    // list must name every action that existed before it was asked, and nothing else.
+    const before = engine.actions().map((a) => a.metadata.name!);
     const actions = await cli('action', 'list', '-n', engine.namespace);
-    expect(actions).toContain(engine.actions()[0]!.metadata.name);
+    for (const name of before) expect(actions).toContain(name);
+    // And each listed name is a HealingAction (its record may trail its workflow by a moment).
+    const listed = actions
+      .trim()
+      .split('\n')
+      .slice(1)
+      .map((line) => line.split(/\s+/)[1]!);
+    await eventually('a HealingAction for every listed action', () => {
+      const known = new Set(engine.actions().map((a) => a.metadata.name!));
+      return listed.every((name) => known.has(name));
+    });
   });
 
   it('mode overrides the spec until resume', { timeout: 120_000 }, async () => {
@@ -113,5 +126,13 @@ describe('kubeskippy policy / action commands', () => {
     await expect(cli('policy', 'status', `${engine.namespace}/nope`)).rejects.toThrow(
       /no policy workflow for/,
     );
+  });
+
+  it('action list still names every action while no worker can answer its status query', async () => {
+    const names = engine.actions().map((a) => a.metadata.name!);
+    expect(names.length).toBeGreaterThan(0);
+    await engine.stopOperator();
+    const list = await cli('action', 'list', '-n', engine.namespace);
+    for (const name of names) expect(list).toContain(name);
   });
 });

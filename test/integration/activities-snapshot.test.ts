@@ -1,5 +1,6 @@
 // collectSnapshot against the simulated cluster through the real client: pods with their owning
-// workloads, usage from metrics.k8s.io, recent events only, PDBs — and a partial snapshot, not a
+// workloads, usage from metrics.k8s.io, recent events only, PDBs, Services with their EndpointSlices
+// for an action's blast radius — and a partial snapshot, not a
 // failed activity, when metrics are unavailable. Twice: listing directly, and from the worker's
 // watch cache (synced first), which must answer the same.
 import { randomUUID } from 'node:crypto';
@@ -8,7 +9,7 @@ import type { ClusterSnapshot } from '../../domain/snapshot.js';
 import type { SnapshotRequest } from '../../domain/targets.js';
 import type { KObject } from '../../sim/contract.js';
 import { EVENTS, REPLICASETS, startActivitySim, type ActivitySim } from '../support/activities-sim.js';
-import { deployment, pdb, statefulSet, waitFor } from '../support/sim-fixtures.js';
+import { deployment, pdb, service, statefulSet, waitFor } from '../support/sim-fixtures.js';
 
 let env: ActivitySim;
 let ns: string;
@@ -27,6 +28,8 @@ describe.each([
       deployment('web', { replicas: 2, behaviour: steady, labels: { tier: 'fe' } }),
       statefulSet('db', { replicas: 1, behaviour: steady }),
       pdb('web', { app: 'web' }, { minAvailable: 1 }),
+      service('web', { app: 'web' }),
+      service('manual'),
       // A bare pod (no owner) and a ReplicaSet without a Deployment.
       {
         apiVersion: 'v1',
@@ -59,7 +62,10 @@ describe.each([
       'PDB',
     );
     if (env.cache) {
-      await env.activities.collectSnapshot(request({ eventLookbackMs: 1, needUsage: true })); // starts every kind
+      // Starts every kind (Services and EndpointSlices only start for an action's safety check).
+      await env.activities.collectSnapshot(
+        request({ eventLookbackMs: 1, needUsage: true, blastRadius: true }),
+      );
       await waitFor(() => synced(env), 'every kind synced or known unserved');
       expect(env.cache.stats().daemonsets.state).toMatch(/watching|unserved/);
     }
@@ -228,6 +234,33 @@ describe.each([
     expect(snap.pdbs).toEqual([
       { namespace: ns, name: 'web', selector: { matchLabels: { app: 'web' } }, disruptionsAllowed: 1 },
     ]);
+  });
+
+  it("reads Services and their EndpointSlices only for an action's safety check (blastRadius)", async () => {
+    const tick = await env.activities.collectSnapshot(request());
+    expect(tick.services).toBeUndefined();
+    expect(tick.endpointSlices).toBeUndefined();
+    const web = podNamed(tick, 'web-')
+      .map((p) => p.ref.uid)
+      .sort();
+    await waitFor(async () => {
+      const s = await env.activities.collectSnapshot(request({ blastRadius: true }));
+      return s.endpointSlices?.[0]?.ready.length === 2;
+    }, 'two ready endpoints');
+    const snap = await env.activities.collectSnapshot(request({ blastRadius: true }));
+    // The Service without a selector has hand-made endpoints: it selects no pods and is not kept.
+    expect(snap.services).toEqual([{ namespace: ns, name: 'web', selector: { app: 'web' } }]);
+    expect(snap.endpointSlices).toEqual([
+      {
+        namespace: ns,
+        name: expect.stringMatching(/^web-/),
+        service: 'web',
+        ready: expect.any(Array),
+        notReady: [],
+      },
+    ]);
+    expect(snap.endpointSlices![0]!.ready.sort()).toEqual(web);
+    expect(snap.hpas).toEqual([]); // the sim serves no HPAs
   });
 
   it('returns the rest of the snapshot with an error when metrics.k8s.io fails', async () => {

@@ -9,7 +9,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HealingAction } from '../../crds/healing-action.js';
 import { eventually, startEngine, type Engine } from '../support/engine-harness.js';
-import { actionsOf, describeActions, healingPolicy, isTerminal, sleep } from '../support/engine-scenarios.js';
+import {
+  actionsOf,
+  describeActions,
+  healingPolicy,
+  isTerminal,
+  policyStatus,
+  sleep,
+} from '../support/engine-scenarios.js';
 import { deployment } from '../support/sim-fixtures.js';
 
 const TOKEN = 'alert-test-token';
@@ -92,13 +99,49 @@ const runningPods = (app: string): string[] =>
     .map((p) => p.metadata.name!)
     .sort();
 
+/**
+ * The pods the safety check counts as ready. A pod exists (and even runs) before its readiness
+ * probe passes; an alert fired at it then is rightly refused (MinReadyReplicas), which is not what
+ * these tests are about, so they wait for this.
+ */
+const readyPods = (app: string): string[] =>
+  engine.sim.store
+    .list('core/v1/pods', { namespace: engine.namespace })
+    .filter(
+      (p) =>
+        (p.metadata.labels ?? {})['app'] === app &&
+        !p.metadata.deletionTimestamp &&
+        ((p.status?.['conditions'] ?? []) as { type: string; status: string }[]).some(
+          (c) => c.type === 'Ready' && c.status === 'True',
+        ),
+    )
+    .map((p) => p.metadata.name!)
+    .sort();
+
 const phaseOf = (app: string): string | undefined => actionsOf(engine, app)[0]?.status?.phase;
+
+/** For a timeout's message: the policy's actions and what its last evaluation saw. */
+async function whatPolicySees(app: string, waitingFor: string): Promise<string> {
+  const s = await policyStatus(engine, app).catch((err: Error) => `status query failed: ${err.message}`);
+  const seen =
+    typeof s === 'string'
+      ? s
+      : JSON.stringify({
+          lastEvaluatedMs: s.lastEvaluatedMs,
+          activeTriggers: s.activeTriggers,
+          openActions: s.openActions,
+          lastRefusals: s.lastRefusals,
+          snapshotErrors: s.snapshotErrors,
+          counters: s.counters,
+        });
+  return `${app} ${waitingFor}; actions: [${describeActions(engine, app)}]; policy: ${seen}`;
+}
 
 describe('Alertmanager intake', () => {
   it('one action per alert episode, healed only once the alert resolves', async () => {
     engine.apply([deployment('al-web', { replicas: 2 }), alertPolicy('al-web')]);
-    const [pod] = await eventually('two al-web pods', () =>
-      runningPods('al-web').length === 2 ? runningPods('al-web') : undefined,
+    const [pod] = await eventually('two ready al-web pods', () =>
+      readyPods('al-web').length === 2 ? readyPods('al-web') : undefined,
     );
     const startsAt = new Date(Date.now() - 30_000).toISOString();
     const firing = notification('al-web', [{ pod: pod!, status: 'firing', startsAt }]);
@@ -136,12 +179,15 @@ describe('Alertmanager intake', () => {
 
   it('a resolved alert ends the action waiting for approval: Skipped, nothing done', async () => {
     engine.apply([deployment('al-wait', { replicas: 1 }), alertPolicy('al-wait', { mode: 'manual' })]);
-    const [pod] = await eventually('an al-wait pod', () =>
-      runningPods('al-wait').length ? runningPods('al-wait') : undefined,
+    const [pod] = await eventually('a ready al-wait pod', () =>
+      readyPods('al-wait').length ? readyPods('al-wait') : undefined,
     );
     const startsAt = new Date(Date.now() - 5000).toISOString();
     await deliver('al-wait', notification('al-wait', [{ pod: pod!, status: 'firing', startsAt }]));
-    await eventually('al-wait awaiting approval', () => phaseOf('al-wait') === 'AwaitingApproval');
+    await eventually(
+      () => whatPolicySees('al-wait', 'awaiting approval'),
+      () => phaseOf('al-wait') === 'AwaitingApproval',
+    );
     expect((await post(notification('al-wait', [{ pod: pod!, status: 'resolved', startsAt }]))).status).toBe(
       200,
     );

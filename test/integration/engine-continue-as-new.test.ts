@@ -109,9 +109,16 @@ describe('continue-as-new', () => {
     expect(b - a).toBeGreaterThanOrEqual(15_000);
     expect(between(await runStarts('cool'), a, b)).toBeGreaterThanOrEqual(2);
     expect((await policyStatus(engine, 'cool')).counters.refusals.Cooldown).toBeGreaterThanOrEqual(8);
+    // `fired` is the HealingAction as first seen, possibly before the controller wrote its status:
+    // read the action workflow's id from the record as it is now.
+    const actionWorkflowId = await eventually(
+      () => `the windowed action's workflow id: ${describeActions(engine, 'window')}`,
+      () => actionsOf(engine, 'window')[0]?.status?.workflowId,
+      15_000,
+    );
     await recordHistories(engine, 'continue-as-new', {
       policy: policyHandle(engine, 'window').workflowId,
-      action: fired.status!.workflowId!,
+      action: actionWorkflowId,
     });
   }, 150_000);
 });

@@ -48,7 +48,14 @@ describe('pause, resume and setMode through the temporal CLI', () => {
             restartAction: { strategy: 'delete', gracePeriodSeconds: 0 },
           },
         ],
-        safetyRules: { maxActionsPerHour: 100, minReadyReplicas: 0, maxConcurrentActions: 1 },
+        // The always-true trigger fires again on every replacement: an ineffective fix by design
+        // here (engine-ineffective.test.ts tests that rule); this test is about pause and modes.
+        safetyRules: {
+          maxActionsPerHour: 100,
+          minReadyReplicas: 0,
+          maxConcurrentActions: 1,
+          ineffectiveRemediation: { enabled: false },
+        },
         verification: { enabled: false },
       }),
     ]);

@@ -323,3 +323,78 @@ it('stop() ends all activity', async () => {
   await sleep(600);
   expect(JSON.stringify(store.list('core/v1/pods'))).toBe(before);
 });
+
+describe('Job', () => {
+  const job = (
+    name: string,
+    annotations: Record<string, string>,
+    spec: Record<string, unknown> = {},
+  ): KObject => ({
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: 'default' },
+    spec: {
+      template: {
+        metadata: { annotations },
+        spec: { restartPolicy: 'Never', containers: [{ name: 'run', image: 'busybox:1.36' }] },
+      },
+      ...spec,
+    },
+  });
+  const exits = (code: number): Record<string, string> => ({
+    'sim.kubeskippy.io/behavior': 'crashloop',
+    'sim.kubeskippy.io/crash-after': '5s',
+    'sim.kubeskippy.io/exit-code': String(code),
+  });
+  const finished = (name: string): KObject | undefined => {
+    const j = store.get('batch/v1/jobs', 'default', name);
+    const done = (j?.status?.conditions ?? []).some(
+      (c: { type: string; status: string }) =>
+        (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+    );
+    return done ? j : undefined;
+  };
+  const podsOf = (name: string): KObject[] =>
+    store
+      .list('core/v1/pods', { namespace: 'default' })
+      .filter((p) => p.metadata.labels?.['job-name'] === name);
+
+  it('runs its pod to completion and reports Complete as batch/v1 does', async () => {
+    store.create('batch/v1/jobs', job('once', exits(0)));
+    const done = await waitFor(() => finished('once'), 'Job complete');
+    expect(done.spec.selector.matchLabels['batch.kubernetes.io/controller-uid']).toBe(done.metadata.uid);
+    expect(done.status).toMatchObject({ succeeded: 1, failed: 0, active: 0, startTime: expect.any(String) });
+    expect(done.status.completionTime).toEqual(expect.any(String));
+    expect(done.status.conditions.map((c: { type: string; reason: string }) => [c.type, c.reason])).toEqual([
+      ['SuccessCriteriaMet', 'CompletionsReached'],
+      ['Complete', 'CompletionsReached'],
+    ]);
+    expect(podsOf('once').map((p) => p.status.phase)).toEqual(['Succeeded']);
+    expect(events('once', 'Completed')).toHaveLength(1);
+  });
+
+  it('replaces a failed pod up to backoffLimit, then fails; a deadline stops a pod that never ends', async () => {
+    store.create('batch/v1/jobs', job('flaky', exits(2), { backoffLimit: 2 }));
+    store.create('batch/v1/jobs', job('slow', {}, { activeDeadlineSeconds: 1 }));
+    const flaky = await waitFor(() => finished('flaky'), 'Job failed', 10_000);
+    expect(flaky.status).toMatchObject({ failed: 3, succeeded: 0, active: 0 });
+    expect(flaky.status.conditions.at(-1)).toMatchObject({
+      type: 'Failed',
+      status: 'True',
+      reason: 'BackoffLimitExceeded',
+      message: 'Job has reached the specified backoff limit',
+    });
+    expect(podsOf('flaky').map((p) => p.status.phase)).toEqual(['Failed', 'Failed', 'Failed']);
+    const slow = await waitFor(() => finished('slow'), 'Job past its deadline', 10_000);
+    expect(slow.status.conditions.at(-1)).toMatchObject({ type: 'Failed', reason: 'DeadlineExceeded' });
+    await waitFor(() => podsOf('slow').every((p) => p.metadata.deletionTimestamp), 'its pod stopped');
+  });
+
+  it('refuses a pod template a Job cannot run (restartPolicy Always)', () => {
+    const bad = job('always', {});
+    bad.spec.template.spec.restartPolicy = 'Always';
+    expect(() => store.create('batch/v1/jobs', bad)).toThrow(
+      /spec.template.spec.restartPolicy: Unsupported value: "Always"/,
+    );
+  });
+});

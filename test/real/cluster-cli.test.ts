@@ -90,7 +90,7 @@ describe('kubeskippy cluster', () => {
       const kubectl = kubectlFor(kubeconfig);
       await kubectl('create', 'configmap', 'survives-restart', '--from-literal=k=v');
       const { pids } = await pidsAndPorts(dataDir);
-      expect(pids).toHaveLength(6);
+      expect(pids).toHaveLength(7);
 
       // kwok dies: the command says so and stops the rest.
       const kwokPid = (

@@ -95,6 +95,9 @@ describe("the operator's ServiceAccount (deploy/operator/rbac.yaml)", () => {
     ['list', 'pods.metrics.k8s.io'],
     ['create', 'healingactions.kubeskippy.io'],
     ['patch', 'healingpolicies.kubeskippy.io', '--subresource=status'],
+    // Read only, for the change gate's kubelet versions (a cluster upgrade in progress).
+    ['list', 'nodes'],
+    ['list', 'kubeskippyconfigs.kubeskippy.io'],
   ])('may %s %s %s', async (verb, resource, subresource = '') => {
     expect(await canI(verb, resource, ...(subresource ? [subresource] : []), '-A')).toBe('yes');
   });
@@ -102,14 +105,25 @@ describe("the operator's ServiceAccount (deploy/operator/rbac.yaml)", () => {
   it.each([
     ['get', 'secrets'],
     ['list', 'secrets'],
-    ['list', 'nodes'],
     ['get', 'nodes'],
+    ['patch', 'nodes'],
+    ['delete', 'nodes'],
+    // The kill switch is a person's: the operator cannot lift its own suspension.
+    ['patch', 'kubeskippyconfigs.kubeskippy.io'],
     ['create', 'pods'],
     ['delete', 'deployments.apps'],
     ['create', 'clusterrolebindings.rbac.authorization.k8s.io'],
     ['delete', 'healingpolicies.kubeskippy.io'],
   ])('may not %s %s', async (verb, resource) => {
     expect(await canI(verb, resource, '-A')).toBe('no');
+  });
+
+  it('may write its leader-election Lease in kubeskippy-system, and no Lease anywhere else', async () => {
+    for (const verb of ['get', 'create', 'update'])
+      expect(await canI(verb, 'leases.coordination.k8s.io', '-n', 'kubeskippy-system')).toBe('yes');
+    expect(await canI('delete', 'leases.coordination.k8s.io', '-n', 'kubeskippy-system')).toBe('no');
+    expect(await canI('update', 'leases.coordination.k8s.io', '-n', 'kube-system')).toBe('no');
+    expect(await canI('update', 'leases.coordination.k8s.io', '-A')).toBe('no');
   });
 
   it('is who the operator kubeconfig authenticates as (a TokenRequest token, not a certificate)', async () => {

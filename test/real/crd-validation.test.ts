@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HealingPolicySpec, formatErrors, parseHealingPolicySpec } from '../../crds/index.js';
-import { badExamples, baseSpec, goodExamples } from '../fixtures/policy-examples.js';
+import { HP_COLUMNS, badExamples, baseSpec, goodExamples } from '../fixtures/policy-examples.js';
 import { realKubeconfig } from './kubeconfig.js';
 
 interface Run {
@@ -78,10 +78,10 @@ const patchStatus = (kind: string, name: string, status: unknown): Promise<strin
   ]);
 
 const escape = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-/** One field error as the API server words it: `<path>: Invalid value: ["<value>": ]<message>`, or Required value / Forbidden. */
+/** One field error as the API server words it: `<path>: Invalid value: ["<value>": ]<message>`, or Required value / Forbidden / Unsupported value (an enum). */
 const fieldError = (field: string, message: string): RegExp =>
   new RegExp(
-    `${escape(field)}: (Invalid value: ("[^"]*": )?|Required value: |Forbidden: )${escape(message)}`,
+    `${escape(field)}: (Invalid value: ("[^"]*": )?|Required value: |Forbidden: |Unsupported value: )${escape(message)}`,
   );
 
 /** Column headers of a `kubectl get` table. */
@@ -194,17 +194,20 @@ describe('the CRDs on a real API server', () => {
       lastTransitionTime: new Date().toISOString(),
     };
     const paused = { ...ready, type: 'Paused', reason: 'PausedBySignal' };
+    const window = { ...ready, type: 'Window', reason: 'MaintenanceWindow' };
     // The mode in effect (a setMode override here), not the spec's monitor.
     await patchStatus('hp', 'columns', {
       mode: 'dryrun',
       actionsTaken: 2,
-      conditions: [ready, paused],
+      conditions: [ready, paused, window],
       activeTriggers: ['busy'],
     });
     const hp = await ok(['get', 'hp', 'columns', '-n', ns]);
-    expect(headers(hp)).toEqual(['NAME', 'MODE', 'PAUSED', 'READY', 'ACTIONS', 'LAST ACTION', 'AGE']);
+    expect(headers(hp)).toEqual(HP_COLUMNS);
     // LAST ACTION is unset: kubectl prints <none> for it, or nothing.
-    expect(hp.split('\n')[1]).toMatch(/^columns\s+dryrun\s+True\s+True\s+2\s+(<none>\s+)?\d+s/);
+    expect(hp.split('\n')[1]).toMatch(
+      /^columns\s+dryrun\s+True\s+MaintenanceWindow\s+True\s+2\s+(<none>\s+)?\d+s/,
+    );
     const hpWide = await ok(['get', 'hp', 'columns', '-n', ns, '-o', 'wide']);
     expect(headers(hpWide)).toEqual(expect.arrayContaining(['ACTIVE TRIGGERS', 'LAST EVALUATED']));
     expect(hpWide.split('\n')[1]).toMatch(/\d+s\s+\["?busy"?\]/);

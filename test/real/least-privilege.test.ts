@@ -3,7 +3,8 @@
 // credentials, in its namespace, a workload namespace and kube-system), is inside an allow-list
 // written down in test/support/chaos-trust.ts — so a new permission has to be added there on
 // purpose — and the dangerous verbs (Secrets, nodes, namespaces, exec/attach, tokens, RBAC,
-// impersonation, CRDs, webhooks, admission policies) are each answered "no".
+// impersonation, CRDs, webhooks, admission policies) are each answered "no". Leases (leader
+// election) may be written in kubeskippy-system only.
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { describe, expect, inject, it } from 'vitest';
@@ -57,6 +58,19 @@ describe('chaos: least privilege (the operator ServiceAccount on the real API se
         };
       });
       const granted = answers.filter((a) => a.answer !== 'no');
+      // Leases only in its own namespace: never the control plane's (kube-system) or the kubelets'.
+      const leases = await Promise.all(
+        ['kubeskippy-system', 'kube-system', 'kube-node-lease', 'default'].map(async (ns) => ({
+          ns,
+          answer: await asOperator('auth', 'can-i', 'update', 'leases.coordination.k8s.io', '-n', ns),
+        })),
+      );
+      expect(leases).toEqual([
+        { ns: 'kubeskippy-system', answer: 'yes' },
+        { ns: 'kube-system', answer: 'no' },
+        { ns: 'kube-node-lease', answer: 'no' },
+        { ns: 'default', answer: 'no' },
+      ]);
 
       const n = permissions.length + answers.length;
       console.log(

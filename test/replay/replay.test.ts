@@ -5,16 +5,21 @@
 // "Replaying incidents").
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { historyFromJson, type History } from '../../tools/replay/history-json.js';
 import { bundleWorkflows, replayHistory, replaySinks } from '../../tools/replay/replay.js';
+import { TRACING_WORKFLOW_MODULES, startTracing } from '../../operator/tracing.js';
+import { WORKFLOWS_PATH } from '../../operator/worker.js';
+import { startOtlpReceiver } from '../support/otlp-receiver.js';
 import { HISTORIES_DIR } from '../support/record-histories.js';
 import { installQuietRuntime } from '../support/temporal.js';
 
 const files = readdirSync(HISTORIES_DIR)
   .filter((f) => f.endsWith('.json'))
   .sort();
+const noop = (): void => undefined;
+const quiet = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
 const load = (file: string): History =>
   historyFromJson(JSON.parse(readFileSync(join(HISTORIES_DIR, file), 'utf8')));
 
@@ -40,6 +45,38 @@ describe('committed histories replay against today’s workflow code', () => {
     )) {
       replayed += 1;
       if (result.error) failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
+    }
+    expect(failures).toEqual([]);
+    expect(replayed).toBe(files.length);
+  });
+});
+
+describe('with tracing on', () => {
+  // Turning OTEL_EXPORTER_OTLP_ENDPOINT on makes a worker replay its running workflows with the
+  // OpenTelemetry interceptors and the tick's spans (workflows/tracing.ts): no command may change.
+  it('replays every history with the workflow interceptors bundled and the plugin on the worker', async () => {
+    const traced = await bundleWorkflowCode({
+      workflowsPath: WORKFLOWS_PATH,
+      workflowInterceptorModules: TRACING_WORKFLOW_MODULES,
+      logger: quiet,
+    });
+    const receiver = await startOtlpReceiver();
+    const tracing = startTracing({ tracesUrl: `${receiver.url}/v1/traces`, serviceName: 'replay' });
+    const failures: string[] = [];
+    let replayed = 0;
+    try {
+      const histories = files.map((file) => ({ workflowId: file, history: load(file) }));
+      for await (const result of Worker.runReplayHistories(
+        { workflowBundle: traced, sinks: replaySinks, plugins: [tracing.plugin] },
+        histories,
+      )) {
+        replayed += 1;
+        if (result.error)
+          failures.push(`${result.workflowId}: ${result.error.name}: ${result.error.message}`);
+      }
+    } finally {
+      await tracing.shutdown();
+      await receiver.close();
     }
     expect(failures).toEqual([]);
     expect(replayed).toBe(files.length);

@@ -13,6 +13,13 @@ const safety = (maxActionsPerHour: number, extra: Record<string, unknown> = {}):
   maxActionsPerHour,
   maxConcurrentActions: 1,
   minReadyReplicas: 0,
+  // The always-true trigger "relapses" after every action, which is what this test wants: many
+  // actions. Ineffective-fix detection would rightly hold the fix after 3 and ask a person.
+  ineffectiveRemediation: { enabled: false },
+  // The patch policy's reverted template leaves a rollout that never finishes here (its pod is
+  // never ready); the change gate would rightly wait for it (changeWaitTimeout, 10m) before the
+  // next action. This test is about kills, not rollouts.
+  whenRolloutInProgress: 'ignore',
   ...extra,
 });
 

@@ -119,7 +119,7 @@ export function parseCanIList(table: string): Permission[] {
 
 /**
  * Everything the operator's ServiceAccount may do on the real API server, on purpose: its
- * ClusterRole (deploy/operator/rbac.yaml), and what Kubernetes grants every authenticated user
+ * ClusterRole and its leader-election Role (deploy/operator/rbac.yaml), and what Kubernetes grants every authenticated user
  * (system:basic-user's self reviews, system:discovery and system:public-info-viewer's URLs, the
  * service-account issuer discovery). A new permission fails the least-privilege test until it is
  * added here, deliberately.
@@ -128,20 +128,39 @@ export const OPERATOR_ALLOWED: readonly Permission[] = [
   // deploy/operator/rbac.yaml
   ...['get', 'list', 'watch', 'patch', 'delete'].map((v) => `pods ${v}`),
   'pods/eviction create',
+  // The change gate's cluster-upgrade rule reads the nodes' kubelet versions (list only).
+  'nodes list',
   ...['list', 'watch', 'create'].map((v) => `events ${v}`),
   ...['deployments', 'statefulsets', 'replicasets', 'daemonsets'].flatMap((r) =>
     ['get', 'list', 'watch', 'patch'].map((v) => `${r}.apps ${v}`),
   ),
+  'jobs.batch get',
+  'jobs.batch create',
   'horizontalpodautoscalers.autoscaling list',
   'horizontalpodautoscalers.autoscaling watch',
   'poddisruptionbudgets.policy list',
   'poddisruptionbudgets.policy watch',
+  'services list',
+  'services watch',
+  'endpointslices.discovery.k8s.io list',
+  'endpointslices.discovery.k8s.io watch',
   'pods.metrics.k8s.io list',
+  ...[
+    'applications.argoproj.io',
+    'kustomizations.kustomize.toolkit.fluxcd.io',
+    'helmreleases.helm.toolkit.fluxcd.io',
+  ].flatMap((r) => ['get', 'patch'].map((v) => `${r} ${v}`)),
   'healingpolicies.kubeskippy.io list',
   'healingpolicies.kubeskippy.io watch',
   'healingpolicies.kubeskippy.io/status patch',
   ...['get', 'list', 'watch', 'create', 'patch'].map((v) => `healingactions.kubeskippy.io ${v}`),
   'healingactions.kubeskippy.io/status patch',
+  // The KubeSkippyConfig `cluster`: operator/controller/cluster-config.ts watches it, writes its status.
+  'kubeskippyconfigs.kubeskippy.io list',
+  'kubeskippyconfigs.kubeskippy.io watch',
+  'kubeskippyconfigs.kubeskippy.io/status patch',
+  // Leader election (operator/leader/lease.ts), by a Role in kubeskippy-system only.
+  ...['get', 'create', 'update'].map((v) => `leases.coordination.k8s.io ${v}`),
   // Every authenticated user: "who am I" and "what may I do".
   'selfsubjectreviews.authentication.k8s.io create',
   'selfsubjectaccessreviews.authorization.k8s.io create',
@@ -217,4 +236,6 @@ export const OPERATOR_FORBIDDEN: readonly string[][] = [
   ['approve', 'signers.certificates.k8s.io'],
   ['delete', 'healingpolicies.kubeskippy.io'],
   ['update', 'healingpolicies.kubeskippy.io'],
+  // The kill switch is a person's: an operator that could write it could lift its own suspension.
+  ...['create', 'patch', 'update', 'delete'].map((v) => [v, 'kubeskippyconfigs.kubeskippy.io']),
 ];

@@ -8,7 +8,7 @@ import type { HealingAction } from '../../crds/healing-action.js';
 import { isTerminalPhase } from '../../domain/state.js';
 import { HEALING_ACTION_WORKFLOW } from '../../workflows/messages.js';
 import { findFreePort } from '../../tools/dev-server.js';
-import { spawnCliOperator, type CliOperator } from './cli-operator.js';
+import { spawnCliOperator, type CliOperator, type OperatorTarget } from './cli-operator.js';
 import { eventually, workflowBundle, type Engine } from './engine-harness.js';
 
 /** mulberry32: small, fast and good enough to spread kill moments; the same seed, the same run. */
@@ -49,10 +49,18 @@ function workflowBundleFile(): Promise<string> {
 }
 
 /** `kubeskippy operator` as a child process, returned once /readyz answers 200. */
-export async function readyCliOperator(engine: Engine, timeoutMs = 60_000): Promise<CliOperator> {
+export async function readyCliOperator(
+  engine: OperatorTarget,
+  timeoutMs = 60_000,
+  more: { args?: string[]; env?: Record<string, string> } = {},
+): Promise<CliOperator & { metricsPort: number }> {
   const metricsPort = await findFreePort();
-  const env = { KUBESKIPPY_WORKFLOW_BUNDLE: await workflowBundleFile() };
-  const child = spawnCliOperator(engine, 'operator', { metricsPort, env });
+  const env = { KUBESKIPPY_WORKFLOW_BUNDLE: await workflowBundleFile(), ...more.env };
+  const child = spawnCliOperator(engine, 'operator', {
+    metricsPort,
+    env,
+    ...(more.args ? { args: more.args } : {}),
+  });
   let exited = false;
   void child.exited.then(() => (exited = true));
   try {
@@ -70,7 +78,7 @@ export async function readyCliOperator(engine: Engine, timeoutMs = 60_000): Prom
     await child.kill();
     throw err;
   }
-  return child;
+  return { ...child, metricsPort };
 }
 
 /** Destructive requests the API server received, per object, read from the sim's request log. */

@@ -25,7 +25,7 @@ export type OperatorTarget = Pick<Engine, 'kubeconfig'> & {
 export function spawnCliOperator(
   engine: OperatorTarget,
   command: 'operator' | 'worker' | 'controller' = 'operator',
-  opts: { metricsPort?: number; env?: Record<string, string>; nodeArgs?: string[] } = {},
+  opts: { metricsPort?: number; env?: Record<string, string>; nodeArgs?: string[]; args?: string[] } = {},
 ): CliOperator {
   const args = [
     ...(opts.nodeArgs ?? []),
@@ -43,6 +43,7 @@ export function spawnCliOperator(
     String(opts.metricsPort ?? 0),
     '--log-level',
     'warn',
+    ...(opts.args ?? []),
   ];
   const child: ChildProcess = spawn(process.execPath, args, {
     stdio: ['ignore', 'pipe', 'pipe'],

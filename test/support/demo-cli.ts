@@ -18,6 +18,8 @@ export function runDemo(
   args: string[],
   timeoutMs: number,
   ai: Record<string, string> = {},
+  /** Called with the whole output so far on every write, while the demo runs. */
+  onOutput?: (out: string) => void,
 ): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [bin, 'demo', ...args], {
@@ -26,8 +28,12 @@ export function runDemo(
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    const add = (d: Buffer): void => {
+      out += d.toString();
+      onOutput?.(out);
+    };
+    child.stdout.on('data', add);
+    child.stderr.on('data', add);
     const timer = setTimeout(() => child.kill('SIGINT'), timeoutMs);
     child.on('close', (code) => {
       clearTimeout(timer);

@@ -31,11 +31,23 @@ import { startPrometheus, type RunningPrometheus } from './prometheus.js';
 
 const root = join(import.meta.dirname, '..', '..');
 let bundle: Promise<{ code: string }> | undefined;
+let tracedBundle: Promise<{ code: string }> | undefined;
 
 /** One workflow bundle per test process (bundling takes a second or two). */
 export function workflowBundle(): Promise<{ code: string }> {
   bundle ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
   return bundle;
+}
+
+/** The bundle with Temporal's OpenTelemetry workflow interceptors in it, for a traced operator. */
+async function tracedWorkflowBundle(): Promise<{ code: string }> {
+  const { TRACING_WORKFLOW_MODULES } = await import('../../operator/tracing.js');
+  tracedBundle ??= bundleWorkflowCode({
+    workflowsPath: WORKFLOWS_PATH,
+    workflowInterceptorModules: TRACING_WORKFLOW_MODULES,
+    logger: quietBundlerLogger,
+  });
+  return tracedBundle;
 }
 const noop = (): void => undefined;
 const quietBundlerLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: noop, log: noop };
@@ -103,6 +115,10 @@ export interface EngineOptions {
   webhookAllow?: string;
   /** Run the Alertmanager receiver on a free port with this bearer token (engine.operator.alertPort). */
   alertToken?: string;
+  /** An Alertmanager whose silences gate actions (KUBESKIPPY_ALERTMANAGER_URL), e.g. a real one's URL. */
+  alertmanagerUrl?: string;
+  /** Traces to this OTLP/HTTP base URL (OTEL_EXPORTER_OTLP_ENDPOINT), e.g. a startOtlpReceiver's. */
+  otlpEndpoint?: string;
 }
 
 export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
@@ -143,9 +159,10 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
       ...opts.ai,
       ...(prometheus ? { prometheusUrl: prometheus.url } : {}),
       ...(opts.webhookAllow ? { webhookAllow: opts.webhookAllow } : {}),
+      ...(opts.alertmanagerUrl ? { alertmanagerUrl: opts.alertmanagerUrl } : {}),
       ...(opts.alertToken ? { alertPort: 0, alertTokenFile } : {}),
     },
-    {},
+    opts.otlpEndpoint ? { OTEL_EXPORTER_OTLP_ENDPOINT: opts.otlpEndpoint } : {},
   );
   const client = await connectClient(target);
   const kube = createKube(loadKubeConfig(kubeconfig));
@@ -170,7 +187,7 @@ export async function startEngine(opts: EngineOptions = {}): Promise<Engine> {
         logger: opts.captureLogs
           ? capturingLogger(engine.logs, { test: namespace })
           : createLogger('warn', { test: namespace }),
-        workflowBundle: await workflowBundle(),
+        workflowBundle: await (config.tracing ? tracedWorkflowBundle() : workflowBundle()),
       });
       return engine.operator;
     },
@@ -221,7 +238,7 @@ export function capturingLogger(
  * timeout, to describe the state then) and the last value seen.
  */
 export async function eventually<T>(
-  what: string | (() => string),
+  what: string | (() => string | Promise<string>),
   fn: () => T | Promise<T>,
   timeoutMs = 60_000,
   everyMs = 250,
@@ -233,7 +250,7 @@ export async function eventually<T>(
     if (last) return last as NonNullable<T>;
     if (Date.now() > deadline)
       throw new Error(
-        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? what() : what}; ` +
+        `timed out after ${timeoutMs} ms waiting for ${typeof what === 'function' ? await what() : what}; ` +
           `last: ${JSON.stringify(last)}`,
       );
     await new Promise((r) => setTimeout(r, everyMs));

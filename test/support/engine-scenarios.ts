@@ -33,6 +33,17 @@ export function healingPolicy(
 }
 
 /** A trigger that holds for every running pod (healthy pods idle at ~25m CPU). */
+/** The operator's /metrics text. */
+export const scrapeMetrics = async (engine: Engine): Promise<string> =>
+  (await fetch(`http://127.0.0.1:${engine.operator!.metricsPort}/metrics`)).text();
+
+/** The kubeskippy_safety_refusals_total line of one policy (in the engine's namespace) and reason; its count is group 1. */
+export const refusalSeries = (engine: Engine, policy: string, reason: string): RegExp =>
+  new RegExp(
+    `^kubeskippy_safety_refusals_total\\{policy="${policy}",namespace="${engine.namespace}",reason="${reason}"\\} (\\d+)$`,
+    'm',
+  );
+
 export const alwaysTrue = (
   name = 'always',
   extra: Record<string, unknown> = {},
@@ -120,6 +131,50 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 
 /** The PromQL trigger both tiers test: the working set in MiB of `container="app"`. */
 export const WORKING_SET_MIB_QUERY = 'container_memory_working_set_bytes{container="app"} / 1048576';
+
+/**
+ * A policy on the pods labelled tier=promql-restarts that patches their Deployment (the demo's
+ * debug patch) once kube-state-metrics counts two restarts of a container (PromQL, through a real
+ * Prometheus). A crash-looping app has no ready replica to protect, hence minReadyReplicas 0.
+ */
+export function promqlRestartsPolicy(namespace: string): KObject {
+  return healingPolicy(namespace, 'promql-restarts', 'unused', {
+    selector: { namespaces: [namespace], labelSelector: { matchLabels: { tier: 'promql-restarts' } } },
+    triggers: [
+      {
+        name: 'restarting',
+        type: 'metric',
+        metricTrigger: {
+          query: 'kube_pod_container_status_restarts_total{container="app"}',
+          operator: '>=',
+          threshold: 2,
+        },
+        cooldownPeriod: '5m',
+      },
+    ],
+    actions: [
+      {
+        name: 'debug-config-patch',
+        type: 'patch',
+        patchAction: {
+          type: 'strategic',
+          target: 'owner',
+          allowedPaths: ['/spec/template/spec/containers', '/spec/template/metadata/annotations'],
+          patch: [
+            'spec:',
+            '  template:',
+            '    metadata:',
+            '      annotations: {sim.kubeskippy.io/behavior: healthy}',
+            '    spec:',
+            '      containers: [{name: app, env: [{name: DEBUG, value: "true"}]}]',
+          ].join('\n'),
+        },
+      },
+    ],
+    verification: { delay: '2s', timeout: '90s', interval: '2s', stabilityPeriod: '5s' },
+    safetyRules: { maxActionsPerHour: 6, minReadyReplicas: 0 },
+  });
+}
 
 /**
  * A policy on the pods labelled tier=promql that evicts one whose working set holds above 100 MiB

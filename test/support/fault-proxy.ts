@@ -196,3 +196,21 @@ function proxyKubeconfig(server: string, token: string, user: string): string {
     '',
   ].join('\n');
 }
+
+/** The proxy's log in the request log's shape: the status the API server (or the proxy) gave. */
+export function byPathStatus(records: ProxyRecord[]): Record<string, Record<string, number>> {
+  const out: Record<string, Record<string, number>> = {};
+  for (const r of records) {
+    // Keyed as the sim's request log is: a dry run under its own key (it changed nothing).
+    const key = `${r.watch ? 'WATCH' : r.method}${r.dryRun ? ' (dryRun)' : ''} ${r.path}`;
+    const label =
+      r.fate === 'error'
+        ? `injected ${r.status}`
+        : r.fate === 'dropped'
+          ? 'dropped'
+          : `${r.status ?? 'none'}`;
+    const byStatus = (out[key] ??= {});
+    byStatus[label] = (byStatus[label] ?? 0) + 1;
+  }
+  return out;
+}

@@ -32,8 +32,8 @@ export interface ScrapeJob {
 export interface PrometheusOptions {
   /** Base URL of the sim's API server; Prometheus scrapes its /metrics/pods. */
   simUrl?: string;
-  /** Scrape this instead of the sim. */
-  job?: ScrapeJob;
+  /** Scrape these instead of the sim. */
+  jobs?: ScrapeJob[];
   /** Scrape and rule evaluation interval in seconds (default 1). */
   intervalSec?: number;
   /** Serve everything under this path (--web.route-prefix), as behind a proxy: e.g. "/prom". */
@@ -74,19 +74,16 @@ export function freePort(): Promise<number> {
   });
 }
 
-function scrapeJob(opts: PrometheusOptions): ScrapeJob {
-  if (opts.job) return opts.job;
-  if (!opts.simUrl) throw new Error('startPrometheus: simUrl or job is needed');
-  return {
-    jobName: 'sim-pods',
-    scheme: 'http',
-    metricsPath: '/metrics/pods',
-    target: new URL(opts.simUrl).host,
-  };
+function scrapeJobs(opts: PrometheusOptions): ScrapeJob[] {
+  if (opts.jobs?.length) return opts.jobs;
+  if (!opts.simUrl) throw new Error('startPrometheus: simUrl or jobs is needed');
+  return [
+    { jobName: 'sim-pods', scheme: 'http', metricsPath: '/metrics/pods', target: new URL(opts.simUrl).host },
+  ];
 }
 
 function config(
-  job: ScrapeJob,
+  jobs: ScrapeJob[],
   intervalSec: number,
   alerting: { rules?: string; alertmanager?: string },
 ): string {
@@ -97,17 +94,15 @@ function config(
     ...(alerting.alertmanager
       ? { alerting: { alertmanagers: [{ static_configs: [{ targets: [alerting.alertmanager] }] }] } }
       : {}),
-    scrape_configs: [
-      {
-        job_name: job.jobName,
-        // The series name their pod in `namespace`/`pod` labels; keep them over the target's.
-        honor_labels: true,
-        scheme: job.scheme,
-        metrics_path: job.metricsPath,
-        ...(job.insecureSkipVerify ? { tls_config: { insecure_skip_verify: true } } : {}),
-        static_configs: [{ targets: [job.target] }],
-      },
-    ],
+    scrape_configs: jobs.map((job) => ({
+      job_name: job.jobName,
+      // The series name their pod in `namespace`/`pod` labels; keep them over the target's.
+      honor_labels: true,
+      scheme: job.scheme,
+      metrics_path: job.metricsPath,
+      ...(job.insecureSkipVerify ? { tls_config: { insecure_skip_verify: true } } : {}),
+      static_configs: [{ targets: [job.target] }],
+    })),
   });
 }
 
@@ -156,12 +151,12 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   const binary = await findBinary('prometheus');
   const dir = await mkdtemp(join(tmpdir(), 'kubeskippy-prometheus-'));
   const configFile = join(dir, 'prometheus.yml');
-  const job = scrapeJob(opts);
+  const jobs = scrapeJobs(opts);
   const rules = opts.ruleGroups ? join(dir, 'rules.yml') : undefined;
   if (rules) await writeFile(rules, stringify({ groups: opts.ruleGroups }));
   await writeFile(
     configFile,
-    config(job, opts.intervalSec ?? 1, {
+    config(jobs, opts.intervalSec ?? 1, {
       ...(rules ? { rules } : {}),
       ...(opts.alertmanager ? { alertmanager: opts.alertmanager } : {}),
     }),
@@ -192,12 +187,13 @@ export async function startPrometheus(opts: PrometheusOptions): Promise<RunningP
   };
   try {
     await waitUntil('/-/ready', async () => (await fetch(`${url}/-/ready`)).ok, child, log);
-    await waitUntil(
-      `the first scrape of ${job.jobName}`,
-      async () => (await instantQuery(url, `up{job="${job.jobName}"} == 1`)).length === 1,
-      child,
-      log,
-    );
+    for (const job of jobs)
+      await waitUntil(
+        `the first scrape of ${job.jobName}`,
+        async () => (await instantQuery(url, `up{job="${job.jobName}"} == 1`)).length === 1,
+        child,
+        log,
+      );
   } catch (err) {
     await stop();
     throw err;

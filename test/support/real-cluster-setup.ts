@@ -48,7 +48,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   try {
     identity = await prepareOperatorIdentity(admin, dir);
   } catch (err) {
-    // vitest runs no teardown when setup throws: stop the cluster here, or its six processes
+    // vitest runs no teardown when setup throws: stop the cluster here, or its seven processes
     // outlive the run (a CRD the server refuses fails exactly here).
     await stop();
     await rm(dir, { recursive: true, force: true });

@@ -59,6 +59,16 @@ export function statefulSet(name: string, o: WorkloadOptions = {}): KObject {
   };
 }
 
+/** A ClusterIP Service selecting `selector` (no selector: endpoints are made by hand). */
+export function service(name: string, selector?: Record<string, string>, namespace = 'default'): KObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace },
+    spec: { ...(selector ? { selector } : {}), ports: [{ name: 'http', port: 80, targetPort: 8080 }] },
+  };
+}
+
 export function pdb(
   name: string,
   selector: Record<string, string>,

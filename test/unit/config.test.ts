@@ -49,6 +49,48 @@ describe('operator configuration', () => {
     expect(loadConfig({ taskQueue: 'q2' }, env).taskQueue).toBe('q2');
   });
 
+  it('leader election: off by default, client-go timings, POD_NAME/POD_NAMESPACE from the downward API', () => {
+    const local = loadConfig({}, {});
+    expect(local).toMatchObject({
+      leaderElect: false,
+      leaderElectionId: 'kubeskippy-controller',
+      leaseDurationMs: 15_000,
+      renewDeadlineMs: 10_000,
+      retryPeriodMs: 2_000,
+    });
+    expect(local.leaderElectionNamespace).toBeUndefined();
+    expect(local.leaderElectionIdentity).toMatch(new RegExp(`_${process.pid}$`));
+    const pod = loadConfig(
+      { leaderElectionId: 'mine' },
+      {
+        KUBESKIPPY_LEADER_ELECT: 'on',
+        POD_NAME: 'op-abc',
+        POD_NAMESPACE: 'ks',
+        KUBESKIPPY_LEADER_ELECT_RETRY_PERIOD: '1s',
+      },
+    );
+    expect(pod).toMatchObject({
+      leaderElect: true,
+      leaderElectionIdentity: 'op-abc',
+      leaderElectionNamespace: 'ks',
+      leaderElectionId: 'mine',
+      retryPeriodMs: 1000,
+    });
+    expect(
+      loadConfig({ leaderElectionNamespace: 'x' }, { POD_NAMESPACE: 'ks' }).leaderElectionNamespace,
+    ).toBe('x');
+  });
+
+  it('refuses leader-election timings that could give two leaders', () => {
+    expect(() => loadConfig({}, { KUBESKIPPY_LEADER_ELECT_RENEW_DEADLINE: '20s' })).toThrow(
+      /lease duration must be greater than the renew deadline/,
+    );
+    expect(() => loadConfig({ retryPeriodMs: '9s' }, {})).toThrow(/1.2 × the retry period/);
+    expect(() => loadConfig({}, { KUBESKIPPY_LEADER_ELECT_LEASE_DURATION: 'soon' })).toThrow(
+      /KUBESKIPPY_LEADER_ELECT_LEASE_DURATION/,
+    );
+  });
+
   it('turns on TLS when an API key is given (Temporal Cloud)', () => {
     expect(loadConfig({}, { TEMPORAL_API_KEY: 'k' }).temporalTls).toBe(true);
   });

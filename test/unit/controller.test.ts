@@ -227,3 +227,49 @@ describe('a policy that selects only protected objects', () => {
     expect(allFiresProtected([], [], 0)).toBeNull();
   });
 });
+
+describe('the Window condition (kubectl get hp: WINDOW)', () => {
+  const withWindows = policy({
+    safetyRules: { maintenanceWindows: [{ schedule: '0 2 * * *', duration: '1h' }] },
+  });
+  const statusAt = (p: typeof withWindows, iso: string) => {
+    const d = new Driver(p);
+    const nowMs = Date.parse(iso);
+    const v = policyStatusView({
+      policy: p,
+      state: d.state,
+      last: { activeTriggers: [], refusals: [], errors: [] },
+      nowMs,
+    });
+    return mirroredStatus({ view: v, workflowId: 'w', generation: 1, nowIso: iso });
+  };
+
+  it('is True, reason MaintenanceWindow, inside a maintenance window, saying until when', () => {
+    expect(cond(statusAt(withWindows, '2026-12-05T02:10:00Z'), 'Window')).toMatchObject({
+      status: 'True',
+      reason: 'MaintenanceWindow',
+      message: expect.stringContaining('until 2026-12-05T03:00:00.000Z'),
+      observedGeneration: 1,
+    });
+  });
+
+  it('is False, reason Open, between windows, saying when the next opens', () => {
+    expect(cond(statusAt(withWindows, '2026-12-05T03:00:00Z'), 'Window')).toMatchObject({
+      status: 'False',
+      reason: 'Open',
+      message: expect.stringContaining('until 2026-12-06T02:00:00.000Z'),
+    });
+  });
+
+  it('is True, reason OutsideAllowedWindow, outside every allowed window', () => {
+    const p = policy({ safetyRules: { allowedWindows: [{ schedule: '0 9 * * *', duration: '1h' }] } });
+    expect(cond(statusAt(p, '2026-12-05T12:00:00Z'), 'Window')).toMatchObject({
+      status: 'True',
+      reason: 'OutsideAllowedWindow',
+    });
+  });
+
+  it('is absent from a policy without windows', () => {
+    expect(cond(statusAt(policy(), '2026-12-05T02:10:00Z'), 'Window')).toBeUndefined();
+  });
+});

@@ -70,6 +70,7 @@ describe('generated CRDs', () => {
     expect(columns(hp!)).toEqual([
       'Mode',
       'Paused',
+      'Window',
       'Ready',
       'Actions',
       'Last Action',

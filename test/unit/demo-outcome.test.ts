@@ -7,7 +7,8 @@ import type { DemoSnapshot } from '../../tools/demo/observe.js';
 import { aiText, judge, skippedResult } from '../../tools/demo/outcome.js';
 import { SCENARIOS, selectScenarios } from '../../tools/demo/scenarios.js';
 import { summaryTable } from '../../tools/demo/summary.js';
-import { narrate, renderFrame } from '../../tools/demo/view.js';
+import { renderFrame } from '../../tools/demo/frame.js';
+import { narrate } from '../../tools/demo/view.js';
 
 const ai = SCENARIOS.find((s) => s.name === 'ai')!;
 
@@ -42,6 +43,38 @@ const snap = (...actions: HealingAction[]): DemoSnapshot => ({
   actions,
   policies: {},
   errors: [],
+});
+
+describe('judge: dry-run-unchanged', () => {
+  const dryrun = SCENARIOS.find((s) => s.name === 'dryrun')!;
+  const dryAction = (status: HealingActionStatus, dryRun: boolean, n: number): HealingAction => {
+    const a = action(status, n);
+    return { ...a, spec: { ...a.spec, policyRef: { ...a.spec.policyRef, name: dryrun.policy }, dryRun } };
+  };
+  it('passes while a later dry run is Executing its server-side dry run (it changes nothing)', () => {
+    const r = judge(
+      dryrun,
+      snap(
+        dryAction({ phase: 'DryRun', reason: 'DryRun' }, true, 1),
+        dryAction({ phase: 'Executing', reason: 'Executing', message: 'dry run of restart' }, true, 2),
+      ),
+      undefined,
+      false,
+    );
+    expect(r.status).toBe('passed');
+  });
+  it('fails when an action that is not a dry run executed', () => {
+    const r = judge(
+      dryrun,
+      snap(
+        dryAction({ phase: 'DryRun', reason: 'DryRun' }, true, 1),
+        dryAction({ phase: 'Executing', reason: 'Executing' }, false, 2),
+      ),
+      undefined,
+      false,
+    );
+    expect(r).toMatchObject({ status: 'failed', outcome: 'CHANGED: an action ran' });
+  });
 });
 
 describe('judge: ai-analysed', () => {
@@ -150,7 +183,8 @@ describe('the analysis in the narration and the live view', () => {
       startedMs: Date.now(),
       results: [skippedResult(ai, 'no model reachable (OLLAMA_HOST is not set)')],
       notes: [],
-      width: 200,
+      columns: 200,
+      rows: 50,
     });
     expect(
       lines.some((l) => l.includes('AI llama3.2 → rollout-restart (0.90, followed): memory grows')),

@@ -92,10 +92,21 @@ describe('deploy/operator: the Deployment and its configuration', () => {
     for (const name of ['OPENAI_API_KEY', 'TEMPORAL_API_KEY']) expect(cm.data).not.toHaveProperty(name);
   });
 
-  it('runs `kubeskippy operator` once, non-root, read-only, with the service account', () => {
-    expect(deployment.spec.replicas).toBe(1);
-    expect(deployment.spec.strategy.type).toBe('Recreate');
-    expect(container.args).toEqual(['operator']);
+  it('runs `kubeskippy operator --leader-elect` twice, rolling, non-root, read-only, with the service account', () => {
+    // Two replicas both run a worker; only the Lease holder runs the controller (operator/leader).
+    expect(deployment.spec.replicas).toBe(2);
+    expect(deployment.spec.strategy).toEqual({
+      type: 'RollingUpdate',
+      rollingUpdate: { maxUnavailable: 0, maxSurge: 1 },
+    });
+    expect(container.args).toEqual(['operator', '--leader-elect']);
+    // The Lease holder's identity and namespace come from the downward API.
+    const fieldRefs = Object.fromEntries(
+      ((container.env ?? []) as Obj[])
+        .filter((e) => e.valueFrom?.fieldRef)
+        .map((e) => [e.name, e.valueFrom.fieldRef.fieldPath]),
+    );
+    expect(fieldRefs).toEqual({ POD_NAME: 'metadata.name', POD_NAMESPACE: 'metadata.namespace' });
     expect(podSpec.terminationGracePeriodSeconds).toBeGreaterThan(10); // the worker's shutdown grace
     expect(podSpec.securityContext.runAsNonRoot).toBe(true);
     expect(container.securityContext).toMatchObject({
@@ -107,6 +118,42 @@ describe('deploy/operator: the Deployment and its configuration', () => {
     expect(container.resources.requests).toBeDefined();
     expect(container.resources.limits.memory).toBeDefined();
     expect(podSpec.serviceAccountName).toBe(one('ServiceAccount').metadata.name);
+  });
+});
+
+describe('deploy/operator: leader election', () => {
+  it('a PodDisruptionBudget keeps one of the replicas through voluntary disruptions', () => {
+    const pdb = one('PodDisruptionBudget');
+    expect(pdb.metadata.namespace).toBe(deployment.metadata.namespace);
+    expect(pdb.spec.minAvailable).toBe(1);
+    expect(pdb.spec.minAvailable).toBeLessThan(deployment.spec.replicas);
+    expect(pdb.spec.selector.matchLabels).toEqual(deployment.spec.selector.matchLabels);
+  });
+
+  it('the Role grants exactly the Lease calls, in the operator namespace, to its service account', () => {
+    const role = one('Role');
+    const binding = one('RoleBinding');
+    const sa = one('ServiceAccount');
+    expect(role.metadata.namespace).toBe(sa.metadata.namespace);
+    expect(binding.metadata.namespace).toBe(sa.metadata.namespace);
+    expect(binding.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: role.metadata.name,
+    });
+    expect(binding.subjects).toEqual([
+      { kind: 'ServiceAccount', name: sa.metadata.name, namespace: sa.metadata.namespace },
+    ]);
+    const needed = API_CALLS.filter((c) => c.inNamespace).flatMap((c) =>
+      c.grants.flatMap(([g, r, verbs]) => verbs.map((v) => triple(g, r, v))),
+    );
+    const granted = (role.rules as Obj[]).flatMap((r) =>
+      (r.apiGroups as string[]).flatMap((g) =>
+        (r.resources as string[]).flatMap((res) => (r.verbs as string[]).map((v) => triple(g, res, v))),
+      ),
+    );
+    expect([...new Set(granted)].sort()).toEqual([...new Set(needed)].sort());
+    expect(needed.length).toBeGreaterThan(0);
   });
 });
 
@@ -163,7 +210,29 @@ describe('deploy/operator: probes and metrics match operator/health.ts', () => {
 // scan below fails when a call appears that this table lacks (add it, and a rule if needed), or
 // when a row names a call its file no longer makes.
 type Grant = [apiGroup: string, resource: string, verbs: string[]];
-const API_CALLS: { file: string; call: string; grants: Grant[] }[] = [
+/** `byName`: granted per Secret by a Role the user adds next to it (README "Notifications"),
+ * never by the ClusterRole: reading every Secret in the cluster is what least privilege forbids. */
+/** `inNamespace`: granted by the Role in the operator's own namespace (leader election), not the ClusterRole. */
+const API_CALLS: { file: string; call: string; grants: Grant[]; byName?: true; inNamespace?: true }[] = [
+  // Leader election (operator/leader/lease.ts): one Lease in the operator's namespace.
+  ...(['readNamespacedLease', 'createNamespacedLease', 'replaceNamespacedLease'] as const).map((call) => ({
+    file: 'operator/leader/lease.ts',
+    call,
+    grants: [
+      [
+        'coordination.k8s.io',
+        'leases',
+        [{ read: 'get', create: 'create', replace: 'update' }[call.slice(0, call.indexOf('N'))]!],
+      ],
+    ] as Grant[],
+    inNamespace: true as const,
+  })),
+  {
+    file: 'activities/notify.ts',
+    call: 'readNamespacedSecret',
+    grants: [['', 'secrets', ['get']]],
+    byName: true,
+  },
   // Snapshot reads (activities/cache/kinds.ts): per namespace (direct, or before the cache syncs)
   // and cluster-wide for the worker's watch cache (list, then watch).
   { file: 'activities/cache/kinds.ts', call: 'listNamespacedPod', grants: [['', 'pods', ['list']]] },
@@ -235,6 +304,26 @@ const API_CALLS: { file: string; call: string; grants: Grant[] }[] = [
     grants: [['policy', 'poddisruptionbudgets', ['list']]],
   },
   {
+    file: 'activities/cache/kinds.ts',
+    call: 'listNamespacedService',
+    grants: [['', 'services', ['list']]],
+  },
+  {
+    file: 'activities/cache/kinds.ts',
+    call: 'listServiceForAllNamespaces',
+    grants: [['', 'services', ['list']]],
+  },
+  {
+    file: 'activities/cache/kinds.ts',
+    call: 'listNamespacedEndpointSlice',
+    grants: [['discovery.k8s.io', 'endpointslices', ['list']]],
+  },
+  {
+    file: 'activities/cache/kinds.ts',
+    call: 'listEndpointSliceForAllNamespaces',
+    grants: [['discovery.k8s.io', 'endpointslices', ['list']]],
+  },
+  {
     file: 'activities/cache/watch-cache.ts',
     call: 'Watch',
     grants: [
@@ -246,6 +335,8 @@ const API_CALLS: { file: string; call: string; grants: Grant[] }[] = [
       ['apps', 'daemonsets', ['watch']],
       ['autoscaling', 'horizontalpodautoscalers', ['watch']],
       ['policy', 'poddisruptionbudgets', ['watch']],
+      ['', 'services', ['watch']],
+      ['discovery.k8s.io', 'endpointslices', ['watch']],
     ],
   },
   // GET /apis/metrics.k8s.io/v1beta1/namespaces/NS/pods: direct, or shared per namespace by the cache.
@@ -305,6 +396,33 @@ const API_CALLS: { file: string; call: string; grants: Grant[] }[] = [
       grants: [['apps', `${kind.toLowerCase()}s`, ['patch']]] as Grant[],
     },
   ]),
+  // The change gate (activities/snapshot/changes.ts): the workload's rollout status, the nodes'
+  // kubelet versions, the firing pod's container names (for silences naming a container).
+  ...(['Deployment', 'StatefulSet', 'DaemonSet'] as const).map((kind) => ({
+    file: 'activities/snapshot/changes.ts',
+    call: `readNamespaced${kind}`,
+    grants: [['apps', `${kind.toLowerCase()}s`, ['get']]] as Grant[],
+  })),
+  { file: 'activities/snapshot/changes.ts', call: 'listNode', grants: [['', 'nodes', ['list']]] },
+  { file: 'activities/snapshot/changes.ts', call: 'readNamespacedPod', grants: [['', 'pods', ['get']]] },
+  // The job action: its Job (create; get when a retry finds it, and while waiting) and its pods' names.
+  {
+    file: 'activities/executors/job.ts',
+    call: 'createNamespacedJob',
+    grants: [['batch', 'jobs', ['create']]],
+  },
+  { file: 'activities/executors/job.ts', call: 'readNamespacedJob', grants: [['batch', 'jobs', ['get']]] },
+  { file: 'activities/executors/job.ts', call: 'listNamespacedPod', grants: [['', 'pods', ['list']]] },
+  // GitOps owners (activities/kube/gitops-sync.ts): read, and patched to suspend/restore sync.
+  ...(['getNamespacedCustomObject', 'patchNamespacedCustomObject'] as const).map((call) => ({
+    file: 'activities/kube/gitops-sync.ts',
+    call,
+    grants: [
+      ['argoproj.io', 'applications', [call.startsWith('get') ? 'get' : 'patch']],
+      ['kustomize.toolkit.fluxcd.io', 'kustomizations', [call.startsWith('get') ? 'get' : 'patch']],
+      ['helm.toolkit.fluxcd.io', 'helmreleases', [call.startsWith('get') ? 'get' : 'patch']],
+    ] as Grant[],
+  })),
   // The audit trail (activities/records.ts).
   {
     file: 'activities/records.ts',
@@ -349,6 +467,22 @@ const API_CALLS: { file: string; call: string; grants: Grant[] }[] = [
     call: 'patchNamespacedCustomObjectStatus',
     grants: [['kubeskippy.io', 'healingpolicies/status', ['patch']]],
   },
+  // The KubeSkippyConfig `cluster` (kill switch, cluster budget): an informer and its status.
+  {
+    file: 'operator/controller/cluster-config.ts',
+    call: 'makeInformer',
+    grants: [['kubeskippy.io', 'kubeskippyconfigs', ['list', 'watch']]],
+  },
+  {
+    file: 'operator/controller/cluster-config.ts',
+    call: 'listClusterCustomObject',
+    grants: [['kubeskippy.io', 'kubeskippyconfigs', ['list']]],
+  },
+  {
+    file: 'operator/controller/cluster-config.ts',
+    call: 'patchClusterCustomObjectStatus',
+    grants: [['kubeskippy.io', 'kubeskippyconfigs/status', ['patch']]],
+  },
 ];
 
 /** The code `kubeskippy operator` runs that talks to the Kubernetes API. */
@@ -360,6 +494,7 @@ function operatorSources(): string[] {
   return [
     ...walk('activities'),
     ...walk('operator/controller'),
+    ...walk('operator/leader'),
     'operator/operator.ts',
     'operator/worker.ts',
   ];
@@ -367,7 +502,7 @@ function operatorSources(): string[] {
 
 const CALL_PATTERNS = [
   // kube.core.listNamespacedPod(, kube.objects.read(, kube.metrics.getPodMetrics(, ...
-  /\bkube\.(?:core|apps|autoscaling|policy|custom|objects|metrics)\.(\w+)\s*\(/g,
+  /\bkube\.(?:core|apps|autoscaling|policy|discovery|custom|objects|metrics)\.(\w+)\s*\(/g,
   // Typed API methods however the client is reached.
   /\.((?:list|read|create|patch|delete|replace|get|watch)\w*(?:Namespaced|Cluster)\w*)\s*\(/g,
   /\b(makeInformer|Watch)\s*[<(]/g,
@@ -402,7 +537,9 @@ describe('deploy/operator/rbac.yaml: least privilege', () => {
 
   it('the ClusterRole grants exactly what the table needs', () => {
     const needed = new Set(
-      API_CALLS.flatMap((c) => c.grants.flatMap(([g, r, verbs]) => verbs.map((v) => triple(g, r, v)))),
+      API_CALLS.filter((c) => !c.byName && !c.inNamespace).flatMap((c) =>
+        c.grants.flatMap(([g, r, verbs]) => verbs.map((v) => triple(g, r, v))),
+      ),
     );
     const granted = new Set<string>();
     for (const rule of role.rules as Obj[]) {
@@ -416,6 +553,10 @@ describe('deploy/operator/rbac.yaml: least privilege', () => {
     }
     expect([...needed].filter((t) => !granted.has(t)).sort(), 'needed but not granted').toEqual([]);
     expect([...granted].filter((t) => !needed.has(t)).sort(), 'granted but never used').toEqual([]);
+    expect(
+      [...granted].filter((t) => t.includes(' secrets ')),
+      'no Secret through the ClusterRole',
+    ).toEqual([]);
   });
 
   it('says which code path needs each rule', () => {
@@ -466,7 +607,7 @@ describe('deploy/ kustomizations', () => {
       .filter((f) => f.endsWith('.yaml'))
       .map((f) => `crds/${f}`);
     expect([...(read('deploy/kustomization.yaml').resources as string[])].sort()).toEqual(
-      [...crds, 'operator'].sort(),
+      [...crds, 'operator', 'admission'].sort(),
     );
   });
 
@@ -486,10 +627,16 @@ describe('deploy/ kustomizations', () => {
         'ConfigMap/kubeskippy-config',
         'CustomResourceDefinition/healingactions.kubeskippy.io',
         'CustomResourceDefinition/healingpolicies.kubeskippy.io',
+        'CustomResourceDefinition/kubeskippyconfigs.kubeskippy.io',
         'Deployment/kubeskippy-operator',
         'Namespace/kubeskippy-system',
+        'PodDisruptionBudget/kubeskippy-operator',
+        'Role/kubeskippy-leader-election',
+        'RoleBinding/kubeskippy-leader-election',
         'Service/kubeskippy-metrics',
         'ServiceAccount/kubeskippy-operator',
+        'ValidatingAdmissionPolicy/kubeskippy-kill-switch',
+        'ValidatingAdmissionPolicyBinding/kubeskippy-kill-switch',
       ].sort(),
     );
   });
@@ -498,5 +645,65 @@ describe('deploy/ kustomizations', () => {
     const out = spawnSync('kubectl', ['kustomize', 'deploy/operator'], { cwd: root, encoding: 'utf8' });
     expect(out.status, out.stderr).toBe(0);
     expect(out.stdout).not.toContain('CustomResourceDefinition');
+  });
+});
+
+describe('deploy/admission: the kill switch outside the operator', () => {
+  const docs = parseAllDocuments(readFileSync(join(root, 'deploy/admission/kill-switch.yaml'), 'utf8')).map(
+    (d) => d.toJS() as Obj,
+  );
+  const policy = docs.find((d) => d.kind === 'ValidatingAdmissionPolicy')!;
+  const binding = docs.find((d) => d.kind === 'ValidatingAdmissionPolicyBinding')!;
+
+  it('matches exactly the operator ServiceAccount of deploy/operator', () => {
+    const sa = one('ServiceAccount');
+    const username = `system:serviceaccount:${sa.metadata.namespace}:${sa.metadata.name}`;
+    expect(policy.spec.matchConditions).toEqual([
+      { name: 'the-kubeskippy-operator', expression: `request.userInfo.username == '${username}'` },
+    ]);
+  });
+
+  it('reads the KubeSkippyConfig named cluster, allows without it, and denies (not warns)', () => {
+    expect(policy.spec.paramKind).toEqual({ apiVersion: 'kubeskippy.io/v1alpha1', kind: 'KubeSkippyConfig' });
+    expect(policy.spec.failurePolicy).toBe('Fail');
+    expect(binding.spec).toEqual({
+      policyName: policy.metadata.name,
+      validationActions: ['Deny'],
+      paramRef: { name: 'cluster', parameterNotFoundAction: 'Allow' },
+    });
+  });
+
+  it('covers every write the ClusterRole grants on pods, workloads and jobs', () => {
+    const covered = new Set<string>();
+    for (const r of policy.spec.matchConstraints.resourceRules as Obj[])
+      for (const g of r.apiGroups)
+        for (const res of r.resources) for (const op of r.operations) covered.add(`${g} ${res} ${op}`);
+    const role = one('ClusterRole');
+    const asOperation: Record<string, string> = {
+      patch: 'UPDATE',
+      update: 'UPDATE',
+      delete: 'DELETE',
+      create: 'CREATE',
+    };
+    const writes = (role.rules as Obj[]).flatMap((r) =>
+      (r.apiGroups as string[]).flatMap((g) =>
+        (r.resources as string[]).flatMap((res) =>
+          (r.verbs as string[]).filter((v) => asOperation[v]).map((v) => `${g} ${res} ${asOperation[v]}`),
+        ),
+      ),
+    );
+    // Left out on purpose: the GitOps owners (Argo CD Applications, Flux Kustomizations and
+    // HelmReleases). Their one write puts sync back after an action that suspended it, and that
+    // restore must still land when the switch goes on mid-action: denying it would leave Git's
+    // sync off. The action itself stops before it changes the workload.
+    const gitopsOwners = ['argoproj.io ', 'kustomize.toolkit.fluxcd.io ', 'helm.toolkit.fluxcd.io '];
+    const workloadWrites = writes.filter(
+      (w) =>
+        !w.startsWith('kubeskippy.io') &&
+        !w.includes(' events ') &&
+        !gitopsOwners.some((g) => w.startsWith(g)),
+    );
+    expect(workloadWrites.length).toBeGreaterThan(5);
+    expect(workloadWrites.filter((w) => !covered.has(w))).toEqual([]);
   });
 });

@@ -1,7 +1,8 @@
 // The least-privilege chaos test (test/real/least-privilege.test.ts) reads `kubectl auth can-i
 // --list` and compares it with an allow-list. Here, without a cluster: the table is read the way
 // kubectl prints it, a narrowed or wildcard row is never mistaken for an allowed one, and the
-// allow-list covers exactly the ClusterRole in deploy/operator/rbac.yaml plus the built-in grants.
+// allow-list covers exactly the ClusterRole and the leader-election Role in deploy/operator/rbac.yaml
+// plus the built-in grants.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -41,24 +42,26 @@ describe('parseCanIList', () => {
 
 describe('OPERATOR_ALLOWED', () => {
   const rbac = readFileSync(join(import.meta.dirname, '..', '..', 'deploy', 'operator', 'rbac.yaml'), 'utf8');
-  const role = parseAllDocuments(rbac)
+  const roles = parseAllDocuments(rbac)
     .map(
       (d) =>
         d.toJS() as { kind: string; rules?: { apiGroups: string[]; resources: string[]; verbs: string[] }[] },
     )
-    .find((d) => d.kind === 'ClusterRole')!;
+    .filter((d) => d.kind === 'ClusterRole' || d.kind === 'Role');
   // How kubectl names a resource: "pods", "deployments.apps", "healingactions.kubeskippy.io/status".
   const kubectlName = (group: string, resource: string): string => {
     const [plural, sub] = resource.split('/');
     return `${plural}${group ? `.${group}` : ''}${sub ? `/${sub}` : ''}`;
   };
-  const granted = role.rules!.flatMap((r) =>
-    r.apiGroups.flatMap((g) =>
-      r.resources.flatMap((res) => r.verbs.map((v) => `${kubectlName(g, res)} ${v}`)),
-    ),
-  );
+  const granted = roles
+    .flatMap((role) => role.rules!)
+    .flatMap((r) =>
+      r.apiGroups.flatMap((g) =>
+        r.resources.flatMap((res) => r.verbs.map((v) => `${kubectlName(g, res)} ${v}`)),
+      ),
+    );
 
-  it('names every grant of the ClusterRole, and nothing else of any resource it does not grant', () => {
+  it('names every grant of the ClusterRole and the Role, and nothing else of any resource it does not grant', () => {
     expect(granted.filter((p) => !OPERATOR_ALLOWED.includes(p))).toEqual([]);
     const builtIn = OPERATOR_ALLOWED.filter((p) => !granted.includes(p));
     expect(

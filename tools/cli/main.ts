@@ -11,6 +11,7 @@ import { registerReplayCommand } from './commands/replay.js';
 import { registerIncidentCommands } from './commands/incident.js';
 import { registerRecordCommand } from './commands/record.js';
 import { registerBacktestCommand } from './commands/backtest.js';
+import { registerSuspendCommands } from './commands/suspend.js';
 
 const program = new Command()
   .name('kubeskippy')
@@ -29,6 +30,7 @@ registerReplayCommand(program);
 registerIncidentCommands(program);
 registerRecordCommand(program);
 registerBacktestCommand(program);
+registerSuspendCommands(program);
 
 try {
   await program.parseAsync(process.argv);

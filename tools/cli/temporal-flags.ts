@@ -1,7 +1,7 @@
 // Shared by the commands that talk to Temporal only (policy, action): where the server is.
 import type { Command } from 'commander';
-import type { Client } from '@temporalio/client';
-import { ConfigError, DEFAULTS, loadConfig } from '../../operator/config.js';
+import type { Client, ClientPlugin } from '@temporalio/client';
+import { ConfigError, DEFAULTS, loadConfig, type OperatorConfig } from '../../operator/config.js';
 import { CliError } from './errors.js';
 
 export interface TemporalFlags {
@@ -29,19 +29,25 @@ export function withTemporalFlags(cmd: Command): Command {
 }
 
 export async function temporalClient(flags: TemporalFlags): Promise<Client> {
-  let config;
+  return connect(cliConfig(flags));
+}
+
+function cliConfig(flags: TemporalFlags): OperatorConfig {
   try {
-    config = loadConfig({
+    return loadConfig({
       ...(flags.temporalAddress ? { temporalAddress: flags.temporalAddress } : {}),
       ...(flags.temporalNamespace ? { temporalNamespace: flags.temporalNamespace } : {}),
     });
   } catch (err) {
     throw err instanceof ConfigError ? new CliError(err.message) : err;
   }
+}
+
+async function connect(config: OperatorConfig, plugins: ClientPlugin[] = []): Promise<Client> {
   // Loaded on use: @temporalio/client costs about a second, which --help should not pay.
   const { connectClient } = await import('../../operator/temporal.js');
   try {
-    return await connectClient(config);
+    return await connectClient(config, plugins);
   } catch (err) {
     throw new CliError(
       `cannot reach Temporal at ${config.temporalAddress}: ${(err as Error).message}\n` +
@@ -51,12 +57,24 @@ export async function temporalClient(flags: TemporalFlags): Promise<Client> {
   }
 }
 
-/** Runs `fn` with a connected client and always closes the connection. */
+/**
+ * Runs `fn` with a connected client and always closes the connection. With an OTLP endpoint set
+ * (README, Tracing) the client's signals and updates start traces the workflows continue, and the
+ * spans are flushed before the command returns.
+ */
 export async function withClient<T>(flags: TemporalFlags, fn: (client: Client) => Promise<T>): Promise<T> {
-  const client = await temporalClient(flags);
+  const config = cliConfig(flags);
+  const tracing = config.tracing
+    ? (await import('../../operator/tracing.js')).startTracing(config.tracing)
+    : undefined;
   try {
-    return await fn(client);
+    const client = await connect(config, tracing ? [tracing.plugin] : []);
+    try {
+      return await fn(client);
+    } finally {
+      await client.connection.close();
+    }
   } finally {
-    await client.connection.close();
+    await tracing?.shutdown();
   }
 }

@@ -26,6 +26,8 @@ export interface EnvironmentOptions {
   /** The cluster to start when no kubeconfig is given (default sim). */
   cluster?: 'sim' | 'real';
   uiPort: number;
+  /** The dev server's gRPC port (default 7233; 0 = a free one). */
+  temporalPort?: number;
   timeScale: number;
   /** Where the dev server's database, the sim's kubeconfig and the operator log go. */
   stateDir: string;
@@ -83,10 +85,12 @@ async function bringUp(
   if (!temporalAddress) {
     progress('starting the Temporal dev server');
     const server = await startDevServer({
-      port: 7233,
+      port: opts.temporalPort ?? 7233,
       uiPort: opts.uiPort,
       dbFile: resolve(opts.stateDir, 'temporal.db'),
       onProgress: progress,
+      // Ctrl-C goes to the demo alone: it ends its workflows first, then stops the server.
+      ownProcessGroup: true,
     });
     stops.push(() => server.stop());
     temporalAddress = server.address;
@@ -181,14 +185,24 @@ async function clearPreviousRun(client: Client, progress: (msg: string) => void)
   }
 }
 
-async function terminateDemoWorkflows(client: Client, reason: string): Promise<void> {
+/**
+ * Ends this run's workflows while the server is still up, so the persisted database holds no
+ * Running demo workflow (the next run would otherwise find them; it also clears them itself). All
+ * at once and within a deadline: a stop must not wait on a server that does not answer.
+ */
+async function terminateDemoWorkflows(client: Client, reason: string, timeoutMs = 5000): Promise<void> {
   const query = `KubeSkippyNamespace="${DEMO_NAMESPACE}" AND ExecutionStatus="Running"`;
-  for await (const wf of client.workflow.list({ query })) {
-    await client.workflow
-      .getHandle(wf.workflowId)
-      .terminate(reason)
-      .catch(() => undefined);
-  }
+  await client.connection.withDeadline(Date.now() + timeoutMs, async () => {
+    const ends: Promise<unknown>[] = [];
+    for await (const wf of client.workflow.list({ query }))
+      ends.push(
+        client.workflow
+          .getHandle(wf.workflowId, wf.runId)
+          .terminate(reason)
+          .catch(() => undefined),
+      );
+    await Promise.all(ends);
+  });
 }
 
 /** A reused cluster may hold a previous run's policies and actions: start from none. */

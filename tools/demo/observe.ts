@@ -1,7 +1,7 @@
 // Gathers what the live view shows, as plain data: per app its pods with memory / CPU / restarts
 // and state, every HealingAction, and (when Temporal is reachable) each policy's counters and
 // refusals, which are the only trace of an action the planner refused (protected targets).
-import type { V1Deployment, V1Pod } from '@kubernetes/client-node';
+import type { PodMetric, V1Deployment, V1Pod } from '@kubernetes/client-node';
 import type { Client } from '@temporalio/client';
 import type { Kube } from '../../activities/kube/clients.js';
 import { bytes, millicores } from '../../activities/kube/quantity.js';
@@ -82,9 +82,26 @@ export async function observe(o: Observer, previous?: DemoSnapshot): Promise<Dem
     settle('healingactions', listActions(o), []),
     o.client ? policyViews(o.client, o.namespace, o.policies, previous?.policies ?? {}) : Promise.resolve({}),
   ]);
-  const usageOf = new Map(usage.map((m) => [m.metadata.name, m.containers]));
-  const apps = deployments.map((d) => appView(d, pods, usageOf)).sort((a, b) => a.name.localeCompare(b.name));
-  return { atMs: Date.now(), apps, actions, policies, errors };
+  return snapshotOf({ deployments, pods, usage, actions, policies, errors }, Date.now());
+}
+
+/** What observe() read, as the API returned it. */
+export interface Observed {
+  deployments: V1Deployment[];
+  pods: V1Pod[];
+  usage: PodMetric[];
+  actions: HealingAction[];
+  policies: Record<string, PolicyView>;
+  errors: string[];
+}
+
+/** The snapshot of what was read: apps with their pods' state and usage, by name. */
+export function snapshotOf(o: Observed, atMs: number): DemoSnapshot {
+  const usageOf = new Map(o.usage.map((m) => [m.metadata.name, m.containers]));
+  const apps = o.deployments
+    .map((d) => appView(d, o.pods, usageOf))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return { atMs, apps, actions: o.actions, policies: o.policies, errors: o.errors };
 }
 
 async function listActions(o: Observer): Promise<HealingAction[]> {
@@ -93,9 +110,10 @@ async function listActions(o: Observer): Promise<HealingAction[]> {
     namespace: o.namespace,
     plural: 'healingactions',
   })) as { items: HealingAction[] };
-  return list.items.sort(
-    (a, b) => Date.parse(a.status?.startTime ?? '') - Date.parse(b.status?.startTime ?? ''),
-  );
+  // Oldest first (the view lists the newest); an action not started yet sorts by its creation.
+  const at = (a: HealingAction): number =>
+    Date.parse(a.status?.startTime ?? a.metadata.creationTimestamp ?? '') || Number.MAX_SAFE_INTEGER;
+  return list.items.sort((a, b) => at(a) - at(b));
 }
 
 type Usage = { name: string; usage: { cpu: string; memory: string } }[];

@@ -53,9 +53,14 @@ interface Judging {
   untouched(): string | undefined;
 }
 
+// A dry run passes through Executing too (its executor makes the server-side dry-run call), so
+// only an action that is not a dry run counts as having run; the cluster check still catches any
+// change a dry run made.
 const ranOrChanged = (j: Judging): string | undefined =>
   j.untouched() ??
-  (j.actions.some((a) => ACTED.includes(a.status?.phase ?? '')) ? 'an action ran' : undefined);
+  (j.actions.some((a) => !a.spec.dryRun && ACTED.includes(a.status?.phase ?? ''))
+    ? 'an action ran'
+    : undefined);
 
 const lastPhase = (a: HealingAction): string =>
   `${a.status?.phase ?? 'Pending'} ${a.status?.reason ?? ''}`.trim();

@@ -1,17 +1,8 @@
-// What the demo prints. On a terminal: one frame, redrawn in place (apps and pods on top, the
-// HealingActions below, scenario verdicts and notes at the bottom). Elsewhere (CI, tests, a log
-// file): plain lines, one per change worth telling, so the output reads as a timeline.
-import type { HealingAction } from '../../crds/healing-action.js';
-import { ROUTINE_REFUSALS, type DemoSnapshot, type PodView } from './observe.js';
-import { aiText, firedText, seconds, type ScenarioResult } from './outcome.js';
-
-export interface FrameContext {
-  title: string;
-  startedMs: number;
-  results: ScenarioResult[];
-  notes: string[];
-  width: number;
-}
+// What the demo prints when it is not on a terminal (CI, tests, a log file, TERM=dumb): plain
+// lines, one per change worth telling, so the output reads as a timeline. On a terminal it draws
+// frames instead (frame.ts, screen.ts).
+import { ROUTINE_REFUSALS, type DemoSnapshot } from './observe.js';
+import { aiText, firedText } from './outcome.js';
 
 const mi = (b: number | undefined): string => (b === undefined ? '-' : `${Math.round(b / 1048576)}Mi`);
 const pct = (p: number | undefined): string => (p === undefined ? '' : `${Math.round(p)}%`);
@@ -19,61 +10,6 @@ const pct = (p: number | undefined): string => (p === undefined ? '' : `${Math.r
 export function clock(ms: number): string {
   const s = Math.max(0, Math.floor(ms / 1000));
   return `${String(Math.floor(s / 60)).padStart(2, '0')}:${String(s % 60).padStart(2, '0')}`;
-}
-
-function bar(p: number | undefined, width = 10): string {
-  if (p === undefined) return ' '.repeat(width + 2);
-  const filled = Math.max(0, Math.min(width, Math.round((p / 100) * width)));
-  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}]`;
-}
-
-function podLine(p: PodView): string {
-  const warn = (p.memPct ?? 0) > 85 || (p.cpuPct ?? 0) > 80 || p.state === 'CrashLoopBackOff' ? ' ⚠' : '';
-  const state = `${p.state}${p.ready ? '' : ' (not ready)'}${p.lastTermination ? `, last ${p.lastTermination}` : ''}`;
-  return (
-    `    ${p.name.padEnd(34)} mem ${mi(p.memBytes).padStart(6)} ${pct(p.memPct).padStart(4)} ${bar(p.memPct)}` +
-    `  cpu ${`${p.cpuMillicores ?? '-'}m`.padStart(5)} ${pct(p.cpuPct).padStart(4)}  restarts ${String(p.restarts).padStart(2)}  ${state}${warn}`
-  );
-}
-
-export function actionLine(a: HealingAction): string {
-  const phase = a.status?.phase ?? 'Pending';
-  const reason = a.status?.reason ? ` (${a.status.reason})` : '';
-  const target = `${a.spec.targetResource.kind}/${a.spec.targetResource.name}`;
-  return `  ${phase.padEnd(16)} ${a.metadata.name}  ${a.spec.action.type} ${target}  ← ${firedText(a)}${reason}`;
-}
-
-export function renderFrame(snap: DemoSnapshot, ctx: FrameContext): string[] {
-  const lines = [`${ctx.title}   elapsed ${clock(snap.atMs - ctx.startedMs)}`, ''];
-  for (const app of snap.apps) {
-    lines.push(`  ${app.name}  ${app.readyReplicas}/${app.replicas} ready`);
-    for (const p of app.pods) lines.push(podLine(p));
-  }
-  lines.push('', 'HealingActions');
-  if (snap.actions.length === 0) lines.push('  (none yet: triggers are waiting for their `for` windows)');
-  for (const a of snap.actions.slice(-12)) {
-    lines.push(actionLine(a));
-    const msg = a.status?.message ?? a.spec.trigger?.reason;
-    if (msg) lines.push(`  ${''.padEnd(16)} ${msg}`);
-    if (a.status?.aiAnalysis) lines.push(`  ${''.padEnd(16)} AI ${aiText(a, 100)}`);
-  }
-  lines.push('', 'Scenarios');
-  for (const r of ctx.results) {
-    const mark = { passed: '✔', failed: '✘', skipped: '–', pending: '…' }[r.status];
-    const times =
-      r.toActionMs === undefined
-        ? ''
-        : `  (trigger→action ${seconds(r.toActionMs)}, →healed ${seconds(r.toHealedMs)})`;
-    lines.push(`  ${mark} ${r.scenario.name.padEnd(12)} ${r.outcome}${times}`);
-  }
-  for (const e of snap.errors) lines.push(`  ! ${e}`);
-  if (ctx.notes.length > 0) lines.push('', ...ctx.notes);
-  return lines.map((l) => (l.length > ctx.width ? `${l.slice(0, ctx.width - 1)}…` : l));
-}
-
-/** Redraws in place: cursor home, each line cleared to its end, the rest of the screen cleared. */
-export function drawFrame(out: NodeJS.WriteStream, lines: string[]): void {
-  out.write(`\x1b[H${lines.map((l) => `${l}\x1b[K`).join('\n')}\n\x1b[J`);
 }
 
 /** Plain-text narration: what changed between two snapshots, one line per change. */
@@ -116,7 +52,7 @@ export function narrate(prev: DemoSnapshot | undefined, next: DemoSnapshot, star
             ...(ai.reason ? [`${at}   ${ai.reason}`] : []),
           ]
         : [];
-    if (old?.status?.phase === a.status?.phase) {
+    if (old && old.status?.phase === a.status?.phase) {
       out.push(...aiLines);
       continue;
     }

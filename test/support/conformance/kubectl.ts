@@ -13,6 +13,7 @@ import { fakeNode } from '../../../cluster/bootstrap.js';
 import { KUBERNETES_VERSION } from '../../../cluster/versions.js';
 import type { ApiTarget } from '../api-target.js';
 import { podReady } from '../api-target.js';
+import { HP_COLUMNS } from '../../fixtures/policy-examples.js';
 import { pdb, waitFor } from '../sim-fixtures.js';
 import { deployment, pod, widget, WIDGET_CRD } from './fixtures.js';
 
@@ -201,15 +202,7 @@ export function kubectlSuite(start: () => Promise<ApiTarget>): void {
     // Schema defaults are applied by the server.
     expect(await ok('get', 'hp', 'memory-leak', '-o', 'jsonpath={.spec.mode}')).toBe('monitor');
     // The MODE column is the mode in effect, which the operator writes to status (here by hand).
-    expect(header(await ok('get', 'hp'))).toEqual([
-      'NAME',
-      'MODE',
-      'PAUSED',
-      'READY',
-      'ACTIONS',
-      'LAST ACTION',
-      'AGE',
-    ]);
+    expect(header(await ok('get', 'hp'))).toEqual(HP_COLUMNS);
     await ok(
       'patch',
       'hp',

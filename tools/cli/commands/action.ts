@@ -3,7 +3,9 @@
 // same approveAction update as the annotation relay, so the history records who decided.
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { ActionPhase, HealingActionStatus } from '../../../crds/healing-action.js';
+import { KubeSkippyNamespace, KubeSkippyPhase } from '../../../workflows/search-attributes.js';
 import {
   actionStatusQuery,
   approveActionUpdate,
@@ -14,6 +16,9 @@ import { CliError } from '../errors.js';
 import { age, outputFormat, parseRef, table } from '../format.js';
 import { withClient, withTemporalFlags, type TemporalFlags } from '../temporal-flags.js';
 
+/** How long a listing waits for one action's status query before it falls back to visibility. */
+const QUERY_DEADLINE_MS = 5000;
+
 async function listActions(
   client: Client,
   filter: { namespace?: string; phase?: string; running?: boolean },
@@ -22,15 +27,48 @@ async function listActions(
   if (filter.namespace) clauses.push(`KubeSkippyNamespace="${filter.namespace}"`);
   if (filter.phase) clauses.push(`KubeSkippyPhase="${filter.phase}"`);
   if (filter.running) clauses.push('ExecutionStatus="Running"');
-  const out: (ActionStatusView & { startMs: number })[] = [];
-  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) {
-    const view = await client.workflow
-      .getHandle(wf.workflowId)
-      .query(actionStatusQuery)
-      .catch(() => undefined);
-    if (view) out.push({ ...view, startMs: wf.startTime.getTime() });
-  }
-  return out.sort((a, b) => b.startMs - a.startMs);
+  const found: WorkflowExecutionInfo[] = [];
+  for await (const wf of client.workflow.list({ query: clauses.join(' AND ') })) found.push(wf);
+  // All at once, each bounded: with no worker running, a query waits for one until its deadline.
+  const views = await Promise.all(
+    found.map(async (wf) => {
+      const view = await client
+        .withDeadline(Date.now() + QUERY_DEADLINE_MS, () =>
+          client.workflow.getHandle(wf.workflowId).query(actionStatusQuery),
+        )
+        .catch((err: Error) => visibilityView(wf, err));
+      return view ? [{ ...view, startMs: wf.startTime.getTime() }] : [];
+    }),
+  );
+  return views.flat().sort((a, b) => b.startMs - a.startMs);
+}
+
+/**
+ * What visibility alone says of an action whose status query failed (a closed action's query needs
+ * a worker to replay it, and a busy or absent worker times out): the name from the memo, the phase
+ * from its search attribute. Not every action carries the memo; those are left out, as before.
+ */
+function visibilityView(wf: WorkflowExecutionInfo, err: Error): ActionStatusView | undefined {
+  const name = wf.memo?.['healingActionName'];
+  const namespace = wf.typedSearchAttributes.get(KubeSkippyNamespace);
+  if (typeof name !== 'string' || !namespace) return undefined;
+  const phase = wf.typedSearchAttributes.get(KubeSkippyPhase) as ActionPhase | undefined;
+  return {
+    workflowId: wf.workflowId,
+    healingActionName: name,
+    namespace,
+    status: {
+      ...(phase ? { phase } : {}),
+      message: `status query failed (${err.message}); phase from visibility`,
+    },
+  };
+}
+
+/** The blast radius in a column: ready pods taken out, and each selecting Service's ready endpoints. */
+function blastColumn(b: HealingActionStatus['blastRadius']): string {
+  if (!b) return '-';
+  const services = (b.services ?? []).map((s) => `svc/${s.name} ${s.readyBefore}→${s.readyAfter}`);
+  return [`${b.podsRemoved} pod${b.podsRemoved === 1 ? '' : 's'}`, ...services].join(', ');
 }
 
 /** The workflow id of an action named `ns/name` (or given as a workflow id). */
@@ -89,9 +127,10 @@ export function registerActionCommands(program: Command): void {
           a.healingActionName,
           a.status.phase ?? '-',
           a.status.reason ?? '-',
+          blastColumn(a.status.blastRadius),
           age(a.startMs),
         ]);
-        process.stdout.write(table(['NAMESPACE', 'NAME', 'PHASE', 'REASON', 'AGE'], rows));
+        process.stdout.write(table(['NAMESPACE', 'NAME', 'PHASE', 'REASON', 'TAKES OUT', 'AGE'], rows));
       }),
     );
 

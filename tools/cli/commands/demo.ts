@@ -14,6 +14,7 @@ interface DemoFlags {
   kubeconfig?: string;
   cluster: string;
   uiPort: string;
+  temporalPort: string;
   timeScale: string;
 }
 
@@ -37,7 +38,8 @@ export function registerDemoCommand(program: Command): void {
         'controllers and kwok from `npm run tools:cluster`; the operator runs as its ServiceAccount)',
       'sim',
     )
-    .option('--ui-port <port>', 'Temporal Web UI port of the dev server', '8233')
+    .option('--ui-port <port>', 'Temporal Web UI port of the dev server (0 = a free port)', '8233')
+    .option('--temporal-port <port>', 'gRPC port of the dev server the demo starts (0 = a free port)', '7233')
     .option(
       '--time-scale <x>',
       'speed: multiplies the apps’ behaviour times and the policies’ windows (0.5 = twice as fast)',
@@ -54,7 +56,14 @@ export function registerDemoCommand(program: Command): void {
     )
     .option('-n, --namespace <ns>', 'namespace of the apps and HealingActions', DEMO_NAMESPACE)
     .option('--temporal-address <host:port>', 'also show policy refusals from this Temporal server')
-    .action(async (flags: { kubeconfig?: string; namespace: string; temporalAddress?: string }) => {
+    .action(async (_flags: unknown, cmd: Command) => {
+      // `demo` has --kubeconfig and --temporal-address too, and commander hands a flag both know
+      // to the parent: read them merged, or `demo monitor --kubeconfig X` watched the default cluster.
+      const flags = cmd.optsWithGlobals<{
+        kubeconfig?: string;
+        namespace: string;
+        temporalAddress?: string;
+      }>();
       const options = {
         namespace: flags.namespace,
         ...monitorKubeconfig(flags.kubeconfig),
@@ -75,9 +84,8 @@ async function demoAction(flags: DemoFlags): Promise<void> {
     throw new CliError('--kubeconfig reuses a running cluster; it cannot be combined with --cluster real');
   if (flags.cluster === 'real' && flags.timeScale !== '1')
     throw new CliError('--time-scale speeds the simulated cluster only; the real one runs in real time');
-  const uiPort = Number(flags.uiPort);
-  if (!/^\d+$/.test(flags.uiPort) || uiPort > 65_535)
-    throw new CliError(`--ui-port must be a port number between 0 and 65535, got "${flags.uiPort}"`);
+  const uiPort = portFlag('--ui-port', flags.uiPort);
+  const temporalPort = portFlag('--temporal-port', flags.temporalPort);
   const timeScale = Number(flags.timeScale);
   if (!Number.isFinite(timeScale) || timeScale < 0.1 || timeScale > 10)
     throw new CliError(
@@ -93,9 +101,17 @@ async function demoAction(flags: DemoFlags): Promise<void> {
     ...(flags.kubeconfig ? { kubeconfig: resolve(flags.kubeconfig) } : {}),
     cluster: flags.cluster,
     uiPort,
+    temporalPort,
     timeScale,
     stateDir: resolve('.kubeskippy'),
   });
+}
+
+function portFlag(flag: string, value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535)
+    throw new CliError(`${flag} must be a port number between 0 and 65535, got "${value}"`);
+  return port;
 }
 
 function checkAddress(value: string): string {

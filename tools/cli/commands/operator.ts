@@ -16,10 +16,30 @@ interface Flags {
   metricsAddress?: string;
   logLevel?: string;
   prometheusUrl?: string;
+  alertmanagerUrl?: string;
   webhookAllow?: string;
+  notificationsSecret?: string;
   alertPort?: string;
   alertTokenFile?: string;
   temporalUiUrl?: string;
+  leaderElect?: boolean;
+  leaderElectionNamespace?: string;
+  leaderElectionId?: string;
+  leaderElectLeaseDuration?: string;
+  leaderElectRenewDeadline?: string;
+  leaderElectRetryPeriod?: string;
+}
+
+/** The leader-election flags, as loadConfig takes them. */
+function leaderFlags(flags: Flags): Parameters<typeof loadConfig>[0] {
+  return {
+    ...(flags.leaderElect ? { leaderElect: 'on' } : {}),
+    ...(flags.leaderElectionNamespace ? { leaderElectionNamespace: flags.leaderElectionNamespace } : {}),
+    ...(flags.leaderElectionId ? { leaderElectionId: flags.leaderElectionId } : {}),
+    ...(flags.leaderElectLeaseDuration ? { leaseDurationMs: flags.leaderElectLeaseDuration } : {}),
+    ...(flags.leaderElectRenewDeadline ? { renewDeadlineMs: flags.leaderElectRenewDeadline } : {}),
+    ...(flags.leaderElectRetryPeriod ? { retryPeriodMs: flags.leaderElectRetryPeriod } : {}),
+  };
 }
 
 const ROLES: { name: OperatorRole; command: string; description: string }[] = [
@@ -48,10 +68,13 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
       ...(flags.metricsAddress !== undefined ? { metricsAddress: flags.metricsAddress } : {}),
       ...(flags.logLevel ? { logLevel: flags.logLevel } : {}),
       ...(flags.prometheusUrl ? { prometheusUrl: flags.prometheusUrl } : {}),
+      ...(flags.alertmanagerUrl ? { alertmanagerUrl: flags.alertmanagerUrl } : {}),
       ...(flags.webhookAllow ? { webhookAllow: flags.webhookAllow } : {}),
+      ...(flags.notificationsSecret ? { notificationsSecret: flags.notificationsSecret } : {}),
       ...(flags.alertPort !== undefined ? { alertPort: flags.alertPort } : {}),
       ...(flags.alertTokenFile ? { alertTokenFile: flags.alertTokenFile } : {}),
       ...(flags.temporalUiUrl ? { temporalUiUrl: flags.temporalUiUrl } : {}),
+      ...leaderFlags(flags),
     });
   } catch (err) {
     if (err instanceof ConfigError) throw new CliError(err.message);
@@ -77,10 +100,6 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
       1,
     );
   }
-  logger.info(
-    { metricsAddress: config.metricsAddress, metricsPort: operator.metricsPort },
-    'health on /healthz and /readyz, metrics on /metrics',
-  );
   let asked = false;
   const shutdown = (signal: string): void => {
     asked = true;
@@ -125,8 +144,16 @@ export function registerOperatorCommands(program: Command): void {
       .option('--log-level <level>', 'trace|debug|info|warn|error (env KUBESKIPPY_LOG_LEVEL; default info)')
       .option('--prometheus-url <url>', 'Prometheus for PromQL triggers (env KUBESKIPPY_PROMETHEUS_URL)')
       .option(
+        '--alertmanager-url <url>',
+        'Alertmanager whose active silences gate actions (env KUBESKIPPY_ALERTMANAGER_URL; default none)',
+      )
+      .option(
         '--webhook-allow <prefixes>',
         'comma-separated URL prefixes webhook actions may POST to (env KUBESKIPPY_WEBHOOK_ALLOW; default none)',
+      )
+      .option(
+        '--notifications-secret <namespace/name>',
+        'Secret with the notification endpoints for policies that name none (env KUBESKIPPY_NOTIFICATIONS_SECRET)',
       )
       .option(
         '--alert-port <port>',
@@ -140,6 +167,24 @@ export function registerOperatorCommands(program: Command): void {
         '--temporal-ui-url <url>',
         `Web UI base for links (env KUBESKIPPY_TEMPORAL_UI_URL; default ${DEFAULTS.temporalUiUrl})`,
       )
+      .option(
+        '--leader-elect',
+        'only the holder of a Lease runs the controller; every replica runs a worker (env KUBESKIPPY_LEADER_ELECT; default off)',
+      )
+      .option(
+        '--leader-election-namespace <ns>',
+        "the Lease's namespace (env KUBESKIPPY_LEADER_ELECTION_NAMESPACE; default POD_NAMESPACE, the pod's, the kubeconfig's)",
+      )
+      .option(
+        '--leader-election-id <name>',
+        `the Lease's name (env KUBESKIPPY_LEADER_ELECTION_ID; default ${DEFAULTS.leaderElectionId})`,
+      )
+      .option('--leader-elect-lease-duration <d>', 'how long followers wait on a silent leader (default 15s)')
+      .option(
+        '--leader-elect-renew-deadline <d>',
+        'a leader that has not renewed for this long stops (default 10s)',
+      )
+      .option('--leader-elect-retry-period <d>', 'between attempts to acquire or renew (default 2s)')
       .action((flags: Flags) => run(role.name, flags));
   }
 }

@@ -43,6 +43,7 @@ function printStatus(v: PolicyStatusView): string {
     `Policy:          ${v.policy.namespace}/${v.policy.name} (generation ${v.policy.generation ?? '-'})`,
     `Mode:            ${v.mode}${v.mode !== v.specMode ? ` (overridden; spec says ${v.specMode})` : ''}`,
     `Paused:          ${v.paused}`,
+    ...(v.window ? [`Window:          ${v.window.state}: ${v.window.message}`] : []),
     `Last evaluated:  ${v.lastEvaluatedMs ? new Date(v.lastEvaluatedMs).toISOString() : '-'}`,
     `Active triggers: ${v.activeTriggers.join(', ') || '-'}`,
     `Actions:         ${v.counters.actionsStarted} started, ${v.actionsInLastHour} in the last hour; outcomes ${JSON.stringify(v.counters.outcomes)}`,
@@ -57,6 +58,18 @@ function printStatus(v: PolicyStatusView): string {
   if (v.held.length) {
     lines.push('On hold:');
     for (const h of v.held) lines.push(`  ${h.subjectKey} until ${new Date(h.holdUntilMs).toISOString()}`);
+  }
+  if (v.ineffective?.length) {
+    lines.push('Ineffective fixes on hold:');
+    for (const h of v.ineffective) {
+      const until = new Date(h.untilMs).toISOString();
+      lines.push(`  ${h.action} on ${h.subjectKey} (${h.trigger}) until ${until}, then ${h.then}`);
+      for (const e of h.evidence) {
+        const relapse =
+          e.relapsedMs !== undefined ? `, relapsed ${new Date(e.relapsedMs).toISOString()}` : '';
+        lines.push(`    ${e.healingAction} ${e.outcome} ${new Date(e.endedMs).toISOString()}${relapse}`);
+      }
+    }
   }
   if (v.lastRefusals.length) {
     lines.push('Last refusals:');
