@@ -1,5 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
+// The PostgreSQL tier exists only when asked for (`npm run test:postgres` sets this), so a plain
+// `vitest run` (npm test) never runs the engine files a second time against it.
+const postgresTier = process.env.KUBESKIPPY_POSTGRES_TIER === '1';
+
 export default defineConfig({
   test: {
     // Integration tests share one Temporal dev server and run real timers; keep the defaults generous.
@@ -39,6 +43,21 @@ export default defineConfig({
           poolOptions: { forks: { singleFork: true } },
         },
       },
+      // The engine scenarios against a Temporal server built here, on PostgreSQL (README,
+      // "A production Temporal"): the same test files as the sim tier, another server.
+      ...(postgresTier
+        ? [
+            {
+              extends: true as const,
+              test: {
+                name: 'postgres',
+                include: ['test/integration/engine-*.test.ts'],
+                globalSetup: ['test/support/postgres-setup.ts', 'test/support/global-setup.ts'],
+                sequence: { groupOrder: 3 },
+              },
+            },
+          ]
+        : []),
     ],
     sequence: { groupOrder: 0 },
   },

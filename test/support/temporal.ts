@@ -52,7 +52,21 @@ export function uniqueTaskQueue(prefix: string): string {
 export async function startDedicatedServer(
   dynamicConfig: Record<string, string | number | boolean>,
 ): Promise<DevServer> {
+  // The PostgreSQL tier (./postgres-setup.ts) has a namespace with this config on its one server.
+  const dedicated = inject('temporalDedicatedNamespaces')?.[JSON.stringify(dynamicConfig)];
+  if (dedicated) return sharedServerNamespace(dedicated);
   const cliPath = inject('temporalCliPath');
   if (!cliPath) throw new Error('no temporal CLI was resolved in globalSetup; see docs/temporal.md');
   return startDevServer({ cliPath, port: 0, headless: true, dynamicConfig });
+}
+
+/** A namespace of the shared server, shaped as a DevServer whose stop() leaves the server running. */
+function sharedServerNamespace(namespace: string): DevServer {
+  return {
+    address: inject('temporalAddress'),
+    namespace,
+    pid: -1,
+    exited: new Promise<number | null>(() => {}),
+    stop: async () => {},
+  };
 }
