@@ -48,10 +48,14 @@ export default defineConfig({
       ...(postgresTier
         ? [
             {
-              extends: true as const,
+              // Not `extends: true`: that would prepend the root's global setup, whose dev server
+              // would start (unused) before this one's TEMPORAL_ADDRESS is set.
               test: {
                 name: 'postgres',
                 include: ['test/integration/engine-*.test.ts'],
+                testTimeout: 60_000,
+                hookTimeout: 120_000,
+                pool: 'forks' as const,
                 globalSetup: ['test/support/postgres-setup.ts', 'test/support/global-setup.ts'],
                 sequence: { groupOrder: 3 },
               },
