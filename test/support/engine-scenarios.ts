@@ -58,7 +58,9 @@ export function policyHandle(
   engine: Engine,
   name: string,
 ): ReturnType<Engine['client']['workflow']['getHandle']> {
-  return engine.client.workflow.getHandle(policyWorkflowId(engine.namespace, name));
+  return engine.client.workflow.getHandle(
+    policyWorkflowId(engine.config.clusterName, engine.namespace, name),
+  );
 }
 
 export function policyStatus(engine: Engine, name: string): Promise<PolicyStatusView> {

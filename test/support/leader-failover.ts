@@ -171,7 +171,10 @@ export async function runLeaderFailover(
   await eventually(
     'the new leader starts the second policy workflow',
     async () =>
-      (await countRuns(t.client, `WorkflowId="${policyWorkflowId(t.namespace, 'lf-after')}"`)) === 1,
+      (await countRuns(
+        t.client,
+        `WorkflowId="${policyWorkflowId(t.config.clusterName, t.namespace, 'lf-after')}"`,
+      )) === 1,
     60_000,
     500,
   );
@@ -194,7 +197,10 @@ export async function runLeaderFailover(
   const creates = Object.entries(t.requests())
     .filter(([k]) => k === `POST /apis/kubeskippy.io/v1alpha1/namespaces/${t.namespace}/healingactions`)
     .reduce((n, [, byStatus]) => n + (byStatus['201'] ?? 0), 0);
-  const policyRuns = await countRuns(t.client, `WorkflowId="${policyWorkflowId(t.namespace, 'lf-evict')}"`);
+  const policyRuns = await countRuns(
+    t.client,
+    `WorkflowId="${policyWorkflowId(t.config.clusterName, t.namespace, 'lf-evict')}"`,
+  );
   const actionRuns = await countRuns(
     t.client,
     `KubeSkippyNamespace="${t.namespace}" AND KubeSkippyPolicy="lf-evict" AND WorkflowType="${HEALING_ACTION_WORKFLOW}"`,
