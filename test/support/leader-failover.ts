@@ -49,7 +49,8 @@ async function leaderGauge(op: Operator): Promise<number | undefined> {
   const text = await fetch(`http://127.0.0.1:${op.metricsPort}/metrics`)
     .then((r) => r.text())
     .catch(() => '');
-  const m = /^kubeskippy_leader (\d+)$/m.exec(text);
+  // Its one label is the cluster (a default label of every series).
+  const m = /^kubeskippy_leader\{cluster="[^"]+"\} (\d+)$/m.exec(text);
   return m ? Number(m[1]) : undefined;
 }
 
