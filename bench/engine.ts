@@ -26,6 +26,8 @@ export interface BenchEngine {
   sim: SimHandle;
   client: Client;
   temporal: DevServer;
+  /** The operator's settings (its cluster name is in the workflow ids). */
+  config: ReturnType<typeof loadConfig>;
   /** Set once startOperator() ran (at start unless `operator: false`). */
   operator?: RunningOperator;
   startOperator(): Promise<RunningOperator>;
@@ -71,6 +73,7 @@ export async function startBenchEngine(
     sim,
     client,
     temporal,
+    config,
     startOperator: async () => (engine.operator = await start()),
     apply: (objects) => void applyObjects(sim.store, objects),
     stop: async () => {

@@ -50,7 +50,7 @@ export async function benchP3(totalTicks: number): Promise<P3Figures> {
         actions: [deletePod],
       }),
     ]);
-    const id = policyWorkflowId(NS, 'idle');
+    const id = policyWorkflowId(engine.config.clusterName, NS, 'idle');
     const first = await waitUntil(
       () =>
         history(engine.client, id).then(

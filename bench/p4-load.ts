@@ -62,7 +62,7 @@ async function evaluationLags(engine: BenchEngine, policies: number): Promise<nu
   const views = await Promise.all(
     [...picked].map((i) =>
       engine.client.workflow
-        .getHandle(policyWorkflowId(`p4-${i}`, 'idle'))
+        .getHandle(policyWorkflowId(engine.config.clusterName, `p4-${i}`, 'idle'))
         .query(policyStatusQuery)
         .catch(() => undefined),
     ),

@@ -40,7 +40,7 @@ async function evaluationLags(engine: RealBenchEngine, namespaces: string[]): Pr
   const views = await Promise.all(
     [...picked].map((ns) =>
       engine.client.workflow
-        .getHandle(policyWorkflowId(ns, 'idle'))
+        .getHandle(policyWorkflowId(engine.config.clusterName, ns, 'idle'))
         .query(policyStatusQuery)
         .catch(() => undefined),
     ),

@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { PatchStrategy, Watch, type KubernetesObject } from '@kubernetes/client-node';
 import { createKube, loadKubeConfig, type Kube } from '../activities/kube/clients.js';
-import { loadConfig } from '../operator/config.js';
+import { loadConfig, type OperatorConfig } from '../operator/config.js';
 import type { RunningOperator } from '../operator/operator.js';
 import type { KObject } from '../sim/contract.js';
 import { startDevServer, type DevServer } from '../tools/dev-server.js';
@@ -17,6 +17,8 @@ import type { RealCluster } from './real-cluster.js';
 export interface RealBenchEngine {
   admin: Kube;
   client: Client;
+  /** The operator's settings (its cluster name is in the workflow ids). */
+  config: OperatorConfig;
   operator?: RunningOperator;
   startOperator(): Promise<RunningOperator>;
   /** Server-side apply with the admin's identity; creates each namespace first. */
@@ -51,6 +53,7 @@ export async function startRealBenchEngine(
   const engine: RealBenchEngine = {
     admin,
     client,
+    config,
     startOperator: async () => (engine.operator = await start()),
     apply: async (objects) => {
       for (const obj of objects) {

@@ -171,6 +171,7 @@ export function healingActionCrd(): Schema {
       { name: 'Action', type: 'string', jsonPath: '.spec.action.type' },
       { name: 'Phase', type: 'string', jsonPath: '.status.phase' },
       { name: 'Reason', type: 'string', jsonPath: '.status.reason', priority: 1 },
+      { name: 'Cluster', type: 'string', jsonPath: '.spec.cluster', priority: 1 },
       age,
     ],
   });

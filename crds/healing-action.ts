@@ -55,6 +55,12 @@ export const FiredTrigger = z.object({
 export type FiredTrigger = z.infer<typeof FiredTrigger>;
 
 export const HealingActionSpec = z.object({
+  cluster: z
+    .string()
+    .optional()
+    .describe(
+      'The cluster name (--cluster-name) of the operator that planned this action, as in its workflow id and the kubeskippy.io/cluster label.',
+    ),
   policyRef: PolicyRef.describe('The policy that planned this action.'),
   targetResource: TargetResource.describe('The object acted on.'),
   trigger: FiredTrigger.optional().describe('The trigger that fired, with its observed value.'),

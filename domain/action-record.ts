@@ -54,6 +54,8 @@ export function actionLabels(planned: PlannedAction, phase: ActionPhase): Record
     'kubeskippy.io/target-kind': planned.target.kind,
     'kubeskippy.io/target-name': label(planned.target.name),
     'kubeskippy.io/phase': phase,
+    // `kubectl get ha -l kubeskippy.io/cluster=a`; a cluster name is a DNS label, valid as a value.
+    ...(planned.cluster !== undefined ? { 'kubeskippy.io/cluster': planned.cluster } : {}),
   };
 }
 

@@ -6,15 +6,31 @@
 // the parts unambiguously. Trigger names are free text, so parsers take them as "whatever is left
 // between the fixed parts".
 
-const POLICY_PREFIX = 'kubeskippy/policy/';
-const ACTION_PREFIX = 'kubeskippy/action/';
+// Since fleets (many clusters, one Temporal namespace) every id carries the operator's cluster name
+// (--cluster-name) right after the `kubeskippy/` prefix: `kubeskippy/<cluster>/policy/...`. Ids of
+// the format before that (`kubeskippy/policy/...`, no cluster) still parse, with `cluster`
+// undefined, and are still built when the cluster is undefined: a workflow whose recorded input has
+// no cluster must start the same child ids on replay as it did when it ran. The kinds `policy`,
+// `action` and `cluster` are therefore reserved: no cluster may be named after them
+// (RESERVED_CLUSTER_NAMES), so `kubeskippy/policy/...` is always the old format.
+
+const PREFIX = 'kubeskippy/';
+const POLICY = 'policy';
+const ACTION = 'action';
+
+/** Cluster names that would make an id ambiguous with the format from before clusters. */
+export const RESERVED_CLUSTER_NAMES: readonly string[] = [POLICY, ACTION, 'cluster'];
 
 export interface PolicyIdParts {
+  /** Undefined only for an id of the format from before clusters. */
+  cluster?: string | undefined;
   namespace: string;
   name: string;
 }
 
 export interface ActionIdParts {
+  /** The operator's cluster name; undefined only to rebuild an id of the format from before clusters. */
+  cluster: string | undefined;
   namespace: string;
   policy: string;
   trigger: string;
@@ -30,37 +46,58 @@ export interface KeyableRef {
   name: string;
 }
 
+/** `kubeskippy/<cluster>/<kind>/` (or the old `kubeskippy/<kind>/` when cluster is undefined). */
+function prefix(cluster: string | undefined, kind: string): string {
+  return cluster === undefined ? `${PREFIX}${kind}/` : `${PREFIX}${cluster}/${kind}/`;
+}
+
+/** The cluster and the rest after `kubeskippy/[<cluster>/]<kind>/`, or undefined for another kind. */
+function split(id: string, kind: string): { cluster: string | undefined; rest: string } | undefined {
+  if (!id.startsWith(PREFIX)) return undefined;
+  const after = id.slice(PREFIX.length);
+  if (after.startsWith(`${kind}/`)) return { cluster: undefined, rest: after.slice(kind.length + 1) };
+  const slash = after.indexOf('/');
+  const cluster = after.slice(0, slash);
+  if (slash <= 0 || RESERVED_CLUSTER_NAMES.includes(cluster)) return undefined;
+  const rest = after.slice(slash + 1);
+  return rest.startsWith(`${kind}/`) ? { cluster, rest: rest.slice(kind.length + 1) } : undefined;
+}
+
 /**
  * `kubeskippy/cluster/<task-queue>`: the one workflow that owns the cluster's kill switch and budget.
  * One per task queue, not one per Temporal namespace: each operator (and each test engine) runs its
- * own task queue, and its policies must ask their own cluster, not a neighbour's.
+ * own task queue, and its policies must ask their own cluster, not a neighbour's. The task queue is
+ * `kubeskippy-<cluster>` unless set, so the id names the cluster too; a fleet must give every
+ * cluster its own task queue anyway, or one cluster's workers would run another's activities.
  */
 export function clusterWorkflowId(taskQueue: string): string {
   return `kubeskippy/cluster/${taskQueue}`;
 }
 
-/** `kubeskippy/policy/<namespace>/<name>` */
-export function policyWorkflowId(namespace: string, name: string): string {
-  return `${POLICY_PREFIX}${namespace}/${name}`;
+/** `kubeskippy/<cluster>/policy/<namespace>/<name>` (`kubeskippy/policy/...` when cluster is undefined). */
+export function policyWorkflowId(cluster: string | undefined, namespace: string, name: string): string {
+  return `${prefix(cluster, POLICY)}${namespace}/${name}`;
 }
 
 export function parsePolicyWorkflowId(id: string): PolicyIdParts | undefined {
-  if (!id.startsWith(POLICY_PREFIX)) return undefined;
-  const parts = id.slice(POLICY_PREFIX.length).split('/');
+  const found = split(id, POLICY);
+  if (!found) return undefined;
+  const parts = found.rest.split('/');
   const [namespace, name] = parts;
   if (parts.length !== 2 || !namespace || !name) return undefined;
-  return { namespace, name };
+  return { ...(found.cluster !== undefined ? { cluster: found.cluster } : {}), namespace, name };
 }
 
-/** `kubeskippy/action/<namespace>/<policy>/<trigger>/<target-kind>/<target-name>/<seq>` */
+/** `kubeskippy/<cluster>/action/<namespace>/<policy>/<trigger>/<target-kind>/<target-name>/<seq>` */
 export function actionWorkflowId(parts: ActionIdParts): string {
-  const { namespace, policy, trigger, targetKind, targetName, seq } = parts;
-  return `${ACTION_PREFIX}${namespace}/${policy}/${trigger}/${targetKind}/${targetName}/${seq}`;
+  const { cluster, namespace, policy, trigger, targetKind, targetName, seq } = parts;
+  return `${prefix(cluster, ACTION)}${namespace}/${policy}/${trigger}/${targetKind}/${targetName}/${seq}`;
 }
 
 export function parseActionWorkflowId(id: string): ActionIdParts | undefined {
-  if (!id.startsWith(ACTION_PREFIX)) return undefined;
-  const parts = id.slice(ACTION_PREFIX.length).split('/');
+  const found = split(id, ACTION);
+  if (!found) return undefined;
+  const parts = found.rest.split('/');
   if (parts.length < 6) return undefined;
   const [namespace = '', policy = ''] = parts;
   const [targetKind = '', targetName = '', seqText = ''] = parts.slice(-3);
@@ -68,7 +105,8 @@ export function parseActionWorkflowId(id: string): ActionIdParts | undefined {
   if (!namespace || !policy || !trigger || !targetKind || !targetName || !/^[0-9]+$/.test(seqText)) {
     return undefined;
   }
-  return { namespace, policy, trigger, targetKind, targetName, seq: Number(seqText) };
+  const { cluster } = found;
+  return { cluster, namespace, policy, trigger, targetKind, targetName, seq: Number(seqText) };
 }
 
 /** FNV-1a, 32 bit: a tiny, well-known, pure hash (node:crypto is not allowed in workflow code). */

@@ -59,13 +59,15 @@ export interface ApproveCommands {
 
 /** The three ways to decide (README "Operating it"), each ready to paste. */
 export function approveCommands(a: {
+  /** The operator's cluster: the CLI finds the action only among that cluster's workflows. */
+  cluster?: string;
   namespace: string;
   healingActionName: string;
   workflowId: string;
 }): ApproveCommands {
   const cmds = (decision: 'approve' | 'reject'): string[] => [
     `kubectl annotate healingaction -n ${a.namespace} ${a.healingActionName} kubeskippy.io/approve=${decision === 'approve' ? 'true' : 'reject'}`,
-    `kubeskippy action ${decision} ${a.namespace}/${a.healingActionName}`,
+    `kubeskippy action ${decision} ${a.namespace}/${a.healingActionName}${a.cluster !== undefined ? ` --cluster-name ${a.cluster}` : ''}`,
     `temporal workflow update execute --workflow-id ${a.workflowId} --name approveAction --input '{"decision":"${decision}","by":"YOUR-NAME"}'`,
   ];
   return { approve: cmds('approve'), reject: cmds('reject') };
@@ -132,6 +134,7 @@ export function incidentNotice(
           approval: {
             ...(status.approval?.expiresAt ? { expiresAt: status.approval.expiresAt } : {}),
             commands: approveCommands({
+              ...(planned.cluster !== undefined ? { cluster: planned.cluster } : {}),
               namespace: ns,
               healingActionName: planned.healingActionName,
               workflowId: o.workflowId,

@@ -93,6 +93,8 @@ export interface PlannedAction {
   /** HealingAction CR name, derived from workflowId. */
   healingActionName: string;
   seq: number;
+  /** The operator's cluster name, for the HealingAction and search attributes; absent before fleets. */
+  cluster?: string;
   policyRef: { namespace: string; name: string; uid?: string };
   policyGeneration?: number;
   mode: PolicyMode;

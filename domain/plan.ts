@@ -126,6 +126,7 @@ function commit(input: CommitInput): PlannedAction {
   const seq = state.seq;
   state.seq += 1;
   const workflowId = actionWorkflowId({
+    cluster: policy.cluster,
     namespace: policy.namespace,
     policy: policy.name,
     trigger: fire.trigger,
@@ -158,6 +159,7 @@ function commit(input: CommitInput): PlannedAction {
     workflowId,
     healingActionName: healingActionName(workflowId, candidate.action.name),
     seq,
+    ...(policy.cluster !== undefined ? { cluster: policy.cluster } : {}),
     policyRef: { namespace: policy.namespace, name: policy.name, ...(policy.uid ? { uid: policy.uid } : {}) },
     ...(policy.generation !== undefined ? { policyGeneration: policy.generation } : {}),
     mode,

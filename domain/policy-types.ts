@@ -17,6 +17,8 @@ import type {
 import type { NormalizedChangeGate } from './change-gate.js';
 
 export interface PolicyMeta {
+  /** The operator's cluster name (domain/ids.ts); absent in inputs recorded before fleets. */
+  cluster?: string;
   namespace: string;
   name: string;
   uid?: string;

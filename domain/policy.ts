@@ -142,14 +142,16 @@ function normalizeAction(
  */
 /** A policy as the controller hands it over (the CR's spec and identity), normalized. */
 export function normalizePolicyRef(ref: {
+  cluster?: string;
   namespace: string;
   name: string;
   uid?: string;
   generation?: number;
   spec: HealingPolicySpec;
 }): NormalizedPolicy {
-  const { namespace, name, uid, generation } = ref;
+  const { cluster, namespace, name, uid, generation } = ref;
   return normalizePolicy(ref.spec, {
+    ...(cluster !== undefined ? { cluster } : {}),
     namespace,
     name,
     ...(uid ? { uid } : {}),
@@ -175,6 +177,7 @@ export function normalizePolicy(spec: HealingPolicySpec, meta: PolicyMeta): Norm
   const s = spec.safetyRules;
   const holdDurationMs = parseDurationOr(s.holdDuration, 60 * MINUTE);
   return {
+    ...(meta.cluster !== undefined ? { cluster: meta.cluster } : {}),
     namespace: meta.namespace,
     name: meta.name,
     ...(meta.uid !== undefined ? { uid: meta.uid } : {}),

@@ -3,11 +3,25 @@
 import { hostname } from 'node:os';
 import { parseDuration } from '../domain/duration.js';
 import { DEFAULT_ELECTION_TIMINGS, timingsProblem } from '../domain/leader-election.js';
+import {
+  ClusterNameError,
+  currentKubeContext,
+  resolveClusterName,
+  type ClusterNameSource,
+} from './cluster-name.js';
 export interface OperatorConfig {
   /** Kubeconfig path; empty = in-cluster service account, else $KUBECONFIG/~/.kube/config. */
   kubeconfig?: string;
   temporalAddress: string;
   temporalNamespace: string;
+  /**
+   * This cluster's name in a fleet sharing one Temporal namespace (KUBESKIPPY_CLUSTER_NAME, a DNS
+   * label): in workflow ids, the KubeSkippyCluster search attribute, HealingActions and metrics.
+   * Default: the kubeconfig's current context, else `default` (operator/cluster-name.ts).
+   */
+  clusterName: string;
+  clusterNameFrom: ClusterNameSource;
+  /** Default `kubeskippy-<clusterName>`: each cluster's workers poll only its own workflows. */
   taskQueue: string;
   /** Temporal Cloud / TLS: API key (optional). */
   temporalApiKey?: string;
@@ -100,7 +114,8 @@ export type Env = Record<string, string | undefined>;
 export const DEFAULTS = {
   temporalAddress: '127.0.0.1:7233',
   temporalNamespace: 'default',
-  taskQueue: 'kubeskippy',
+  /** The task queue is this prefix + `-` + the cluster name unless set. */
+  taskQueuePrefix: 'kubeskippy',
   temporalUiUrl: 'http://127.0.0.1:8233',
   metricsPort: 9464,
   logLevel: 'info',
@@ -161,6 +176,19 @@ function durationOf(value: string | undefined, name: string, fallbackMs: number)
     return parseDuration(value);
   } catch (err) {
     throw new ConfigError(`${name}: ${(err as Error).message}`);
+  }
+}
+
+function clusterName(pick: Picker, env: Env): Pick<OperatorConfig, 'clusterName' | 'clusterNameFrom'> {
+  try {
+    const kubeconfig = pick('kubeconfig', 'KUBECONFIG');
+    return resolveClusterName(pick('clusterName', 'KUBESKIPPY_CLUSTER_NAME'), () =>
+      // In a pod without a kubeconfig the service account is used, and nothing names the cluster.
+      kubeconfig || !env['KUBERNETES_SERVICE_HOST'] ? currentKubeContext(kubeconfig, env) : undefined,
+    );
+  } catch (err) {
+    if (err instanceof ClusterNameError) throw new ConfigError(err.message);
+    throw err;
   }
 }
 
@@ -248,10 +276,13 @@ export function loadConfig(
   const logLevel = pick('logLevel', 'KUBESKIPPY_LOG_LEVEL') ?? DEFAULTS.logLevel;
   if (!LEVELS.includes(logLevel))
     throw new ConfigError(`log level must be one of ${LEVELS.join(', ')}, got "${logLevel}"`);
+  const cluster = clusterName(pick, env);
   const config: OperatorConfig = {
+    ...cluster,
     temporalAddress: pick('temporalAddress', 'TEMPORAL_ADDRESS') ?? DEFAULTS.temporalAddress,
     temporalNamespace: pick('temporalNamespace', 'TEMPORAL_NAMESPACE') ?? DEFAULTS.temporalNamespace,
-    taskQueue: pick('taskQueue', 'KUBESKIPPY_TASK_QUEUE') ?? DEFAULTS.taskQueue,
+    taskQueue:
+      pick('taskQueue', 'KUBESKIPPY_TASK_QUEUE') ?? `${DEFAULTS.taskQueuePrefix}-${cluster.clusterName}`,
     temporalTls: (pick('temporalTls', 'TEMPORAL_TLS') ?? 'false') === 'true',
     temporalUiUrl: pick('temporalUiUrl', 'KUBESKIPPY_TEMPORAL_UI_URL') ?? DEFAULTS.temporalUiUrl,
     metricsPort: port(pick('metricsPort', 'KUBESKIPPY_METRICS_PORT'), 'metrics port', DEFAULTS.metricsPort),

@@ -43,6 +43,14 @@ export async function startOperator(opts: StartOperatorOptions): Promise<Running
   const { config, logger, role } = opts;
   const kube = createKube(loadKubeConfig(config.kubeconfig));
   const registry = new Registry();
+  // Every series says which cluster it is from, so one Prometheus (or a federation) can hold a fleet.
+  registry.setDefaultLabels({ cluster: config.clusterName });
+  logger.info(
+    { cluster: config.clusterName, from: config.clusterNameFrom, taskQueue: config.taskQueue },
+    config.clusterNameFrom === 'default'
+      ? 'cluster name "default": no kubeconfig context names this cluster; set --cluster-name (KUBESKIPPY_CLUSTER_NAME, chart value clusterName) when several clusters share one Temporal namespace'
+      : `cluster name "${config.clusterName}" (from the ${config.clusterNameFrom})`,
+  );
   // prom-client's names already say process_/nodejs_: the prefix only names the program.
   collectDefaultMetrics({ register: registry, prefix: 'kubeskippy_' });
   const metrics = createMetrics(registry);
@@ -202,6 +210,7 @@ async function startController(
   const controller = new Controller({
     kube,
     client,
+    cluster: config.clusterName,
     taskQueue: config.taskQueue,
     logger,
     mirrorTimings: { lastEvaluatedResolutionMs: config.statusHeartbeatMs },

@@ -46,6 +46,7 @@ export class ActionRecorder {
   spec(): HealingActionSpec {
     const p = this.planned;
     return {
+      ...(p.cluster !== undefined ? { cluster: p.cluster } : {}),
       policyRef: p.policyRef,
       targetResource: p.target,
       trigger: {

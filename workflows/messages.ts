@@ -25,6 +25,11 @@ export const CLUSTER_WORKFLOW = 'clusterWorkflow';
 // ── Policy workflow ────────────────────────────────────────────────────────────────────────────
 
 export interface PolicyRefInput {
+  /**
+   * The operator's cluster name (--cluster-name): in the ids of the policy's workflow and its
+   * actions. Absent only in histories recorded before fleets, which replay with the old ids.
+   */
+  cluster?: string;
   namespace: string;
   name: string;
   uid?: string;

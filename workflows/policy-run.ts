@@ -93,6 +93,11 @@ export class PolicyRun {
   validateUpdate(next: msg.PolicyRefInput): void {
     if (next.namespace !== this.ref.namespace || next.name !== this.ref.name)
       throw new Error('updatePolicy: namespace/name must not change');
+    // The cluster is in this workflow's id and its actions': another cluster's spec is never ours.
+    if (next.cluster !== this.ref.cluster)
+      throw new Error(
+        `updatePolicy: cluster must not change (this workflow is cluster "${this.ref.cluster ?? ''}")`,
+      );
     if (!next.spec || !Array.isArray(next.spec.triggers) || !Array.isArray(next.spec.actions)) {
       throw new Error(
         'updatePolicy: spec with triggers and actions is required (validate it with the CRD schema first)',

@@ -15,6 +15,7 @@ import type { PolicyRun } from './policy-run.js';
 import { kubeReads, recordWrites } from './proxies.js';
 import {
   KubeSkippyAction,
+  KubeSkippyCluster,
   KubeSkippyMode,
   KubeSkippyNamespace,
   KubeSkippyPolicy,
@@ -110,17 +111,18 @@ function actionSpan(run: PolicyRun, planned: PlannedAction): { attributes: Recor
 }
 
 async function startAction(run: PolicyRun, planned: PlannedAction): Promise<void> {
-  const { name, namespace } = run.ref;
+  const { cluster, name, namespace } = run.ref;
   try {
     await startChild(healingActionWorkflow, {
       workflowId: planned.workflowId,
-      args: [{ planned, policyWorkflowId: policyWorkflowId(namespace, name) }],
+      args: [{ planned, policyWorkflowId: policyWorkflowId(cluster, namespace, name) }],
       parentClosePolicy: ParentClosePolicy.ABANDON,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       // Lets a listing name the action from visibility alone, when its status query cannot be
       // answered (no worker free to replay a closed action's history).
       memo: { healingActionName: planned.healingActionName },
       typedSearchAttributes: [
+        ...(cluster !== undefined ? [{ key: KubeSkippyCluster, value: cluster }] : []),
         { key: KubeSkippyPolicy, value: name },
         { key: KubeSkippyNamespace, value: namespace },
         { key: KubeSkippyTarget, value: `${planned.target.kind}/${planned.target.name}` },

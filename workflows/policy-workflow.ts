@@ -17,7 +17,7 @@ import { initialState, type PolicyState } from '../domain/state.js';
 import * as msg from './messages.js';
 import { receiveAlerts } from './policy-alerts.js';
 import { PolicyRun } from './policy-run.js';
-import { KubeSkippyNamespace, KubeSkippyPolicy } from './search-attributes.js';
+import { KubeSkippyCluster, KubeSkippyNamespace, KubeSkippyPolicy } from './search-attributes.js';
 
 export interface PolicyWorkflowInput {
   policy: msg.PolicyRefInput;
@@ -62,7 +62,9 @@ export async function policyWorkflow(input: PolicyWorkflowInput): Promise<void> 
     fresh: input.state === undefined,
     ...(input.lastActionMs !== undefined ? { lastActionMs: input.lastActionMs } : {}),
   });
+  // Set at start by the controller too; upserted for runs started by continue-as-new.
   upsertSearchAttributes([
+    ...(run.ref.cluster !== undefined ? [{ key: KubeSkippyCluster, value: run.ref.cluster }] : []),
     { key: KubeSkippyPolicy, value: run.ref.name },
     { key: KubeSkippyNamespace, value: run.ref.namespace },
   ]);

@@ -5,6 +5,8 @@ import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/commo
 // SearchAttributeKey is not re-exported from the package root in 1.24.
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
 
+/** The operator's cluster name (--cluster-name): one Temporal namespace can serve a fleet. */
+export const KubeSkippyCluster = defineSearchAttributeKey('KubeSkippyCluster', SearchAttributeType.KEYWORD);
 /** HealingPolicy name (`metadata.name`). */
 export const KubeSkippyPolicy = defineSearchAttributeKey('KubeSkippyPolicy', SearchAttributeType.KEYWORD);
 /** Kubernetes namespace of the policy and its targets. */
@@ -23,6 +25,7 @@ export const KubeSkippyMode = defineSearchAttributeKey('KubeSkippyMode', SearchA
 
 /** Every KubeSkippy search attribute: what a Temporal namespace must have registered. */
 export const kubeSkippySearchAttributes: readonly SearchAttributeKey<SearchAttributeType>[] = [
+  KubeSkippyCluster,
   KubeSkippyPolicy,
   KubeSkippyNamespace,
   KubeSkippyTarget,

@@ -117,7 +117,7 @@ export function startAlertReceiver(opts: AlertReceiverOptions): Promise<AlertRec
     const delivered = [...routes].map(([p, list]) => ({
       policy: `${p.namespace}/${p.name}`,
       alerts: list.length,
-      sent: opts.deliver(policyWorkflowId(p.namespace, p.name), list),
+      sent: opts.deliver(policyWorkflowId(p.cluster, p.namespace, p.name), list),
     }));
     const failed = (await Promise.allSettled(delivered.map((d) => d.sent))).flatMap((r, i) =>
       r.status === 'rejected' ? [`${delivered[i]!.policy}: ${(r.reason as Error).message}`] : [],

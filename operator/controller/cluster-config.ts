@@ -27,6 +27,7 @@ import {
 import { OPEN_CLUSTER, type ClusterSettings } from '../../domain/cluster-budget.js';
 import { clusterWorkflowId } from '../../domain/ids.js';
 import { CLUSTER_WORKFLOW, clusterStatusQuery, setClusterConfigSignal } from '../../workflows/messages.js';
+import { KubeSkippyCluster } from '../../workflows/search-attributes.js';
 import type { Logger } from '../logger.js';
 import { clusterConfigStatus, invalidConfigStatus } from './cluster-status.js';
 import { isNotFound, nextRetryDelay } from './missing-crd.js';
@@ -39,6 +40,8 @@ interface ConfigObject extends KubernetesObject {
 export interface ClusterConfigOptions {
   kube: Kube;
   client: Client;
+  /** The operator's cluster name: the cluster workflow's KubeSkippyCluster search attribute. */
+  cluster: string;
   taskQueue: string;
   logger: Logger;
   statusIntervalMs: number;
@@ -159,6 +162,7 @@ export class ClusterConfigWatcher {
       args: [{ settings }],
       signal: setClusterConfigSignal,
       signalArgs: [settings],
+      typedSearchAttributes: [{ key: KubeSkippyCluster, value: this.opts.cluster }],
       staticSummary: 'KubeSkippy cluster: kill switch and budget',
     });
     this.settings = settings;

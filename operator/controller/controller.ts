@@ -24,7 +24,12 @@ import { formatErrors, parseHealingPolicySpec } from '../../crds/validate.js';
 import { policyWorkflowId } from '../../domain/ids.js';
 import { POLICY_WORKFLOW, updatePolicyUpdate, type PolicyRefInput } from '../../workflows/messages.js';
 import type { policyWorkflow } from '../../workflows/policy-workflow.js';
-import { KubeSkippyMode, KubeSkippyNamespace, KubeSkippyPolicy } from '../../workflows/search-attributes.js';
+import {
+  KubeSkippyCluster,
+  KubeSkippyMode,
+  KubeSkippyNamespace,
+  KubeSkippyPolicy,
+} from '../../workflows/search-attributes.js';
 import type { Logger } from '../logger.js';
 import { relayApproval, type HealingActionObject } from './approval-relay.js';
 import { ClusterConfigWatcher } from './cluster-config.js';
@@ -42,6 +47,8 @@ import {
 export interface ControllerOptions {
   kube: Kube;
   client: Client;
+  /** The operator's cluster name (config.clusterName): in every workflow id it starts or finds. */
+  cluster: string;
   taskQueue: string;
   logger: Logger;
   /** How often workflow state is mirrored into CR status (a busy policy's query interval). */
@@ -112,9 +119,9 @@ export class Controller {
       ...(opts.statusIntervalMs !== undefined ? { statusIntervalMs: opts.statusIntervalMs } : {}),
       ...opts.mirrorTimings,
     });
-    const { kube, client, taskQueue, logger } = opts;
+    const { kube, client, cluster, taskQueue, logger } = opts;
     const statusIntervalMs = this.mirror.timings.statusIntervalMs;
-    this.cluster = new ClusterConfigWatcher({ kube, client, taskQueue, logger, statusIntervalMs });
+    this.cluster = new ClusterConfigWatcher({ kube, client, cluster, taskQueue, logger, statusIntervalMs });
   }
 
   /** The valid policies whose workflows this controller started (the alert receiver routes to them). */
@@ -277,6 +284,7 @@ export class Controller {
       return;
     }
     const ref: PolicyRefInput = {
+      cluster: this.opts.cluster,
       namespace,
       name,
       ...(obj.metadata?.uid ? { uid: obj.metadata.uid } : {}),
@@ -298,13 +306,14 @@ export class Controller {
 
   /** Starts the workflow with this spec, or delivers it as an update to the running one. */
   private async ensureWorkflow(ref: PolicyRefInput): Promise<void> {
-    const workflowId = policyWorkflowId(ref.namespace, ref.name);
+    const workflowId = policyWorkflowId(this.opts.cluster, ref.namespace, ref.name);
     const start = new WithStartWorkflowOperation<typeof policyWorkflow>(POLICY_WORKFLOW, {
       workflowId,
       taskQueue: this.opts.taskQueue,
       args: [{ policy: ref }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [
+        { key: KubeSkippyCluster, value: this.opts.cluster },
         { key: KubeSkippyPolicy, value: ref.name },
         { key: KubeSkippyNamespace, value: ref.namespace },
         { key: KubeSkippyMode, value: ref.spec.mode },
@@ -319,7 +328,11 @@ export class Controller {
 
   private async onPolicyDeleted(obj: PolicyObject): Promise<void> {
     this.policies.delete(this.key(obj));
-    const id = policyWorkflowId(obj.metadata?.namespace ?? 'default', obj.metadata?.name ?? '');
+    const id = policyWorkflowId(
+      this.opts.cluster,
+      obj.metadata?.namespace ?? 'default',
+      obj.metadata?.name ?? '',
+    );
     try {
       await this.opts.client.workflow.getHandle(id).cancel();
       this.log.info({ workflowId: id }, 'policy deleted; workflow cancelled');
@@ -332,7 +345,7 @@ export class Controller {
   /** The mirror's ports: one query per policy (no describe: a closed run rejects the query). */
   private mirrorPorts(): MirrorPorts<Tracked> {
     const query = statusQuerier(this.opts.client);
-    const id = (t: Tracked): string => policyWorkflowId(t.namespace, t.name);
+    const id = (t: Tracked): string => policyWorkflowId(this.opts.cluster, t.namespace, t.name);
     return {
       now: () => Date.now(),
       query: (t) => query(id(t)),

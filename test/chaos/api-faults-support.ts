@@ -181,9 +181,14 @@ export async function actionsRunning(client: Client, namespace: string): Promise
   return (await client.workflow.count(query)).count;
 }
 
-export async function policiesEnded(client: Client, namespace: string, names: string[]): Promise<boolean> {
+export async function policiesEnded(
+  client: Client,
+  cluster: string,
+  namespace: string,
+  names: string[],
+): Promise<boolean> {
   for (const name of names) {
-    const d = await client.workflow.getHandle(policyWorkflowId(namespace, name)).describe();
+    const d = await client.workflow.getHandle(policyWorkflowId(cluster, namespace, name)).describe();
     if (d.status.name === 'RUNNING') return false;
   }
   return true;

@@ -136,7 +136,7 @@ describe('chaos: API faults', () => {
       engine.sim.store.delete('kubeskippy.io/v1alpha1/healingpolicies', engine.namespace, name);
     await eventually(
       'the deleted policies to end',
-      () => policiesEnded(engine.client, engine.namespace, names),
+      () => policiesEnded(engine.client, engine.config.clusterName, engine.namespace, names),
       20_000,
     );
     const injected = engine.sim.faultCounts();

@@ -114,6 +114,8 @@ async function cliApprove(ref: string): Promise<{ code: number; out: string }> {
       ...args,
       '--temporal-namespace',
       engine.config.temporalNamespace,
+      '--cluster-name',
+      engine.config.clusterName,
     ]);
     return { code: 0, out: stdout };
   } catch (err) {

@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createKube, loadKubeConfig } from '../../activities/kube/clients.js';
 import { GROUP_VERSION } from '../../crds/api-group.js';
 import { actionWorkflowId, healingActionName } from '../../domain/ids.js';
+import { loadConfig } from '../../operator/config.js';
 import { startSim, type SimHandle } from '../../sim/index.js';
 import { startDevServer } from '../../tools/dev-server.js';
 import { applyAll, installCrds, readManifests, scenarioManifests } from '../../tools/demo/cluster.js';
@@ -113,6 +114,7 @@ describe.skipIf(!hasScript)('demo/monitor.sh at 80×24, with more actions than f
     };
     for (let seq = 1; seq <= 40; seq++) {
       const workflowId = actionWorkflowId({
+        cluster: loadConfig({ kubeconfig }, {}).clusterName,
         namespace: DEMO_NAMESPACE,
         policy: policy.policy,
         trigger: 'high-memory',

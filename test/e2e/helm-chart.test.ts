@@ -102,6 +102,16 @@ describe('the Helm chart, rendered offline', () => {
       temporalTls: true,
       logLevel: 'debug',
       metricsPort: 9464,
+      // In a pod with no clusterName set: `default`, and the task queue follows it.
+      clusterName: 'default',
+      taskQueue: 'kubeskippy-default',
+    });
+    const named = await renderChart({ set: { clusterName: 'prod-eu' } });
+    expect(
+      loadConfig({}, { ...(find(named, 'ConfigMap')!.data as Env), KUBERNETES_SERVICE_HOST: '10.0.0.1' }),
+    ).toMatchObject({
+      clusterName: 'prod-eu',
+      taskQueue: 'kubeskippy-prod-eu',
     });
     expect(container.envFrom).toEqual([
       { configMapRef: { name: find(objects, 'ConfigMap')!.metadata.name } },
@@ -300,6 +310,8 @@ describe('values.schema.json refuses bad values, naming the field', () => {
     [{ 'metrics.port': 70000 }, "at '/metrics/port'"],
     [{ replicas: 1 }, "additional properties 'replicas' not allowed"],
     [{ 'grafanaDashboard.enabled': 'auto' }, "at '/grafanaDashboard/enabled': got string, want boolean"],
+    [{ clusterName: 'Prod_EU' }, "at '/clusterName'"],
+    [{ clusterName: 'policy' }, "at '/clusterName'"],
   ])('%o', async (set, message) => {
     const run = await helm('template', ...templateArgs({ set }));
     expect(run.code).not.toBe(0);

@@ -13,9 +13,18 @@ const bin = join(import.meta.dirname, '..', '..', 'bin', 'kubeskippy.js');
 let engine: Engine;
 
 async function cli(...args: string[]): Promise<string> {
-  const { stdout } = await run('node', [bin, ...args, '--temporal-address', engine.config.temporalAddress], {
-    timeout: 60_000,
-  });
+  const { stdout } = await run(
+    'node',
+    [
+      bin,
+      ...args,
+      '--temporal-address',
+      engine.config.temporalAddress,
+      '--cluster-name',
+      engine.config.clusterName,
+    ],
+    { timeout: 60_000 },
+  );
   return stdout;
 }
 

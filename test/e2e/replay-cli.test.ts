@@ -76,7 +76,7 @@ describe('replaying an incident', () => {
         90_000,
       );
       const actionId = action.status!.workflowId!;
-      const policyId = policyWorkflowId(engine.namespace, 'restart-once');
+      const policyId = policyWorkflowId(engine.config.clusterName, engine.namespace, 'restart-once');
       const out = join(dir, 'incident');
 
       const [fromServer, exported] = await Promise.all([

@@ -211,7 +211,7 @@ describe('backtest agrees with the live policy workflow', () => {
 
     const done = live().find((a) => a.status?.phase === 'Succeeded')!;
     await recordHistories(engine, 'memory-leak', {
-      policy: policyWorkflowId(engine.namespace, 'memory-leak'),
+      policy: policyWorkflowId(engine.config.clusterName, engine.namespace, 'memory-leak'),
       action: done.status!.workflowId!,
     });
   }, 300_000);

@@ -158,14 +158,18 @@ describe('AI analysis on the engine', () => {
     ): RegExp =>
       new RegExp(
         `kubeskippy_ai_analyses_total\\{policy="${policy}",namespace="${ns}",provider="${provider}",` +
-          `mode="${mode}",followed="${followed}",reason="${reason}"\\} 1\\b`,
+          `mode="${mode}",followed="${followed}",reason="${reason}",cluster="${engine.config.clusterName}"\\} 1\\b`,
       );
     const body = await (await fetch(`${base}/metrics`)).text();
     expect(body).toMatch(series('ai-decide', 'ollama', 'decide', true, 'Followed'));
     expect(body).toMatch(series('ai-advise', 'ollama', 'advise', false, 'AdviseOnly'));
     expect(body).toMatch(series('ai-down', 'openai', 'decide', false, 'AiUnavailable'));
     // Only answered analyses have a confidence: two of the three.
-    expect(body).toMatch(/kubeskippy_ai_confidence_count\{policy="ai-decide",provider="ollama"\} 1\b/);
+    expect(body).toMatch(
+      new RegExp(
+        `kubeskippy_ai_confidence_count\\{cluster="${engine.config.clusterName}",policy="ai-decide",provider="ollama"\\} 1\\b`,
+      ),
+    );
     expect(body).not.toMatch(/kubeskippy_ai_confidence_count\{policy="ai-down"/);
   });
 });

@@ -241,7 +241,9 @@ describe('Alertmanager intake', () => {
     const metrics = await (await fetch(`http://127.0.0.1:${engine.operator!.metricsPort}/metrics`)).text();
     for (const outcome of ['unauthorized', 'invalid', 'too_large', 'unmatched', 'delivered'])
       expect(metrics).toMatch(
-        new RegExp(`kubeskippy_alert_notifications_total\\{outcome="${outcome}"\\} [1-9]`),
+        new RegExp(
+          `kubeskippy_alert_notifications_total\\{outcome="${outcome}",cluster="${engine.config.clusterName}"\\} [1-9]`,
+        ),
       );
   });
 });

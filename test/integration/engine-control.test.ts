@@ -30,7 +30,7 @@ const signal = (name: string, ...input: string[]): Promise<string> =>
     'workflow',
     'signal',
     '--workflow-id',
-    policyWorkflowId(engine.namespace, 'ctl'),
+    policyWorkflowId(engine.config.clusterName, engine.namespace, 'ctl'),
     '--name',
     name,
     ...(input.length ? ['--input', ...input] : []),
@@ -162,7 +162,7 @@ describe('invalid policy', () => {
       await expect(policyHandle(engine, name).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
       const runs = [];
       for await (const wf of engine.client.workflow.list({
-        query: `WorkflowId = "${policyWorkflowId(engine.namespace, name)}"`,
+        query: `WorkflowId = "${policyWorkflowId(engine.config.clusterName, engine.namespace, name)}"`,
       }))
         runs.push(wf);
       expect(runs).toEqual([]);

@@ -84,7 +84,9 @@ describe('memory leak', () => {
       status: 'True',
       reason: 'WorkflowRunning',
     });
-    expect(status.workflowId).toBe(`kubeskippy/policy/${engine.namespace}/memory-leak`);
+    expect(status.workflowId).toBe(
+      `kubeskippy/${engine.config.clusterName}/policy/${engine.namespace}/memory-leak`,
+    );
     expect(status.lastActionTime).toBeTruthy();
   });
 });
@@ -106,12 +108,14 @@ describe('operator endpoints', () => {
     );
     expect(text).toMatch(
       new RegExp(
-        `kubeskippy_trigger_evaluations_total\\{policy="memory-leak",namespace="${engine.namespace}"\\} [1-9]`,
+        `kubeskippy_trigger_evaluations_total\\{policy="memory-leak",namespace="${engine.namespace}",cluster="${engine.config.clusterName}"\\} [1-9]`,
       ),
     );
     expect(text).toMatch(/kubeskippy_trigger_fires_total\{[^}]*trigger="high-memory"[^}]*\} [1-9]/);
     expect(text).toMatch(
-      /kubeskippy_detection_to_action_seconds_count\{policy="memory-leak",action="restart"\} [1-9]/,
+      new RegExp(
+        `kubeskippy_detection_to_action_seconds_count\\{cluster="${engine.config.clusterName}",policy="memory-leak",action="restart"\\} [1-9]`,
+      ),
     );
     expect(text).toMatch(/kubeskippy_action_duration_seconds_bucket/);
   });

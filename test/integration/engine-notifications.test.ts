@@ -238,9 +238,16 @@ describe('notifications', () => {
     );
 
     const metrics = await (await fetch(`http://127.0.0.1:${engine.operator!.metricsPort}/metrics`)).text();
-    expect(metrics).toMatch(/kubeskippy_notifications_total\{policy="nt-down",[^}]*outcome="failed"\} [1-9]/);
+    const cluster = `cluster="${engine.config.clusterName}"`;
     expect(metrics).toMatch(
-      /kubeskippy_notifications_total\{policy="nt-ok",[^}]*channel="slack",outcome="sent"\} 2/,
+      new RegExp(
+        `kubeskippy_notifications_total\\{policy="nt-down",[^}]*outcome="failed",${cluster}\\} [1-9]`,
+      ),
+    );
+    expect(metrics).toMatch(
+      new RegExp(
+        `kubeskippy_notifications_total\\{policy="nt-ok",[^}]*channel="slack",outcome="sent",${cluster}\\} 2`,
+      ),
     );
     console.log(
       `notifications: ${deliveries.length} posts for 5 incidents in ${Math.round((Date.now() - started) / 1000)}s ` +

@@ -187,7 +187,7 @@ describe('/metrics', () => {
     const base = `http://127.0.0.1:${engine.operator!.metricsPort}`;
     const series = (policy: string, reason: string): RegExp =>
       new RegExp(
-        `^kubeskippy_safety_refusals_total\\{policy="${policy}",namespace="${engine.namespace}",reason="${reason}"\\} (\\d+)$`,
+        `^kubeskippy_safety_refusals_total\\{policy="${policy}",namespace="${engine.namespace}",reason="${reason}",cluster="${engine.config.clusterName}"\\} (\\d+)$`,
         'm',
       );
     const scrape = async (): Promise<string> => (await fetch(`${base}/metrics`)).text();

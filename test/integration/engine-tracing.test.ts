@@ -116,7 +116,16 @@ describe('tracing', () => {
     const ref = `${engine.namespace}/traced`;
     await promisify(execFile)(
       process.execPath,
-      [bin, 'policy', 'pause', ref, '--temporal-address', engine.config.temporalAddress],
+      [
+        bin,
+        'policy',
+        'pause',
+        ref,
+        '--temporal-address',
+        engine.config.temporalAddress,
+        '--cluster-name',
+        engine.config.clusterName,
+      ],
       { env: { ...process.env, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url }, timeout: 60_000 },
     );
     await eventually(

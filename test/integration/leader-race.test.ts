@@ -55,7 +55,7 @@ describe('two controllers at once (no election): one policy workflow run', () =>
     );
     let runs = 0;
     for await (const wf of engine.client.workflow.list({
-      query: `WorkflowId="${policyWorkflowId(engine.namespace, 'race')}"`,
+      query: `WorkflowId="${policyWorkflowId(engine.config.clusterName, engine.namespace, 'race')}"`,
     }))
       if (wf) runs++;
     expect(runs).toBe(1);

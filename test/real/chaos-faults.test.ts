@@ -128,7 +128,8 @@ describe('chaos on the real control plane: API faults through a proxy', () => {
     });
     await eventually(
       'the deleted policies to end',
-      () => policiesEnded(engine.client, engine.namespace, ['rf-evict', 'rf-scale']),
+      () =>
+        policiesEnded(engine.client, engine.config.clusterName, engine.namespace, ['rf-evict', 'rf-scale']),
       20_000,
     );
     const during = proxy.records().slice(first);

@@ -65,7 +65,9 @@ const runningPods = (app: string, n: number) => async (): Promise<string[] | und
   return uids.length === n ? uids : undefined;
 };
 const status = (name: string): Promise<PolicyStatusView> =>
-  engine.client.workflow.getHandle(policyWorkflowId(engine.namespace, name)).query(policyStatusQuery);
+  engine.client.workflow
+    .getHandle(policyWorkflowId(engine.config.clusterName, engine.namespace, name))
+    .query(policyStatusQuery);
 const replicas = async (name: string): Promise<number | undefined> =>
   (await engine.kube.apps.readNamespacedDeployment({ name, namespace: engine.namespace })).spec?.replicas;
 
@@ -244,7 +246,9 @@ describe('on the real control plane', () => {
           actions: [evict],
         });
       await engine.apply([deployment('edited', { replicas: 1 }), edit(100_000)]);
-      const handle = engine.client.workflow.getHandle(policyWorkflowId(engine.namespace, 'edited'));
+      const handle = engine.client.workflow.getHandle(
+        policyWorkflowId(engine.config.clusterName, engine.namespace, 'edited'),
+      );
       const first = await eventually(
         'the policy workflow',
         () => handle.describe().catch(() => undefined),

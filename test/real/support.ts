@@ -44,26 +44,38 @@ export interface RealEngineOptions {
   operatorKubeconfig?: string;
   /** A Prometheus for the operator's PromQL triggers (KUBESKIPPY_PROMETHEUS_URL). */
   prometheusUrl?: string;
+  /** Another control plane than the tier's (a fleet's second cluster): its admin kubeconfig. */
+  adminKubeconfig?: string;
+  /** The namespace to create and use; default a fresh `r-<random>`. */
+  namespace?: string;
+  /**
+   * The operator's --cluster-name. Set, the task queue is left to its default
+   * (`kubeskippy-<cluster>`), as in a fleet; unset, a unique queue per engine.
+   */
+  clusterName?: string;
+  /** Another Temporal server than the tier's (e.g. one with the Web UI). */
+  temporal?: { address: string; namespace: string };
 }
 
 export async function startRealEngine(opts: RealEngineOptions = {}): Promise<RealEngine> {
   installQuietRuntime();
-  const kube = createKube(loadKubeConfig(realKubeconfig()));
-  const namespace = `r-${randomUUID().slice(0, 8)}`;
+  const kube = createKube(loadKubeConfig(opts.adminKubeconfig ?? realKubeconfig()));
+  const namespace = opts.namespace ?? `r-${randomUUID().slice(0, 8)}`;
   await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  const temporal = opts.temporal ?? testTemporal();
   const config = loadConfig(
     {
       kubeconfig: opts.operatorKubeconfig ?? inject('realOperatorKubeconfig'),
-      temporalAddress: testTemporal().address,
-      temporalNamespace: testTemporal().namespace,
-      taskQueue: uniqueTaskQueue('real'),
+      temporalAddress: temporal.address,
+      temporalNamespace: temporal.namespace,
+      ...(opts.clusterName ? { clusterName: opts.clusterName } : { taskQueue: uniqueTaskQueue('real') }),
       metricsPort: 0,
       logLevel: 'info',
       ...(opts.prometheusUrl ? { prometheusUrl: opts.prometheusUrl } : {}),
     },
     {},
   );
-  const client = await connectClient();
+  const client = await connectClient(temporal);
   const engine: RealEngine = {
     namespace,
     kube,
@@ -100,8 +112,9 @@ export async function startRealEngine(opts: RealEngineOptions = {}): Promise<Rea
         .items as unknown as KObject[],
     stop: async () => {
       await engine.operator?.stop();
+      // Only this engine's cluster: a fleet's other engine may use the same namespace name.
       for await (const wf of client.workflow.list({
-        query: `KubeSkippyNamespace="${namespace}" AND ExecutionStatus="Running"`,
+        query: `KubeSkippyCluster="${config.clusterName}" AND KubeSkippyNamespace="${namespace}" AND ExecutionStatus="Running"`,
       })) {
         await client.workflow
           .getHandle(wf.workflowId)

@@ -19,7 +19,7 @@ export interface CliOperator {
 
 /** What the process needs of an engine: a kubeconfig and Temporal (the real tier's too). */
 export type OperatorTarget = Pick<Engine, 'kubeconfig'> & {
-  config: Pick<Engine['config'], 'temporalAddress' | 'temporalNamespace' | 'taskQueue'>;
+  config: Pick<Engine['config'], 'temporalAddress' | 'temporalNamespace' | 'taskQueue' | 'clusterName'>;
 };
 
 export function spawnCliOperator(
@@ -37,6 +37,8 @@ export function spawnCliOperator(
     engine.config.temporalAddress,
     '--temporal-namespace',
     engine.config.temporalNamespace,
+    '--cluster-name',
+    engine.config.clusterName,
     '--task-queue',
     engine.config.taskQueue,
     '--metrics-port',

@@ -40,7 +40,7 @@ export const scrapeMetrics = async (engine: Engine): Promise<string> =>
 /** The kubeskippy_safety_refusals_total line of one policy (in the engine's namespace) and reason; its count is group 1. */
 export const refusalSeries = (engine: Engine, policy: string, reason: string): RegExp =>
   new RegExp(
-    `^kubeskippy_safety_refusals_total\\{policy="${policy}",namespace="${engine.namespace}",reason="${reason}"\\} (\\d+)$`,
+    `^kubeskippy_safety_refusals_total\\{policy="${policy}",namespace="${engine.namespace}",reason="${reason}",cluster="${engine.config.clusterName}"\\} (\\d+)$`,
     'm',
   );
 
@@ -58,7 +58,9 @@ export function policyHandle(
   engine: Engine,
   name: string,
 ): ReturnType<Engine['client']['workflow']['getHandle']> {
-  return engine.client.workflow.getHandle(policyWorkflowId(engine.namespace, name));
+  return engine.client.workflow.getHandle(
+    policyWorkflowId(engine.config.clusterName, engine.namespace, name),
+  );
 }
 
 export function policyStatus(engine: Engine, name: string): Promise<PolicyStatusView> {

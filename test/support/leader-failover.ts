@@ -49,7 +49,8 @@ async function leaderGauge(op: Operator): Promise<number | undefined> {
   const text = await fetch(`http://127.0.0.1:${op.metricsPort}/metrics`)
     .then((r) => r.text())
     .catch(() => '');
-  const m = /^kubeskippy_leader (\d+)$/m.exec(text);
+  // Its one label is the cluster (a default label of every series).
+  const m = /^kubeskippy_leader\{cluster="[^"]+"\} (\d+)$/m.exec(text);
   return m ? Number(m[1]) : undefined;
 }
 
@@ -171,7 +172,10 @@ export async function runLeaderFailover(
   await eventually(
     'the new leader starts the second policy workflow',
     async () =>
-      (await countRuns(t.client, `WorkflowId="${policyWorkflowId(t.namespace, 'lf-after')}"`)) === 1,
+      (await countRuns(
+        t.client,
+        `WorkflowId="${policyWorkflowId(t.config.clusterName, t.namespace, 'lf-after')}"`,
+      )) === 1,
     60_000,
     500,
   );
@@ -194,7 +198,10 @@ export async function runLeaderFailover(
   const creates = Object.entries(t.requests())
     .filter(([k]) => k === `POST /apis/kubeskippy.io/v1alpha1/namespaces/${t.namespace}/healingactions`)
     .reduce((n, [, byStatus]) => n + (byStatus['201'] ?? 0), 0);
-  const policyRuns = await countRuns(t.client, `WorkflowId="${policyWorkflowId(t.namespace, 'lf-evict')}"`);
+  const policyRuns = await countRuns(
+    t.client,
+    `WorkflowId="${policyWorkflowId(t.config.clusterName, t.namespace, 'lf-evict')}"`,
+  );
   const actionRuns = await countRuns(
     t.client,
     `KubeSkippyNamespace="${t.namespace}" AND KubeSkippyPolicy="lf-evict" AND WorkflowType="${HEALING_ACTION_WORKFLOW}"`,

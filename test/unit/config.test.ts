@@ -1,3 +1,6 @@
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULTS, loadConfig } from '../../operator/config.js';
 
@@ -6,7 +9,10 @@ describe('operator configuration', () => {
     expect(loadConfig({}, {})).toMatchObject({
       temporalAddress: DEFAULTS.temporalAddress,
       temporalNamespace: 'default',
-      taskQueue: 'kubeskippy',
+      // No kubeconfig (env without HOME or KUBECONFIG) names the cluster: `default`.
+      clusterName: 'default',
+      clusterNameFrom: 'default',
+      taskQueue: 'kubeskippy-default',
       metricsPort: 9464,
       logLevel: 'info',
       temporalTls: false,
@@ -104,5 +110,86 @@ describe('operator configuration', () => {
   ])('rejects %j with a message naming the setting', (flags, message) => {
     expect(() => loadConfig(flags as never, {})).toThrow(ConfigError);
     expect(() => loadConfig(flags as never, {})).toThrow(message);
+  });
+});
+
+/** A kubeconfig file whose current context is `context` (the rest is what client-node needs). */
+function kubeconfigWithContext(context: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'ks-config-')), 'config');
+  writeFileSync(
+    file,
+    [
+      'apiVersion: v1',
+      'kind: Config',
+      `current-context: "${context}"`,
+      'clusters: [{ name: c, cluster: { server: "https://127.0.0.1:6443" } }]',
+      'users: [{ name: u, user: { token: t } }]',
+      `contexts: [{ name: "${context}", context: { cluster: c, user: u } }]`,
+    ].join('\n'),
+  );
+  return file;
+}
+
+describe('cluster name (fleets)', () => {
+  it('is the setting when given (flag over KUBESKIPPY_CLUSTER_NAME), trimmed', () => {
+    expect(loadConfig({}, { KUBESKIPPY_CLUSTER_NAME: ' prod-eu ' })).toMatchObject({
+      clusterName: 'prod-eu',
+      clusterNameFrom: 'setting',
+      taskQueue: 'kubeskippy-prod-eu',
+    });
+    expect(loadConfig({ clusterName: 'a' }, { KUBESKIPPY_CLUSTER_NAME: 'b' }).clusterName).toBe('a');
+  });
+
+  it('defaults to the kubeconfig context made a DNS label, from --kubeconfig, $KUBECONFIG or ~/.kube', () => {
+    const file = kubeconfigWithContext('arn:aws:eks:eu-west-1:123:cluster/Shop_Prod');
+    const want = {
+      clusterName: 'arn-aws-eks-eu-west-1-123-cluster-shop-prod',
+      clusterNameFrom: 'kubeconfig context',
+    };
+    expect(loadConfig({ kubeconfig: file }, {})).toMatchObject(want);
+    expect(loadConfig({}, { KUBECONFIG: `/nonexistent:${file}` })).toMatchObject(want);
+  });
+
+  it('reads ~/.kube/config when nothing else names a file', () => {
+    const home = mkdtempSync(join(tmpdir(), 'ks-home-'));
+    mkdirSync(join(home, '.kube'));
+    copyFileSync(kubeconfigWithContext('kind-b'), join(home, '.kube', 'config'));
+    expect(loadConfig({}, { HOME: home })).toMatchObject({
+      clusterName: 'kind-b',
+      taskQueue: 'kubeskippy-kind-b',
+    });
+  });
+
+  it('is `default` in a pod without a kubeconfig (nothing names the cluster there)', () => {
+    expect(loadConfig({}, { KUBERNETES_SERVICE_HOST: '10.96.0.1', HOME: '/root' })).toMatchObject({
+      clusterName: 'default',
+      clusterNameFrom: 'default',
+    });
+  });
+
+  it('an explicit task queue still wins over kubeskippy-<cluster>', () => {
+    expect(loadConfig({ clusterName: 'a', taskQueue: 'mine' }, {}).taskQueue).toBe('mine');
+  });
+
+  it.each([
+    ['Prod', 'must be a DNS label'],
+    ['prod_eu', 'must be a DNS label'],
+    ['-a', 'must be a DNS label'],
+    ['a.b', 'must be a DNS label'],
+    ['x'.repeat(64), 'at most 63 characters'],
+    ['policy', 'is reserved'],
+    ['action', 'is reserved'],
+    ['cluster', 'is reserved'],
+  ])('refuses the cluster name %j, naming the setting', (name, message) => {
+    const load = (): unknown => loadConfig({ clusterName: name }, {});
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(message);
+    expect(load).toThrow('KUBESKIPPY_CLUSTER_NAME');
+  });
+
+  it('refuses a kubeconfig context that makes no usable name, and says to set one', () => {
+    expect(() => loadConfig({ kubeconfig: kubeconfigWithContext('Cluster') }, {})).toThrow(
+      /kubeconfig context "Cluster" does not make one: it "cluster" is reserved.*; set it/,
+    );
   });
 });

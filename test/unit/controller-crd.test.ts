@@ -79,6 +79,7 @@ describe('controller without the CRDs', () => {
     controller = new Controller({
       kube,
       client: {} as Client, // no policies exist, so no workflow is ever touched
+      cluster: 'unit',
       taskQueue: 'unused',
       logger,
       restartDelayMs: 20,
@@ -139,6 +140,7 @@ describe('controller without the CRDs', () => {
     controller = new Controller({
       kube: createKube(config),
       client: {} as Client,
+      cluster: 'unit',
       taskQueue: 'unused',
       logger: pino({ level: 'silent' }),
       restartDelayMs: 20,

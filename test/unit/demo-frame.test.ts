@@ -150,6 +150,7 @@ function action(a: ValueOf<typeof actionArb>): HealingAction {
   const template = p.actions[a.template % p.actions.length]!;
   const trigger = p.triggers[a.seq % p.triggers.length]!;
   const workflowId = actionWorkflowId({
+    cluster: 'demo',
     namespace: NS,
     policy: p.policy,
     trigger,

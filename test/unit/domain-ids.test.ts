@@ -9,6 +9,7 @@ import {
   parseTargetKey,
   parseTriggerTargetKey,
   policyWorkflowId,
+  RESERVED_CLUSTER_NAMES,
   shortHash,
   targetKey,
   triggerTargetKey,
@@ -17,20 +18,65 @@ import {
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const k8sName = fc.stringMatching(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/);
 
+// Cluster names as config accepts them (operator/cluster-name.ts): DNS labels, none reserved.
+const clusterName = k8sName.filter((c) => !RESERVED_CLUSTER_NAMES.includes(c) && !c.includes('.'));
+
 describe('workflow ids', () => {
-  it('policy ids are kubeskippy/policy/<namespace>/<name> and parse back', () => {
-    const id = policyWorkflowId('demo-apps', 'memory-leak-healing');
-    expect(id).toBe('kubeskippy/policy/demo-apps/memory-leak-healing');
-    expect(parsePolicyWorkflowId(id)).toEqual({ namespace: 'demo-apps', name: 'memory-leak-healing' });
+  it('policy ids are kubeskippy/<cluster>/policy/<namespace>/<name> and parse back', () => {
+    const id = policyWorkflowId('prod-eu', 'demo-apps', 'memory-leak-healing');
+    expect(id).toBe('kubeskippy/prod-eu/policy/demo-apps/memory-leak-healing');
+    expect(parsePolicyWorkflowId(id)).toEqual({
+      cluster: 'prod-eu',
+      namespace: 'demo-apps',
+      name: 'memory-leak-healing',
+    });
   });
 
-  it.each(['kubeskippy/policy/demo', 'kubeskippy/policy/a/b/c', 'other/policy/a/b', 'kubeskippy/policy//b'])(
-    'rejects the policy id %j',
-    (id) => expect(parsePolicyWorkflowId(id)).toBeUndefined(),
-  );
+  it('the same namespace and name in two clusters are two ids', () => {
+    expect(policyWorkflowId('a', 'shop', 'web')).not.toBe(policyWorkflowId('b', 'shop', 'web'));
+    const action = {
+      namespace: 'shop',
+      policy: 'web',
+      trigger: 't',
+      targetKind: 'Pod',
+      targetName: 'w',
+      seq: 1,
+    };
+    const [a, b] = [
+      actionWorkflowId({ ...action, cluster: 'a' }),
+      actionWorkflowId({ ...action, cluster: 'b' }),
+    ];
+    expect(a).not.toBe(b);
+    expect(healingActionName(a, 'restart')).not.toBe(healingActionName(b, 'restart'));
+  });
+
+  it('ids of the format before clusters (recorded histories) are built without a cluster and still parse', () => {
+    const id = policyWorkflowId(undefined, 'demo-apps', 'memory-leak-healing');
+    expect(id).toBe('kubeskippy/policy/demo-apps/memory-leak-healing');
+    const parsed = parsePolicyWorkflowId(id);
+    expect(parsed).toEqual({ namespace: 'demo-apps', name: 'memory-leak-healing' });
+    expect(parsed).not.toHaveProperty('cluster');
+    const action = parseActionWorkflowId('kubeskippy/action/demo/p/odd/trigger/Pod/web-1/17');
+    expect(action).toMatchObject({ namespace: 'demo', policy: 'p', trigger: 'odd/trigger', seq: 17 });
+    expect(action?.cluster).toBeUndefined();
+  });
+
+  it.each([
+    'kubeskippy/policy/demo',
+    'kubeskippy/policy/a/b/c',
+    'other/policy/a/b',
+    'kubeskippy/policy//b',
+    'kubeskippy/a/policy/demo',
+    'kubeskippy/a/policy/x/y/z',
+    'kubeskippy//policy/a/b',
+    'kubeskippy/a/action/ns/p/t/Pod/web/1',
+    // A reserved kind in the cluster's place is never a cluster: this is an old id with 3 parts.
+    'kubeskippy/action/policy/a/b',
+  ])('rejects the policy id %j', (id) => expect(parsePolicyWorkflowId(id)).toBeUndefined());
 
   it('action ids follow the documented layout and parse back, even with "/" in the trigger name', () => {
     const parts = {
+      cluster: 'kind-a',
       namespace: 'demo',
       policy: 'p',
       trigger: 'odd/trigger',
@@ -39,36 +85,66 @@ describe('workflow ids', () => {
       seq: 17,
     };
     const id = actionWorkflowId(parts);
-    expect(id).toBe('kubeskippy/action/demo/p/odd/trigger/Pod/web-1/17');
+    expect(id).toBe('kubeskippy/kind-a/action/demo/p/odd/trigger/Pod/web-1/17');
     expect(parseActionWorkflowId(id)).toEqual(parts);
   });
 
   it.each([
+    'kubeskippy/a/action/demo/p/t/Pod/web',
+    'kubeskippy/a/action/demo/p/t/Pod/web/x',
+    'kubeskippy/a/policy/a/b',
     'kubeskippy/action/demo/p/t/Pod/web',
-    'kubeskippy/action/demo/p/t/Pod/web/x',
     'kubeskippy/policy/a/b',
+    'kubeskippy/cluster/action/demo/p/t/Pod/web/1',
   ])('rejects the action id %j', (id) => expect(parseActionWorkflowId(id)).toBeUndefined());
 
-  it('round-trips any action id', () => {
+  it('round-trips any action id, with or without a cluster', () => {
     fc.assert(
       fc.property(
+        fc.option(clusterName, { nil: undefined }),
         k8sName,
         k8sName,
         fc.string({ minLength: 1 }),
         k8sName,
         fc.nat(),
-        (ns, policy, trigger, name, seq) => {
-          const parts = { namespace: ns, policy, trigger, targetKind: 'Deployment', targetName: name, seq };
+        (cluster, ns, policy, trigger, name, seq) => {
+          const parts = {
+            cluster,
+            namespace: ns,
+            policy,
+            trigger,
+            targetKind: 'Deployment',
+            targetName: name,
+            seq,
+          };
           expect(parseActionWorkflowId(actionWorkflowId(parts))).toEqual(parts);
+          // Never mistaken for the other kind.
+          expect(parsePolicyWorkflowId(actionWorkflowId(parts))).toBeUndefined();
         },
       ),
-      { numRuns: 200 },
+      { numRuns: 300 },
+    );
+  });
+
+  it('round-trips any policy id, with or without a cluster', () => {
+    fc.assert(
+      fc.property(fc.option(clusterName, { nil: undefined }), k8sName, k8sName, (cluster, ns, name) => {
+        const id = policyWorkflowId(cluster, ns, name);
+        expect(parsePolicyWorkflowId(id)).toEqual({
+          ...(cluster !== undefined ? { cluster } : {}),
+          namespace: ns,
+          name,
+        });
+        expect(parseActionWorkflowId(id)).toBeUndefined();
+      }),
+      { numRuns: 300 },
     );
   });
 });
 
 describe('HealingAction names', () => {
   const id = actionWorkflowId({
+    cluster: 'prod-eu',
     namespace: 'demo-apps',
     policy: 'memory-leak-healing',
     trigger: 'high-memory',
@@ -103,6 +179,7 @@ describe('HealingAction names', () => {
         fc.string(),
         (policy, action, trigger, target) => {
           const wid = actionWorkflowId({
+            cluster: 'c',
             namespace: 'ns',
             policy: policy || 'p',
             trigger,

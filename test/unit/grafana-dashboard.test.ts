@@ -150,6 +150,15 @@ describe('deploy/grafana/kubeskippy.json', async () => {
     const actions = queries.filter((q) => q.expr.includes('kubeskippy_healing_actions_total'));
     for (const q of actions) expect(q.expr, q.where).toContain('policy=~"$policy"');
   });
+
+  it('filters every KubeSkippy series by the cluster variable (a fleet in one Prometheus)', () => {
+    const queries = dashboardQueries(dashboard);
+    expect(queries.map((q) => q.where)).toContain('variable cluster');
+    for (const q of queries)
+      for (const name of promqlMetricNames(q.expr).filter((n) => n.startsWith('kubeskippy_')))
+        if (q.where !== 'variable cluster')
+          expect(q.expr, `${q.where}: ${name}`).toMatch(new RegExp(`${name}\\{cluster=~"\\$cluster"`));
+  });
 });
 
 describe('deploy/grafana (kustomize)', () => {

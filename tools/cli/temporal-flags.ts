@@ -7,6 +7,7 @@ import { CliError } from './errors.js';
 export interface TemporalFlags {
   temporalAddress?: string;
   temporalNamespace?: string;
+  clusterName?: string;
   output?: string;
 }
 
@@ -23,9 +24,14 @@ export function withTemporalServerFlags(cmd: Command): Command {
     );
 }
 
-/** The server flags and -o table|json, for the commands that only talk to Temporal. */
+/** The server flags, the cluster and -o table|json, for the commands that only talk to Temporal. */
 export function withTemporalFlags(cmd: Command): Command {
-  return withTemporalServerFlags(cmd).option('-o, --output <format>', 'table or json', 'table');
+  return withTemporalServerFlags(cmd)
+    .option(
+      '--cluster-name <name>',
+      "the operator's cluster, as in its workflow ids (env KUBESKIPPY_CLUSTER_NAME; default the kubeconfig context)",
+    )
+    .option('-o, --output <format>', 'table or json', 'table');
 }
 
 export async function temporalClient(flags: TemporalFlags): Promise<Client> {
@@ -37,6 +43,7 @@ function cliConfig(flags: TemporalFlags): OperatorConfig {
     return loadConfig({
       ...(flags.temporalAddress ? { temporalAddress: flags.temporalAddress } : {}),
       ...(flags.temporalNamespace ? { temporalNamespace: flags.temporalNamespace } : {}),
+      ...(flags.clusterName ? { clusterName: flags.clusterName } : {}),
     });
   } catch (err) {
     throw err instanceof ConfigError ? new CliError(err.message) : err;
@@ -62,7 +69,10 @@ async function connect(config: OperatorConfig, plugins: ClientPlugin[] = []): Pr
  * (README, Tracing) the client's signals and updates start traces the workflows continue, and the
  * spans are flushed before the command returns.
  */
-export async function withClient<T>(flags: TemporalFlags, fn: (client: Client) => Promise<T>): Promise<T> {
+export async function withClient<T>(
+  flags: TemporalFlags,
+  fn: (client: Client, config: OperatorConfig) => Promise<T>,
+): Promise<T> {
   const config = cliConfig(flags);
   const tracing = config.tracing
     ? (await import('../../operator/tracing.js')).startTracing(config.tracing)
@@ -70,7 +80,7 @@ export async function withClient<T>(flags: TemporalFlags, fn: (client: Client) =
   try {
     const client = await connect(config, tracing ? [tracing.plugin] : []);
     try {
-      return await fn(client);
+      return await fn(client, config);
     } finally {
       await client.connection.close();
     }

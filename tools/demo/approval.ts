@@ -21,7 +21,8 @@ export function approvalCommands(a: HealingAction, ctx: ApprovalContext): string
   const input = JSON.stringify({ decision: 'approve', by: 'you', comment: 'checked the pod' });
   return [
     `kubectl --kubeconfig ${ctx.kubeconfig} -n ${ns} annotate healingaction ${a.metadata.name} kubeskippy.io/approve=true`,
-    `node bin/kubeskippy.js action approve ${ns}/${a.metadata.name} --temporal-address ${ctx.temporalAddress}`,
+    `node bin/kubeskippy.js action approve ${ns}/${a.metadata.name} --temporal-address ${ctx.temporalAddress}` +
+      (a.spec.cluster ? ` --cluster-name ${a.spec.cluster}` : ''),
     `temporal workflow update execute --address ${ctx.temporalAddress} --namespace ${ctx.temporalNamespace} ` +
       `--workflow-id '${a.status?.workflowId ?? '?'}' --name approveAction --input '${input}'`,
   ];

@@ -41,6 +41,8 @@ export interface Environment {
   kubeconfig: string;
   /** The operator's: the same, except on the real cluster, where it is its ServiceAccount's. */
   operatorKubeconfig: string;
+  /** The operator's cluster name: the admin kubeconfig's context, as `demo monitor` finds it. */
+  clusterName: string;
   temporalAddress: string;
   temporalNamespace: string;
   uiUrl?: string;
@@ -130,8 +132,10 @@ async function bringUp(
   // workflow whose CR still exists), then the demo's workflows are ended while the server is up,
   // so nothing is left retrying against a cluster that is about to disappear.
   stops.push(() => terminateDemoWorkflows(client, 'the demo stopped'));
+  // As an operator run with the demo's kubeconfig would name it, so `demo monitor` finds its policies.
+  const { clusterName, clusterNameFrom } = loadConfig({ kubeconfig });
   const operator = await startOperator({
-    config: { ...config, kubeconfig: operatorKubeconfig },
+    config: { ...config, kubeconfig: operatorKubeconfig, clusterName, clusterNameFrom },
     role: 'all',
     logger,
     sdkMetricsAddress,
@@ -146,6 +150,7 @@ async function bringUp(
     client,
     kubeconfig,
     operatorKubeconfig,
+    clusterName,
     temporalAddress,
     temporalNamespace: config.temporalNamespace,
     ...(uiUrl ? { uiUrl } : {}),

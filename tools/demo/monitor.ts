@@ -19,6 +19,8 @@ export interface MonitorOptions {
 
 export async function runMonitor(opts: MonitorOptions): Promise<void> {
   const kube = createKube(loadKubeConfig(opts.kubeconfig));
+  // The cluster name an operator using this kubeconfig would have (its policy workflow ids).
+  const { clusterName } = loadConfig(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {});
   let client: Client | undefined;
   if (opts.temporalAddress)
     client = await connectClient(loadConfig({ temporalAddress: opts.temporalAddress }));
@@ -45,7 +47,7 @@ export async function runMonitor(opts: MonitorOptions): Promise<void> {
         .then((l) => (l as { items: { metadata: { name: string } }[] }).items.map((p) => p.metadata.name))
         .catch(() => []);
       const next = await observe(
-        { kube, namespace: opts.namespace, policies, ...(client ? { client } : {}) },
+        { kube, namespace: opts.namespace, cluster: clusterName, policies, ...(client ? { client } : {}) },
         snap,
       );
       live.show(snap, next, { title, startedMs, results: [], notes });

@@ -55,6 +55,8 @@ export interface Observer {
   kube: Kube;
   namespace: string;
   client?: Client;
+  /** The operator's cluster name (in its policy workflow ids). */
+  cluster: string;
   /** Policy names to query in Temporal; their refusals persist between snapshots here. */
   policies: string[];
 }
@@ -80,7 +82,9 @@ export async function observe(o: Observer, previous?: DemoSnapshot): Promise<Dem
       [],
     ),
     settle('healingactions', listActions(o), []),
-    o.client ? policyViews(o.client, o.namespace, o.policies, previous?.policies ?? {}) : Promise.resolve({}),
+    o.client
+      ? policyViews(o.client, o.cluster, o.namespace, o.policies, previous?.policies ?? {})
+      : Promise.resolve({}),
   ]);
   return snapshotOf({ deployments, pods, usage, actions, policies, errors }, Date.now());
 }
@@ -177,6 +181,7 @@ function podView(p: V1Pod, usage: Usage): PodView {
 
 async function policyViews(
   client: Client,
+  cluster: string,
   namespace: string,
   names: string[],
   previous: Record<string, PolicyView>,
@@ -188,7 +193,7 @@ async function policyViews(
       // quickly and show the last answer instead of freezing the view.
       // Only a running workflow: a query also answers for a closed run (a previous demo's),
       // whose refusals must not count for this one.
-      const handle = client.workflow.getHandle(policyWorkflowId(namespace, name));
+      const handle = client.workflow.getHandle(policyWorkflowId(cluster, namespace, name));
       const status = await client.connection
         .withDeadline(Date.now() + 2000, async () =>
           (await handle.describe()).status.name === 'RUNNING' ? handle.query(policyStatusQuery) : undefined,

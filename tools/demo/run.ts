@@ -72,7 +72,7 @@ async function watchScenarios(w: Watch): Promise<Watched> {
   try {
     while (!w.stop.aborted) {
       const next = await observe(
-        { kube: env.kube, namespace: DEMO_NAMESPACE, client: env.client, policies },
+        { kube: env.kube, namespace: DEMO_NAMESPACE, client: env.client, cluster: env.clusterName, policies },
         snap,
       );
       for (const s of scenarios) {

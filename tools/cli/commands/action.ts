@@ -14,6 +14,7 @@ import {
 } from '../../../workflows/messages.js';
 import { CliError } from '../errors.js';
 import { age, outputFormat, parseRef, table } from '../format.js';
+import { parseActionWorkflowId } from '../../../domain/ids.js';
 import { withClient, withTemporalFlags, type TemporalFlags } from '../temporal-flags.js';
 
 /** How long a listing waits for one action's status query before it falls back to visibility. */
@@ -21,9 +22,10 @@ const QUERY_DEADLINE_MS = 5000;
 
 async function listActions(
   client: Client,
-  filter: { namespace?: string; phase?: string; running?: boolean },
+  filter: { cluster: string; namespace?: string; phase?: string; running?: boolean },
 ): Promise<(ActionStatusView & { startMs: number })[]> {
-  const clauses = [`WorkflowType="${HEALING_ACTION_WORKFLOW}"`];
+  // Only this cluster's: a fleet shares the Temporal namespace (README, Fleet).
+  const clauses = [`WorkflowType="${HEALING_ACTION_WORKFLOW}"`, `KubeSkippyCluster="${filter.cluster}"`];
   if (filter.namespace) clauses.push(`KubeSkippyNamespace="${filter.namespace}"`);
   if (filter.phase) clauses.push(`KubeSkippyPhase="${filter.phase}"`);
   if (filter.running) clauses.push('ExecutionStatus="Running"');
@@ -72,10 +74,10 @@ function blastColumn(b: HealingActionStatus['blastRadius']): string {
 }
 
 /** The workflow id of an action named `ns/name` (or given as a workflow id). */
-async function resolveAction(client: Client, ref: string): Promise<string> {
-  if (ref.startsWith('kubeskippy/action/')) return ref;
+async function resolveAction(client: Client, cluster: string, ref: string): Promise<string> {
+  if (parseActionWorkflowId(ref)) return ref;
   const { namespace, name } = parseRef(ref, 'action');
-  const match = (await listActions(client, { namespace, running: true })).find(
+  const match = (await listActions(client, { cluster, namespace, running: true })).find(
     (a) => a.healingActionName === name,
   );
   if (!match)
@@ -91,8 +93,8 @@ async function decide(
   decision: 'approve' | 'reject',
   flags: TemporalFlags & { comment?: string; by?: string },
 ): Promise<void> {
-  await withClient(flags, async (client) => {
-    const workflowId = await resolveAction(client, ref);
+  await withClient(flags, async (client, config) => {
+    const workflowId = await resolveAction(client, config.clusterName, ref);
     const by = flags.by ?? userInfo().username;
     try {
       const result = await client.workflow.getHandle(workflowId).executeUpdate(approveActionUpdate, {
@@ -118,9 +120,9 @@ export function registerActionCommands(program: Command): void {
     .option('-n, --namespace <ns>', 'only this Kubernetes namespace')
     .option('--phase <phase>', 'only this phase, e.g. AwaitingApproval')
     .action((flags: TemporalFlags & { namespace?: string; phase?: string }) =>
-      withClient(flags, async (client) => {
+      withClient(flags, async (client, config) => {
         const format = outputFormat(flags);
-        const actions = await listActions(client, flags);
+        const actions = await listActions(client, { ...flags, cluster: config.clusterName });
         if (format === 'json') return void process.stdout.write(JSON.stringify(actions, null, 2) + '\n');
         const rows = actions.map((a) => [
           a.namespace,

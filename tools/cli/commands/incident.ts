@@ -22,7 +22,7 @@ export function registerIncidentCommands(program: Command): void {
   )
     .option(
       '--workflow-id <id>',
-      'the policy or healing-action workflow (kubeskippy/policy/... or kubeskippy/action/...)',
+      'the policy or healing-action workflow (kubeskippy/<cluster>/policy/... or kubeskippy/<cluster>/action/...)',
     )
     .option('--run-id <id>', 'a specific run (default: the latest)')
     .option('--out <dir>', 'directory to write (created if missing)')

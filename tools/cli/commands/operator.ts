@@ -11,6 +11,7 @@ interface Flags {
   kubeconfig?: string;
   temporalAddress?: string;
   temporalNamespace?: string;
+  clusterName?: string;
   taskQueue?: string;
   metricsPort?: string;
   metricsAddress?: string;
@@ -63,6 +64,7 @@ async function run(role: OperatorRole, flags: Flags): Promise<void> {
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
       ...(flags.temporalAddress ? { temporalAddress: flags.temporalAddress } : {}),
       ...(flags.temporalNamespace ? { temporalNamespace: flags.temporalNamespace } : {}),
+      ...(flags.clusterName ? { clusterName: flags.clusterName } : {}),
       ...(flags.taskQueue ? { taskQueue: flags.taskQueue } : {}),
       ...(flags.metricsPort !== undefined ? { metricsPort: flags.metricsPort } : {}),
       ...(flags.metricsAddress !== undefined ? { metricsAddress: flags.metricsAddress } : {}),
@@ -132,7 +134,14 @@ export function registerOperatorCommands(program: Command): void {
         'kubeconfig file (env KUBECONFIG; default in-cluster or ~/.kube/config)',
       );
     withTemporalServerFlags(cmd)
-      .option('--task-queue <name>', `task queue (env KUBESKIPPY_TASK_QUEUE; default ${DEFAULTS.taskQueue})`)
+      .option(
+        '--cluster-name <name>',
+        'this cluster in a fleet sharing one Temporal namespace, a DNS label (env KUBESKIPPY_CLUSTER_NAME; default the kubeconfig context, in a pod "default")',
+      )
+      .option(
+        '--task-queue <name>',
+        `task queue (env KUBESKIPPY_TASK_QUEUE; default ${DEFAULTS.taskQueuePrefix}-<cluster name>)`,
+      )
       .option(
         '--metrics-port <port>',
         `health and metrics port, 0 = any free port (env KUBESKIPPY_METRICS_PORT; default ${DEFAULTS.metricsPort})`,

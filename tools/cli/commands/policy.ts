@@ -20,10 +20,11 @@ import { withClient, withTemporalFlags, type TemporalFlags } from '../temporal-f
 
 async function policyHandle(
   client: Client,
+  cluster: string,
   ref: string,
 ): Promise<ReturnType<Client['workflow']['getHandle']>> {
   const { namespace, name } = parseRef(ref, 'policy');
-  const handle = client.workflow.getHandle(policyWorkflowId(namespace, name));
+  const handle = client.workflow.getHandle(policyWorkflowId(cluster, namespace, name));
   try {
     const { status } = await handle.describe();
     if (status.name !== 'RUNNING')
@@ -31,7 +32,7 @@ async function policyHandle(
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(
-      `no policy workflow for ${ref}: is the HealingPolicy applied and the operator running?`,
+      `no policy workflow for ${ref} in cluster "${cluster}": is the HealingPolicy applied and the operator running (is --cluster-name its cluster)?`,
       1,
     );
   }
@@ -86,9 +87,9 @@ export function registerPolicyCommands(program: Command): void {
   withTemporalFlags(policy.command('list').description('List running policies'))
     .option('-n, --namespace <ns>', 'only this Kubernetes namespace')
     .action((flags: TemporalFlags & { namespace?: string }) =>
-      withClient(flags, async (client) => {
+      withClient(flags, async (client, config) => {
         const format = outputFormat(flags);
-        const query = `WorkflowType="${POLICY_WORKFLOW}" AND ExecutionStatus="Running"${flags.namespace ? ` AND KubeSkippyNamespace="${flags.namespace}"` : ''}`;
+        const query = `WorkflowType="${POLICY_WORKFLOW}" AND ExecutionStatus="Running" AND KubeSkippyCluster="${config.clusterName}"${flags.namespace ? ` AND KubeSkippyNamespace="${flags.namespace}"` : ''}`;
         const views: PolicyStatusView[] = [];
         for await (const wf of client.workflow.list({ query })) {
           views.push(await client.workflow.getHandle(wf.workflowId).query(policyStatusQuery));
@@ -117,9 +118,9 @@ export function registerPolicyCommands(program: Command): void {
   withTemporalFlags(
     policy.command('status <namespace/name>').description('Show what a policy workflow knows'),
   ).action((ref: string, flags: TemporalFlags) =>
-    withClient(flags, async (client) => {
+    withClient(flags, async (client, config) => {
       const format = outputFormat(flags);
-      const view = await (await policyHandle(client, ref)).query(policyStatusQuery);
+      const view = await (await policyHandle(client, config.clusterName, ref)).query(policyStatusQuery);
       process.stdout.write(format === 'json' ? JSON.stringify(view, null, 2) + '\n' : printStatus(view));
     }),
   );
@@ -129,9 +130,9 @@ export function registerPolicyCommands(program: Command): void {
   )
     .option('--reason <text>', 'why (recorded in the workflow history)')
     .action((ref: string, flags: TemporalFlags & { reason?: string }) =>
-      withClient(flags, async (client) => {
+      withClient(flags, async (client, config) => {
         await (
-          await policyHandle(client, ref)
+          await policyHandle(client, config.clusterName, ref)
         ).signal(pauseSignal, { by: userInfo().username, ...(flags.reason ? { reason: flags.reason } : {}) });
         process.stdout.write(`policy ${ref} paused\n`);
       }),
@@ -140,8 +141,8 @@ export function registerPolicyCommands(program: Command): void {
   withTemporalFlags(
     policy.command('resume <namespace/name>').description('Start acting again (drops a mode override)'),
   ).action((ref: string, flags: TemporalFlags) =>
-    withClient(flags, async (client) => {
-      await (await policyHandle(client, ref)).signal(resumeSignal);
+    withClient(flags, async (client, config) => {
+      await (await policyHandle(client, config.clusterName, ref)).signal(resumeSignal);
       process.stdout.write(`policy ${ref} resumed\n`);
     }),
   );
@@ -153,8 +154,8 @@ export function registerPolicyCommands(program: Command): void {
   ).action((ref: string, mode: string, flags: TemporalFlags) => {
     if (!isPolicyMode(mode))
       throw new CliError(`mode must be one of ${POLICY_MODES.join(', ')}, got "${mode}"`);
-    return withClient(flags, async (client) => {
-      await (await policyHandle(client, ref)).signal(setModeSignal, mode);
+    return withClient(flags, async (client, config) => {
+      await (await policyHandle(client, config.clusterName, ref)).signal(setModeSignal, mode);
       process.stdout.write(`policy ${ref} mode set to ${mode}\n`);
     });
   });
