@@ -248,7 +248,9 @@ describe('property: the cluster budget holds across all policies', () => {
               maxConcurrentActions === undefined || running.size <= maxConcurrentActions,
               () => `${running.size} running > ${maxConcurrentActions}`,
             );
-            for (const ns of NAMESPACES) {
+            // Only where something just started: lowering maxPerNamespace stops no running action, so
+            // another namespace may stay over it until its actions finish (found by seed -1739111154).
+            for (const ns of new Set(w.planned.map((a) => a.target.namespace))) {
               const n = [...running.values()].filter((x) => x.namespace === ns).length;
               check(
                 maxPerNamespace === undefined || n <= maxPerNamespace,
