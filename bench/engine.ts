@@ -26,6 +26,8 @@ export interface BenchEngine {
   sim: SimHandle;
   client: Client;
   temporal: DevServer;
+  /** The sim's kubeconfig file, for operator processes of the bench's own (P6). */
+  kubeconfig: string;
   /** Set once startOperator() ran (at start unless `operator: false`). */
   operator?: RunningOperator;
   startOperator(): Promise<RunningOperator>;
@@ -71,6 +73,7 @@ export async function startBenchEngine(
     sim,
     client,
     temporal,
+    kubeconfig,
     startOperator: async () => (engine.operator = await start()),
     apply: (objects) => void applyObjects(sim.store, objects),
     stop: async () => {
