@@ -28,6 +28,8 @@ export interface BenchEngine {
   temporal: DevServer;
   /** The operator's settings (its cluster name is in the workflow ids). */
   config: ReturnType<typeof loadConfig>;
+  /** The sim's kubeconfig file, for operator processes of the bench's own (P6). */
+  kubeconfig: string;
   /** Set once startOperator() ran (at start unless `operator: false`). */
   operator?: RunningOperator;
   startOperator(): Promise<RunningOperator>;
@@ -74,6 +76,7 @@ export async function startBenchEngine(
     client,
     temporal,
     config,
+    kubeconfig,
     startOperator: async () => (engine.operator = await start()),
     apply: (objects) => void applyObjects(sim.store, objects),
     stop: async () => {

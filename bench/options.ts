@@ -17,7 +17,23 @@ export interface BenchOptions {
   /** How long each policy count runs once every policy has been evaluated. */
   p4MeasureMs: number;
   p5Targets: number;
+  /** P6: idle policies (× 10 pods, P4's), worker process counts, the lag window, the burst's targets. */
+  p6Policies: number;
+  p6Workers: number[];
+  p6MeasureMs: number;
+  p6Targets: number;
 }
+
+const list = (name: string, fallback: number[]): number[] => {
+  const v = process.env[name];
+  const xs = v
+    ? v
+        .split(',')
+        .map(Number)
+        .filter((n) => Number.isInteger(n) && n > 0)
+    : [];
+  return xs.length > 0 ? xs : fallback;
+};
 
 const num = (name: string, fallback: number): number => {
   const v = Number(process.env[name]);
@@ -48,6 +64,10 @@ export function benchOptions(): BenchOptions {
         : [10, 100, 1000],
     p4MeasureMs: num('BENCH_P4_MEASURE_MS', quick ? 45_000 : 120_000),
     p5Targets: num('BENCH_P5_TARGETS', quick ? 20 : 50),
+    p6Policies: num('BENCH_P6_POLICIES', quick ? 100 : 1000),
+    p6Workers: list('BENCH_P6_WORKERS', [1, 2, 4]),
+    p6MeasureMs: num('BENCH_P6_MEASURE_MS', quick ? 30_000 : 60_000),
+    p6Targets: num('BENCH_P6_TARGETS', quick ? 20 : 100),
   };
 }
 

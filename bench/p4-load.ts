@@ -55,8 +55,8 @@ export const idleTriggers = [
 
 const LAG_SAMPLE = 50;
 
-/** now − last evaluation − interval for up to LAG_SAMPLE random policies, from the workflows. */
-async function evaluationLags(engine: BenchEngine, policies: number): Promise<number[]> {
+/** The workflows' own last evaluation (epoch ms) of up to LAG_SAMPLE random policies; a failed query is left out. */
+export async function sampledLastEvaluated(engine: BenchEngine, policies: number): Promise<number[]> {
   const picked = new Set<number>();
   while (picked.size < Math.min(LAG_SAMPLE, policies)) picked.add(Math.floor(Math.random() * policies));
   const views = await Promise.all(
@@ -67,20 +67,24 @@ async function evaluationLags(engine: BenchEngine, policies: number): Promise<nu
         .catch(() => undefined),
     ),
   );
-  const now = Date.now();
-  // A query that failed (timed out) says nothing about the evaluations: left out, not counted as lag.
-  return views.flatMap((v) =>
-    v?.lastEvaluatedMs ? [Math.max(0, now - v.lastEvaluatedMs - INTERVAL_MS)] : [],
-  );
+  return views.flatMap((v) => (v?.lastEvaluatedMs ? [v.lastEvaluatedMs] : []));
 }
 
-function lastEvaluated(engine: BenchEngine): number[] {
+/** now − last evaluation − interval for up to LAG_SAMPLE random policies, from the workflows. */
+export async function evaluationLags(engine: BenchEngine, policies: number): Promise<number[]> {
+  const last = await sampledLastEvaluated(engine, policies);
+  const now = Date.now();
+  // A query that failed (timed out) says nothing about the evaluations: left out, not counted as lag.
+  return last.map((t) => Math.max(0, now - t - INTERVAL_MS));
+}
+
+export function lastEvaluated(engine: BenchEngine): number[] {
   return engine.sim.store
     .view(POLICIES)
     .map((p) => Date.parse((p.status as { lastEvaluated?: string } | undefined)?.lastEvaluated ?? ''));
 }
 
-async function setUp(engine: BenchEngine, policies: number): Promise<void> {
+export async function createP4Workloads(engine: BenchEngine, policies: number): Promise<void> {
   for (let i = 0; i < policies; i++) {
     const ns = `p4-${i}`;
     createNamespace(engine.sim.store, ns);
@@ -92,7 +96,7 @@ async function setUp(engine: BenchEngine, policies: number): Promise<void> {
 export async function benchP4(policies: number, measureMs: number): Promise<P4Figures> {
   const engine = await startBenchEngine({ operator: false });
   try {
-    await setUp(engine, policies);
+    await createP4Workloads(engine, policies);
     const rssBefore = rssMb();
     await engine.startOperator();
     engine.apply(

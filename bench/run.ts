@@ -12,6 +12,7 @@ import { benchP3 } from './p3-history.js';
 import { runP4InChild } from './p4-child.js';
 import { benchP1Real } from './p1-real.js';
 import { benchP5 } from './p5-burst.js';
+import { benchP6 } from './p6-workers.js';
 import { benchCluster, nodesFor, startRealCluster, type RealCluster } from './real-cluster.js';
 import { benchCollect, benchSimPodsReady } from './sim-scale.js';
 
@@ -94,6 +95,22 @@ async function p4(where: 'sim' | 'real'): Promise<void> {
 }
 if (on !== 'real') await section('p4', () => p4('sim'));
 if (on !== 'sim') await section('p4_real', () => p4('real'));
+
+await section('p6', async () => {
+  const { p6Policies: policies, p6Workers: workerCounts, p6MeasureMs: measureMs, p6Targets: targets } = opts;
+  const runs = await benchP6({ policies, workerCounts, measureMs, targets });
+  const by = <K extends keyof (typeof runs)[number]>(k: K): Record<number, (typeof runs)[number][K]> =>
+    Object.fromEntries(runs.map((r) => [r.workers, r[k]]));
+  figures['p6_policies'] = policies;
+  figures['p6_actions_per_s'] = by('actionsPerS');
+  figures['p6_lag_p50_ms'] = by('lagP50Ms');
+  figures['p6_lag_p99_ms'] = by('lagP99Ms');
+  figures['p6_duplicates'] = by('duplicates');
+  figures['p6_missing'] = by('missing');
+  figures['p6_spread'] = by('spread');
+  figures['p6_cpu_cores'] = by('cpu');
+  figures['p6_worker_rss_mb'] = by('workerRssMb');
+});
 
 if (real) await (await real.catch(() => undefined))?.stop();
 console.log(`BENCH ${JSON.stringify(figures)}`);

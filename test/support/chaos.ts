@@ -48,15 +48,19 @@ function workflowBundleFile(): Promise<string> {
   return bundleFile;
 }
 
-/** `kubeskippy operator` as a child process, returned once /readyz answers 200. */
+/** `kubeskippy operator` (or `worker`, `controller`) as a child process, returned once /readyz answers 200. */
 export async function readyCliOperator(
   engine: OperatorTarget,
   timeoutMs = 60_000,
-  more: { args?: string[]; env?: Record<string, string> } = {},
+  more: {
+    args?: string[];
+    env?: Record<string, string>;
+    command?: 'operator' | 'worker' | 'controller';
+  } = {},
 ): Promise<CliOperator & { metricsPort: number }> {
   const metricsPort = await findFreePort();
   const env = { KUBESKIPPY_WORKFLOW_BUNDLE: await workflowBundleFile(), ...more.env };
-  const child = spawnCliOperator(engine, 'operator', {
+  const child = spawnCliOperator(engine, more.command ?? 'operator', {
     metricsPort,
     env,
     ...(more.args ? { args: more.args } : {}),
