@@ -12,6 +12,7 @@ import { ConfigError, type OperatorConfig } from './config.js';
 import { Controller } from './controller/controller.js';
 import { startHealthServer, type HealthOptions, type HealthServer } from './health.js';
 import { startLeadership, type Leadership } from './leader/leadership.js';
+import { requireSearchAttributes } from './search-attributes.js';
 import { createMetrics } from './metrics.js';
 import type { Logger } from './logger.js';
 import { connectClient, connectWorker } from './temporal.js';
@@ -207,6 +208,12 @@ async function startController(
   plugins: ClientPlugin[],
 ): Promise<{ controller: Controller; client: Client; stop: () => Promise<void> }> {
   const client = await connectClient(config, plugins);
+  // Before the first workflow start: every workflow upserts these, and a missing one fails there.
+  const added = await requireSearchAttributes(client.connection, config.temporalNamespace, (m) =>
+    logger.warn(m),
+  );
+  if (added.length)
+    logger.info({ added, namespace: config.temporalNamespace }, 'registered search attributes');
   const controller = new Controller({
     kube,
     client,

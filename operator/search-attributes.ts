@@ -1,13 +1,16 @@
 // Registers the KubeSkippy search attributes on a Temporal namespace. The dev server gets them
 // as `--search-attribute` flags at start; an existing server (shared dev server, a real cluster)
 // gets them through the operator service, so both paths end in the same verified state.
-import type { Connection } from '@temporalio/client';
+import type { ConnectionLike } from '@temporalio/client';
 import type { SearchAttributeType } from '@temporalio/common';
 import type { SearchAttributeKey } from '@temporalio/common/lib/search-attributes.js';
 import { encodeSearchAttributeIndexedValueType } from '@temporalio/common/lib/search-attributes.js';
 import { kubeSkippySearchAttributes } from '../workflows/search-attributes.js';
 
 export * from '../workflows/search-attributes.js';
+
+// Only the operator service is used: a Client's connection will do as well as a Connection.
+type Connection = Pick<ConnectionLike, 'operatorService'>;
 
 type AnyKey = SearchAttributeKey<SearchAttributeType>;
 
@@ -60,6 +63,51 @@ export async function ensureSearchAttributes(
   return missing.map((key) => key.name);
 }
 
+/** A KubeSkippy attribute exists with another type: upserts would fail, and only a person can fix it. */
+export class SearchAttributeTypeError extends Error {
+  override name = 'SearchAttributeTypeError';
+}
+
+/**
+ * What the controller runs before it starts any workflow: the workflows upsert these attributes,
+ * and a missing one fails each upsert inside a workflow task, far from the cause (a namespace
+ * registered by hand, an upgrade that added KubeSkippyCluster). Registers the missing ones where
+ * the server allows it (self-hosted, dev server). Where it does not (Temporal Cloud manages them with
+ * tcld), it refuses to start with the names and the command. If even the list cannot be read, it
+ * says so and goes on: the operator cannot tell, and the workflows will report it.
+ */
+export async function requireSearchAttributes(
+  connection: Connection,
+  namespace: string,
+  warn: (message: string) => void,
+  keys: readonly AnyKey[] = kubeSkippySearchAttributes,
+): Promise<string[]> {
+  try {
+    return await ensureSearchAttributes(connection, namespace, keys);
+  } catch (err) {
+    if (err instanceof SearchAttributeTypeError) throw err;
+    let missing: AnyKey[];
+    try {
+      missing = await findMissing(connection, namespace, keys);
+    } catch (listErr) {
+      if (listErr instanceof SearchAttributeTypeError) throw listErr;
+      warn(
+        `could not check the search attributes on namespace "${namespace}" (${(listErr as Error).message}); ` +
+          `if any of ${keys.map((k) => k.name).join(', ')} is missing, the workflows will fail to upsert it`,
+      );
+      return [];
+    }
+    if (missing.length === 0) return [];
+    const names = missing.map((k) => k.name);
+    throw new Error(
+      `search attributes ${names.join(', ')} are missing on namespace "${namespace}" and could not be ` +
+        `registered (${(err as Error).message}); add them (self-hosted: \`temporal operator ` +
+        `search-attribute create --namespace ${namespace} ${missing.map((k) => `--name ${k.name} --type ${cliTypeNames[k.type]}`).join(' ')}\`; ` +
+        `Temporal Cloud: \`tcld namespace search-attributes add\`) and start the operator again`,
+    );
+  }
+}
+
 async function findMissing(
   connection: Connection,
   namespace: string,
@@ -73,7 +121,7 @@ async function findMissing(
     if (actual === undefined || actual === null) {
       missing.push(key);
     } else if (actual !== encodeSearchAttributeIndexedValueType(key.type)) {
-      throw new Error(
+      throw new SearchAttributeTypeError(
         `search attribute ${key.name} exists on namespace "${namespace}" with another type ` +
           `(expected ${cliTypeNames[key.type]}); remove it with ` +
           `\`temporal operator search-attribute remove --name ${key.name}\` and restart`,
