@@ -150,7 +150,7 @@ describe('notifications', () => {
     expect(opened.incidentId).toBe(waiting.status!.workflowId);
     expect(opened.approval!.commands.approve).toEqual(
       expect.arrayContaining([
-        `kubeskippy action approve ${ref}`,
+        `kubeskippy action approve ${ref} --cluster-name ${engine.config.clusterName}`,
         expect.stringContaining(
           `temporal workflow update execute --workflow-id ${waiting.status!.workflowId} --name approveAction`,
         ),
