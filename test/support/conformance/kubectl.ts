@@ -161,6 +161,7 @@ export function kubectlSuite(start: () => Promise<ApiTarget>): void {
         policyRef: { name: 'memory-leak', namespace: ns },
         targetResource: { apiVersion: 'v1', kind: 'Pod', name: 'web-1', namespace: ns },
         action: { name: 'evict', type: 'restart' },
+        cluster: 'prod-eu',
       },
     };
     expect(await ok('apply', '-f', await writeManifest('ha.yaml', [action]))).toContain(
@@ -178,10 +179,22 @@ export function kubectlSuite(start: () => Promise<ApiTarget>): void {
     const table = await ok('get', 'healingactions');
     expect(header(table)).toEqual(['NAME', 'POLICY', 'KIND', 'TARGET', 'ACTION', 'PHASE', 'AGE']);
     expect(table).toMatch(/restart-web-1\s+memory-leak\s+Pod\s+web-1\s+restart\s+Succeeded\s+\d+s/);
-    // Reason is a priority-1 column: only with -o wide.
+    // Reason and Cluster are priority-1 columns: only with -o wide.
     const wide = await ok('get', 'ha', '-o', 'wide');
-    expect(header(wide)).toEqual(['NAME', 'POLICY', 'KIND', 'TARGET', 'ACTION', 'PHASE', 'REASON', 'AGE']);
-    expect(wide).toMatch(/restart-web-1\s+memory-leak\s+Pod\s+web-1\s+restart\s+Succeeded\s+Healed\s+\d+s/);
+    expect(header(wide)).toEqual([
+      'NAME',
+      'POLICY',
+      'KIND',
+      'TARGET',
+      'ACTION',
+      'PHASE',
+      'REASON',
+      'CLUSTER',
+      'AGE',
+    ]);
+    expect(wide).toMatch(
+      /restart-web-1\s+memory-leak\s+Pod\s+web-1\s+restart\s+Succeeded\s+Healed\s+prod-eu\s+\d+s/,
+    );
     const policy = {
       apiVersion: 'kubeskippy.io/v1alpha1',
       kind: 'HealingPolicy',
