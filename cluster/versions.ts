@@ -1,8 +1,7 @@
 // The real control plane's pinned parts: which Go module builds each binary, at which version, and
 // where the per-machine cache keeps it. Bumping a version here is the only change a bump needs;
 // the cache directory names carry the version, so an old build is never picked up by mistake.
-import os from 'node:os';
-import path from 'node:path';
+import { machineCacheDir } from '../lib/executables.js';
 
 export const KUBERNETES_VERSION = 'v1.36.3';
 /** The published staging modules (k8s.io/api, …) carry the same minor as the server: v1.36.3 → v0.36.3. */
@@ -106,6 +105,5 @@ export function binariesOf(group: ToolGroup): readonly ToolName[] {
 
 /** `$XDG_CACHE_HOME/kubeskippy/cluster` (or ~/.cache/…): shared by every clone on this machine. */
 export function clusterCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
-  return path.join(base, 'kubeskippy', 'cluster');
+  return machineCacheDir('cluster', env);
 }

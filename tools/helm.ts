@@ -9,10 +9,9 @@
 // use on these machines; v3.21.4 is the newest v3 that is.
 import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { findOnPath, isExecutableFile } from '../lib/executables.js';
+import { findOnPath, isExecutableFile, machineCacheDir } from '../lib/executables.js';
 import { formatElapsed, runGo } from '../cluster/index.js';
 
 export const HELM_VERSION = 'v3.21.4';
@@ -47,8 +46,7 @@ const WHAT_TO_DO =
   `(\`go version\`), then run \`npm run tools:helm\` again; or set ${ENV_VAR} to a helm ${HELM_VERSION} binary.`;
 
 export function helmCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
-  return path.join(base, 'kubeskippy', `helm-${HELM_VERSION}`);
+  return machineCacheDir(`helm-${HELM_VERSION}`, env);
 }
 
 export async function resolveHelm(opts: ResolveHelmOptions = {}): Promise<ResolvedHelm> {

@@ -5,11 +5,10 @@
 // The per-machine cache is what lets a fresh clone on the same machine (CI) skip a rebuild.
 import { execFile } from 'node:child_process';
 import { copyFile, link, mkdir } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { findOnPath, isExecutableFile } from '../lib/executables.js';
+import { findOnPath, isExecutableFile, machineCacheDir } from '../lib/executables.js';
 import { buildTemporalCli, TEMPORAL_CLI_VERSION, TemporalCliError } from './temporal-cli-build.js';
 
 export { TEMPORAL_CLI_VERSION, TemporalCliError } from './temporal-cli-build.js';
@@ -45,8 +44,7 @@ const execFileAsync = promisify(execFile);
 
 /** Per-machine cache dir of the pinned CLI version. */
 export function temporalCliCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
-  return path.join(base, 'kubeskippy', `temporal-${TEMPORAL_CLI_VERSION}`);
+  return machineCacheDir(`temporal-${TEMPORAL_CLI_VERSION}`, env);
 }
 
 export async function resolveTemporalCli(

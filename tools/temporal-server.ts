@@ -12,10 +12,9 @@
 // and most compiled packages into Go's caches.
 import { execFile } from 'node:child_process';
 import { cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { findOnPath, isExecutableFile } from '../lib/executables.js';
+import { findOnPath, isExecutableFile, machineCacheDir } from '../lib/executables.js';
 import { formatElapsed, runGo } from '../cluster/index.js';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
@@ -54,8 +53,7 @@ const WHAT_TO_DO =
   'with temporal-server, temporal-sql-tool and schema/postgresql/v12 of one server version.';
 
 export function temporalServerCacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  const base = env.XDG_CACHE_HOME || path.join(env.HOME || os.homedir(), '.cache');
-  return path.join(base, 'kubeskippy', `temporal-server-${TEMPORAL_SERVER_VERSION}`);
+  return machineCacheDir(`temporal-server-${TEMPORAL_SERVER_VERSION}`, env);
 }
 
 export async function resolveTemporalServer(
