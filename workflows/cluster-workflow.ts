@@ -44,7 +44,12 @@ const MAX_REQUESTS = 1_000;
 export async function clusterWorkflow(input: ClusterWorkflowInput = {}): Promise<void> {
   let settings: ClusterSettings = input.settings ?? OPEN_CLUSTER;
   let ledger: ClusterLedger = input.ledger ?? emptyLedger();
+  // Signals before the update: messages that arrived before this run's first task wait in the SDK
+  // until their handler is set, and each setHandler delivers its own at once. An admission buffered
+  // with the releases that preceded it (a fresh run after continue-as-new) must see them applied,
+  // or it is refused for slots already free.
   setHandler(msg.setClusterConfigSignal, (next) => void (settings = next));
+  setHandler(msg.releaseActionSignal, (r) => void (ledger = releaseAction(ledger, r.workflowId)));
   setHandler(
     msg.admitActionsUpdate,
     (requests) => {
@@ -62,7 +67,6 @@ export async function clusterWorkflow(input: ClusterWorkflowInput = {}): Promise
       },
     },
   );
-  setHandler(msg.releaseActionSignal, (r) => void (ledger = releaseAction(ledger, r.workflowId)));
   setHandler(msg.clusterStatusQuery, () => clusterView(ledger, settings, Date.now()));
 
   const tooLong = (): boolean => {
