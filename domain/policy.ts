@@ -270,3 +270,20 @@ export function ladderFor(policy: NormalizedPolicy, trigger: string): Normalized
   const names = policy.ladders[trigger] ?? [];
   return names.flatMap((n) => policy.actions.filter((a) => a.name === n));
 }
+
+type PolicyRefFields = { cluster?: string | undefined; namespace: string; name: string; spec?: unknown };
+
+/**
+ * Why a policy workflow refuses an updatePolicy, or undefined. The cluster, namespace and name are
+ * in the workflow's id and its actions': another policy's (or another cluster's) spec is never ours.
+ */
+export function policyUpdateProblem(current: PolicyRefFields, next: PolicyRefFields): string | undefined {
+  if (next.namespace !== current.namespace || next.name !== current.name)
+    return 'updatePolicy: namespace/name must not change';
+  if (next.cluster !== current.cluster)
+    return `updatePolicy: cluster must not change (this workflow is cluster "${current.cluster ?? ''}")`;
+  const spec = next.spec as { triggers?: unknown; actions?: unknown } | undefined;
+  if (!spec || !Array.isArray(spec.triggers) || !Array.isArray(spec.actions))
+    return 'updatePolicy: spec with triggers and actions is required (validate it with the CRD schema first)';
+  return undefined;
+}

@@ -1,7 +1,6 @@
-// Keeps a healing action's record in step with the workflow: the HealingAction CR status, its
-// phase label, the KubeSkippyPhase search attribute, and Kubernetes Events on the target and the
-// policy. Event names derive from the HealingAction name, so a replayed or retried step never
-// writes a second Event for the same decision.
+// Keeps a healing action's record in step with the workflow: the HealingAction status, its phase label,
+// the KubeSkippyPhase search attribute and Events on the target and the policy. Event names derive from
+// the HealingAction name, so a replayed or retried step never writes a second Event for one decision.
 import type { AlertRef } from '../domain/alerts.js';
 import { upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type {

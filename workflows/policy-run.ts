@@ -7,7 +7,7 @@
 import { log, upsertSearchAttributes } from '@temporalio/workflow';
 import type { PolicyMode } from '../crds/healing-policy.js';
 import { policyWarningsEvent } from '../domain/events.js';
-import { normalizePolicyRef } from '../domain/policy.js';
+import { normalizePolicyRef, policyUpdateProblem } from '../domain/policy.js';
 import type { NormalizedPolicy } from '../domain/policy-types.js';
 import { policyStatusView, type LastEvaluation, type PolicyStatusView } from '../domain/policy-view.js';
 import {
@@ -91,18 +91,8 @@ export class PolicyRun {
   }
 
   validateUpdate(next: msg.PolicyRefInput): void {
-    if (next.namespace !== this.ref.namespace || next.name !== this.ref.name)
-      throw new Error('updatePolicy: namespace/name must not change');
-    // The cluster is in this workflow's id and its actions': another cluster's spec is never ours.
-    if (next.cluster !== this.ref.cluster)
-      throw new Error(
-        `updatePolicy: cluster must not change (this workflow is cluster "${this.ref.cluster ?? ''}")`,
-      );
-    if (!next.spec || !Array.isArray(next.spec.triggers) || !Array.isArray(next.spec.actions)) {
-      throw new Error(
-        'updatePolicy: spec with triggers and actions is required (validate it with the CRD schema first)',
-      );
-    }
+    const problem = policyUpdateProblem(this.ref, next);
+    if (problem) throw new Error(problem);
   }
 
   updatePolicy(next: msg.PolicyRefInput): msg.UpdatePolicyResult {

@@ -24,12 +24,7 @@ import { formatErrors, parseHealingPolicySpec } from '../../crds/validate.js';
 import { policyWorkflowId } from '../../domain/ids.js';
 import { POLICY_WORKFLOW, updatePolicyUpdate, type PolicyRefInput } from '../../workflows/messages.js';
 import type { policyWorkflow } from '../../workflows/policy-workflow.js';
-import {
-  KubeSkippyCluster,
-  KubeSkippyMode,
-  KubeSkippyNamespace,
-  KubeSkippyPolicy,
-} from '../../workflows/search-attributes.js';
+import * as sa from '../../workflows/search-attributes.js';
 import type { Logger } from '../logger.js';
 import { relayApproval, type HealingActionObject } from './approval-relay.js';
 import { ClusterConfigWatcher } from './cluster-config.js';
@@ -313,10 +308,10 @@ export class Controller {
       args: [{ policy: ref }],
       workflowIdConflictPolicy: 'USE_EXISTING',
       typedSearchAttributes: [
-        { key: KubeSkippyCluster, value: this.opts.cluster },
-        { key: KubeSkippyPolicy, value: ref.name },
-        { key: KubeSkippyNamespace, value: ref.namespace },
-        { key: KubeSkippyMode, value: ref.spec.mode },
+        { key: sa.KubeSkippyCluster, value: this.opts.cluster },
+        { key: sa.KubeSkippyPolicy, value: ref.name },
+        { key: sa.KubeSkippyNamespace, value: ref.namespace },
+        { key: sa.KubeSkippyMode, value: ref.spec.mode },
       ],
       staticSummary: `HealingPolicy ${ref.namespace}/${ref.name}`,
     });
@@ -328,11 +323,8 @@ export class Controller {
 
   private async onPolicyDeleted(obj: PolicyObject): Promise<void> {
     this.policies.delete(this.key(obj));
-    const id = policyWorkflowId(
-      this.opts.cluster,
-      obj.metadata?.namespace ?? 'default',
-      obj.metadata?.name ?? '',
-    );
+    const { namespace = 'default', name = '' } = obj.metadata ?? {};
+    const id = policyWorkflowId(this.opts.cluster, namespace, name);
     try {
       await this.opts.client.workflow.getHandle(id).cancel();
       this.log.info({ workflowId: id }, 'policy deleted; workflow cancelled');
