@@ -18,6 +18,16 @@ export interface GoStep {
   whatToDo?: string;
 }
 
+/** How a tool built once per machine with runGo is found or built (helm, the Temporal server). */
+export interface ResolveBuiltToolOptions {
+  /** Build when nothing is found (default true); false says which `npm run tools:…` to run once. */
+  allowBuild?: boolean;
+  env?: NodeJS.ProcessEnv;
+  cacheDir?: string;
+  onProgress?: (msg: string) => void;
+  progressIntervalMs?: number;
+}
+
 export interface GoRunner {
   goPath: string;
   /** `nice` on PATH: builds run at the lowest priority so a machine stays usable. */

@@ -25,7 +25,7 @@ export { ComponentDiedError } from './processes.js';
 export { ClusterToolsError } from './tools.js';
 export { writeServiceAccountKubeconfig } from './service-account.js';
 // The niced Go build step with progress lines, shared with tools/helm.ts (which builds helm the same way).
-export { formatElapsed, runGo, type GoRunner } from './go-run.js';
+export { formatElapsed, runGo, type GoRunner, type ResolveBuiltToolOptions } from './go-run.js';
 
 const CLUSTER_DIR = fileURLToPath(new URL('.', import.meta.url));
 export const DEFAULT_KWOK_CONFIG_DIR = path.join(CLUSTER_DIR, 'kwok');

@@ -12,7 +12,7 @@ import { mkdir, mkdtemp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findOnPath, isExecutableFile, machineCacheDir } from '../lib/executables.js';
-import { formatElapsed, runGo } from '../cluster/index.js';
+import { formatElapsed, runGo, type ResolveBuiltToolOptions } from '../cluster/index.js';
 
 export const HELM_VERSION = 'v3.21.4';
 export const HELM_PACKAGE = 'helm.sh/helm/v3/cmd/helm';
@@ -30,14 +30,7 @@ export interface ResolvedHelm {
   source: 'env' | 'cache' | 'built';
 }
 
-export interface ResolveHelmOptions {
-  /** Build when no binary is found (default true); false says to run `npm run tools:helm`. */
-  allowBuild?: boolean;
-  env?: NodeJS.ProcessEnv;
-  cacheDir?: string;
-  onProgress?: (msg: string) => void;
-  progressIntervalMs?: number;
-}
+export type ResolveHelmOptions = ResolveBuiltToolOptions;
 
 const ENV_VAR = 'KUBESKIPPY_HELM';
 const execFileAsync = promisify(execFile);

@@ -15,7 +15,7 @@ import { cp, mkdir, mkdtemp, rename, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { findOnPath, isExecutableFile, machineCacheDir } from '../lib/executables.js';
-import { formatElapsed, runGo } from '../cluster/index.js';
+import { formatElapsed, runGo, type ResolveBuiltToolOptions } from '../cluster/index.js';
 
 export const TEMPORAL_SERVER_VERSION = 'v1.29.1';
 export const TEMPORAL_SERVER_MODULE = 'go.temporal.io/server';
@@ -36,14 +36,7 @@ export interface ResolvedTemporalServer {
   source: 'env' | 'cache' | 'built';
 }
 
-export interface ResolveTemporalServerOptions {
-  /** Build when nothing is found (default true); false says to run `npm run tools:temporal-server`. */
-  allowBuild?: boolean;
-  env?: NodeJS.ProcessEnv;
-  cacheDir?: string;
-  onProgress?: (msg: string) => void;
-  progressIntervalMs?: number;
-}
+export type ResolveTemporalServerOptions = ResolveBuiltToolOptions;
 
 const ENV_VAR = 'KUBESKIPPY_TEMPORAL_SERVER_DIR';
 const execFileAsync = promisify(execFile);
